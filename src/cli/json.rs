@@ -1,0 +1,149 @@
+//! JSON output: one object per frame (`decode --format jsonl`) and the totals (`stats`).
+
+use serde::Serialize;
+use serde_json::{Value as J, json};
+
+use crate::pipeline::Decoded;
+use crate::protocol::{Node, Tree, Value, display, firmware, fmt_local_ms, fmt_utc_ms};
+
+/// Capture time (ns) as RFC 3339 UTC with microseconds when present.
+pub fn fmt_ts(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let sub = ns.rem_euclid(1_000_000_000) as u32;
+    match chrono::DateTime::from_timestamp(secs, sub) {
+        Some(t) if sub != 0 => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => ns.to_string(),
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn value_json(v: Value, raw: &str) -> J {
+    match v {
+        Value::None => J::Null,
+        Value::Raw | Value::Enum(_) => J::String(raw.to_string()),
+        Value::Int(i) => json!(i),
+        Value::Num(n) => json!(n),
+        Value::Bool(b) => json!(b),
+        Value::UtcTime(ms) => J::String(fmt_utc_ms(ms)),
+        Value::LocalTime(ms) => J::String(fmt_local_ms(ms)),
+        Value::TimeOfDay(ms) => {
+            let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+            J::String(format!("{h:02}:{m:02}:{s:02}.{f:03}"))
+        }
+        Value::Offset(secs) => json!(secs),
+        Value::Coord(c) => json!(c),
+        Value::Blob(n) => json!(n),
+    }
+}
+
+/// One node and its children as JSON.
+fn node_json(tree: &Tree, i: usize, frame: &[u8]) -> Option<J> {
+    let n: &Node = tree.nodes.get(i)?;
+    let raw = String::from_utf8_lossy(n.span.slice(frame));
+    let mut children = Vec::new();
+    let range = tree.descendants(i);
+    let mut j = range.start;
+    while j < range.end {
+        if let Some(c) = node_json(tree, j, frame) {
+            children.push(c);
+        }
+        j = tree.descendants(j).end;
+    }
+    let mut o = serde_json::Map::new();
+    o.insert("name".into(), json!(n.def.name));
+    o.insert("label".into(), json!(n.def.label));
+    o.insert("value".into(), value_json(n.value, &raw));
+    o.insert("display".into(), json!(display(n.value, &raw, n.def.unit)));
+    if n.def.unit != crate::protocol::Unit::None {
+        o.insert("unit".into(), json!(n.def.unit.symbol()));
+    }
+    if let Value::Enum(meaning) = n.value {
+        o.insert("meaning".into(), json!(meaning));
+    }
+    o.insert("raw".into(), json!(raw));
+    o.insert("span".into(), json!(n.span.pair()));
+    o.insert("tags".into(), json!(firmware::names(n.tags).collect::<Vec<_>>()));
+    if n.generated {
+        o.insert("generated".into(), json!(true));
+    }
+    o.insert("children".into(), J::Array(children));
+    Some(J::Object(o))
+}
+
+/// The whole tree as a JSON array of top-level nodes.
+pub fn tree_json(tree: &Tree, frame: &[u8]) -> J {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tree.nodes.len() {
+        if let Some(n) = node_json(tree, i, frame) {
+            out.push(n);
+        }
+        i = tree.descendants(i).end;
+    }
+    J::Array(out)
+}
+
+#[derive(Serialize)]
+struct FixJson {
+    time: Option<String>,
+    valid: bool,
+    lat: f64,
+    lon: f64,
+    speed_kmh: Option<f32>,
+    course: Option<f32>,
+}
+
+/// One frame as a JSON object (the `jsonl` line).
+pub fn frame_json(d: &Decoded<'_>) -> J {
+    let m = &d.message;
+    let (src, dst) = d.endpoints();
+    let fix = m.fix.map(|f| FixJson {
+        time: f.time.map(fmt_utc_ms),
+        valid: f.valid,
+        lat: f.lat,
+        lon: f.lon,
+        speed_kmh: f.speed_kmh,
+        course: f.course,
+    });
+    let v = &m.vitals;
+    json!({
+        "frame": d.index,
+        "ts": d.ts.map(fmt_ts),
+        "transport": d.flow.transport,
+        "src": src.map(|a| a.to_string()),
+        "dst": dst.map(|a| a.to_string()),
+        "flow": d.flow.id,
+        "direction": d.direction.as_str(),
+        "protocol": d.protocol.name,
+        "kind": m.kind.as_str(),
+        "imei": m.imei.map(|i| i.to_string()),
+        "keyword": m.keyword_text(d.bytes),
+        "meaning": m.keyword_meaning,
+        "alarm": m.alarm,
+        "fix": fix,
+        "local_time": v.local_time.map(fmt_local_ms),
+        "tz_offset": v.tz_offset,
+        "altitude": v.altitude,
+        "battery": v.battery,
+        "fuel": v.fuel,
+        "temperature": v.temperature,
+        "acc": v.acc,
+        "firmware": m.firmware.as_str(),
+        "firmware_tags": firmware::names(m.tags).collect::<Vec<_>>(),
+        "severity": m.max_severity().map(|s| s.as_str()),
+        "fields": d.tree.map_or(J::Array(vec![]), |t| tree_json(t, d.bytes)),
+        "diagnostics": m.diagnostics,
+        "offset": d.offset,
+        "raw": hex(d.bytes),
+        "text": String::from_utf8_lossy(d.bytes),
+    })
+}

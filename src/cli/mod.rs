@@ -1,0 +1,177 @@
+//! The headless commands: `decode` prints every frame, `stats` the totals. They run the same
+//! pipeline as the window; the CLI is how tests, scripts and benchmarks see what it shows.
+
+pub mod input;
+pub mod json;
+pub mod text;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::model::{Stats, device_findings};
+
+/// Command line.
+#[derive(Parser, Debug)]
+#[command(name = "bn407", version, about = "Protocol analyzer for the Coban BN-407 GPS tracker and its platform port")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files to open (with no command).
+    pub files: Vec<PathBuf>,
+}
+
+/// Output formats of `decode`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DecodeFormat {
+    /// One line per frame for people.
+    Text,
+    /// One JSON object per frame.
+    Jsonl,
+}
+
+/// Output formats of `stats`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StatsFormat {
+    /// For people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print every frame in order.
+    Decode {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
+        format: DecodeFormat,
+        /// Write reassembled photos as JPEG files into this folder.
+        #[arg(long)]
+        photos: Option<PathBuf>,
+        /// Inputs: raw device streams (`-` for standard input).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Decode everything and print totals.
+    Stats {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+        format: StatsFormat,
+        /// Inputs: raw device streams (`-` for standard input).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+}
+
+/// Exit status when an input cannot be read.
+pub const EXIT_UNREADABLE: u8 = 2;
+/// Exit status when an input is damaged part-way (everything before the damage was decoded).
+pub const EXIT_DAMAGED: u8 = 3;
+
+/// Runs a headless command; returns the exit status.
+pub fn run(cmd: Command) -> u8 {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut stats = Stats::default();
+    let mut broken_pipe = false;
+    let (result, format_stats, photos) = match &cmd {
+        Command::Decode { format, inputs, photos } => {
+            let jsonl = *format == DecodeFormat::Jsonl;
+            let r = input::run(inputs, jsonl, &mut |d| {
+                stats.add(&d);
+                if broken_pipe {
+                    return;
+                }
+                let line = if jsonl { json::frame_json(&d).to_string() } else { text::frame_line(&d) };
+                if writeln!(out, "{line}").is_err() {
+                    broken_pipe = true;
+                }
+            });
+            (r, None, photos.clone())
+        }
+        Command::Stats { format, inputs } => {
+            let r = input::run(inputs, false, &mut |d| stats.add(&d));
+            (r, Some(*format), None)
+        }
+    };
+    let (flows, err) = match result {
+        Ok(f) => (f, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    stats.finish(flows);
+    match format_stats {
+        Some(StatsFormat::Text) => {
+            let _ = write!(out, "{}", text::stats_text(&stats));
+        }
+        Some(StatsFormat::Json) => {
+            let _ = writeln!(out, "{}", stats_json(&stats));
+        }
+        None => {}
+    }
+    let _ = out.flush();
+    if let Some(dir) = photos
+        && let Err(e) = write_photos(&dir, &stats)
+    {
+        eprintln!("bn407: {}: {e}", dir.display());
+    }
+    match err {
+        None => 0,
+        Some(e @ input::RunError::Unreadable(_)) => {
+            eprintln!("bn407: {e}");
+            EXIT_UNREADABLE
+        }
+        Some(e @ input::RunError::Damaged(_)) => {
+            eprintln!("bn407: {e}");
+            EXIT_DAMAGED
+        }
+    }
+}
+
+fn write_photos(dir: &std::path::Path, stats: &Stats) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (i, p) in stats.photos.iter().enumerate() {
+        std::fs::write(dir.join(format!("{}-{i}.jpg", p.imei)), &p.jpeg)?;
+    }
+    Ok(())
+}
+
+/// The totals as one JSON object.
+pub fn stats_json(st: &Stats) -> serde_json::Value {
+    let mut by_flow_protocol = std::collections::BTreeMap::<&str, u64>::new();
+    for f in &st.flows {
+        *by_flow_protocol.entry(f.protocol).or_default() += 1;
+    }
+    serde_json::json!({
+        "frames": st.frames,
+        "truncated": st.truncated,
+        "by_protocol": st.by_protocol,
+        "by_kind": st.by_kind,
+        "by_firmware": st.by_firmware,
+        "devices": st.devices.len(),
+        "device_list": st.devices.values().collect::<Vec<_>>(),
+        "flows": st.flows.len(),
+        "flows_by_protocol": by_flow_protocol,
+        "flow_list": st.flows.iter().map(|f| serde_json::json!({
+            "flow": f.meta.id,
+            "transport": f.meta.transport,
+            "device": f.meta.device.map(|a| a.to_string()),
+            "server": f.meta.server.map(|a| a.to_string()),
+            "protocol": f.protocol,
+            "reason": f.reason,
+            "bytes_to_server": f.bytes_to_server,
+            "bytes_to_device": f.bytes_to_device,
+            "whitespace": f.skipped,
+        })).collect::<Vec<_>>(),
+        "errors": st.errors,
+        "warnings": st.warnings,
+        "bytes": st.bytes,
+        "bytes_by_direction": st.bytes_by_direction,
+        "findings": st.findings.values().collect::<Vec<_>>(),
+        "sessions": device_findings(st),
+        "photos": st.photos,
+    })
+}

@@ -1,0 +1,123 @@
+//! Text output for people: one line per frame, and the totals.
+
+use std::fmt::Write;
+
+use crate::cli::json::fmt_ts;
+use crate::model::{Stats, device_findings, summary::summary};
+use crate::pipeline::Decoded;
+use crate::protocol::Severity;
+
+/// The one-line summary of a frame.
+pub fn frame_line(d: &Decoded<'_>) -> String {
+    let m = &d.message;
+    let (src, dst) = d.endpoints();
+    let mut s = format!("#{:<5} {} {}", d.index, d.ts.map_or_else(|| "-".to_string(), fmt_ts), d.flow.transport);
+    if src.is_some() || dst.is_some() {
+        let a = |x: Option<std::net::SocketAddr>| x.map_or_else(|| "?".to_string(), |v| v.to_string());
+        let _ = write!(s, " {} -> {}", a(src), a(dst));
+    } else {
+        let _ = write!(s, " {}", d.direction.arrow());
+    }
+    let _ = write!(
+        s,
+        " {} {:<13} {:<15} {}",
+        d.protocol.name,
+        m.kind.as_str(),
+        m.imei.map_or_else(|| "-".to_string(), |i| i.to_string()),
+        summary(m, d.bytes)
+    );
+    if !m.diagnostics.is_empty() {
+        let badges: Vec<String> = m
+            .diagnostics
+            .iter()
+            .map(|x| {
+                let c = match x.severity {
+                    Severity::Error => 'E',
+                    Severity::Warning => 'W',
+                    Severity::Info => 'I',
+                };
+                format!("{c}:{}", x.code)
+            })
+            .collect();
+        let _ = write!(s, "  [{}]", badges.join(" "));
+    }
+    s
+}
+
+/// The totals for people.
+pub fn stats_text(st: &Stats) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "frames      {} complete, {} truncated, {} bytes", st.frames, st.truncated, st.bytes);
+    let _ = writeln!(s, "problems    {} frames with errors, {} with warnings", st.errors, st.warnings);
+    let join = |m: &std::collections::BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(s, "protocols   {}", join(&st.by_protocol));
+    let _ = writeln!(s, "kinds       {}", join(&st.by_kind));
+    let _ = writeln!(s, "firmware    {}", join(&st.by_firmware));
+    let _ = writeln!(s, "bytes       {}", join(&st.bytes_by_direction));
+    let _ = writeln!(s, "flows       {}", st.flows.len());
+    for f in &st.flows {
+        let dev = f.meta.device.map_or_else(|| "-".into(), |a| a.to_string());
+        let srv = f.meta.server.map_or_else(|| "-".into(), |a| a.to_string());
+        let _ = writeln!(
+            s,
+            "  flow {:<4} {} {} -> {}  {} ({})  {} bytes to server, {} to device",
+            f.meta.id,
+            f.meta.transport,
+            dev,
+            srv,
+            f.protocol,
+            f.reason.unwrap_or("no probe matched"),
+            f.bytes_to_server,
+            f.bytes_to_device
+        );
+    }
+    let _ = writeln!(s, "devices     {}", st.devices.len());
+    for d in st.devices.values() {
+        let fix = d.last_fix.map_or_else(String::new, |f| format!(", last at {:.5},{:.5}", f.lat, f.lon));
+        let _ = writeln!(
+            s,
+            "  {} {} firmware {}: {} frames ({}), {} alarms, {} valid / {} invalid fixes, {} errors, {} warnings{fix}",
+            d.imei,
+            d.protocol,
+            d.firmware,
+            d.frames,
+            join(&d.by_kind),
+            d.alarms,
+            d.valid_fixes,
+            d.invalid_fixes,
+            d.errors,
+            d.warnings
+        );
+    }
+    let dfs = device_findings(st);
+    if !dfs.is_empty() {
+        let _ = writeln!(s, "sessions");
+        for f in dfs {
+            let _ = writeln!(s, "  {} {} {}: {}", f.severity.as_str(), f.code, f.imei, f.message);
+        }
+    }
+    if !st.photos.is_empty() {
+        let _ = writeln!(s, "photos      {}", st.photos.len());
+        for p in &st.photos {
+            let _ = writeln!(
+                s,
+                "  {} {} of {} packets, {} bytes{}{}",
+                p.imei,
+                p.received,
+                p.expected,
+                p.bytes,
+                if p.complete_jpeg { ", complete JPEG" } else { ", incomplete" },
+                if p.missing.is_empty() { String::new() } else { format!(", missing {:?}", p.missing) }
+            );
+        }
+    }
+    let mut findings: Vec<_> = st.findings.values().collect();
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.code.cmp(b.code)));
+    if !findings.is_empty() {
+        let _ = writeln!(s, "findings");
+        for f in findings {
+            let _ = writeln!(s, "  {:<7} {:<26} {:>7}  {}", f.severity.as_str(), f.code, f.count, f.example);
+        }
+    }
+    s
+}

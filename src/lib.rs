@@ -1,0 +1,15 @@
+//! BN-407 Analyzer: a protocol analyzer for the Coban BN-407 GPS tracker and the devices that
+//! share its platform port.
+//!
+//! Data flows one way, and the modules follow it:
+//! `capture` (files, live sockets) -> `net` (link/IP parsing, flows, TCP reassembly) ->
+//! `protocol` (framing, detection, decoding into field trees) -> `model` (devices, sessions,
+//! tracks, findings) -> `cli` and `gui` (views and outputs). `pipeline` connects them; the
+//! window and the headless commands run the same pipeline.
+
+pub mod capture;
+pub mod cli;
+pub mod model;
+pub mod net;
+pub mod pipeline;
+pub mod protocol;

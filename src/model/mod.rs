@@ -1,0 +1,245 @@
+//! The capture model: what a run of the pipeline amounts to. Devices, flows, findings,
+//! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
+//! `stats` command and the window.
+
+mod findings;
+pub mod summary;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use findings::device_findings;
+
+use crate::pipeline::{Decoded, FlowSummary};
+use crate::protocol::bn407::keywords::{self, Keyword};
+use crate::protocol::bn407::photo::{self, Assembler, Photo};
+use crate::protocol::{Direction, Fix, Imei, Kind, Severity};
+
+/// One device's totals.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Device {
+    /// IMEI.
+    pub imei: String,
+    /// Protocol it speaks.
+    pub protocol: &'static str,
+    /// Most frequent firmware guess.
+    pub firmware: &'static str,
+    /// Frames from or to it.
+    pub frames: u64,
+    /// Frames by kind.
+    pub by_kind: BTreeMap<&'static str, u64>,
+    /// First capture time (ns) or device time when no capture time.
+    pub first_seen: Option<i64>,
+    /// Last capture time (ns).
+    pub last_seen: Option<i64>,
+    /// Frames with an error.
+    pub errors: u64,
+    /// Frames with a warning.
+    pub warnings: u64,
+    /// Alarm frames.
+    pub alarms: u64,
+    /// Reports with a valid fix.
+    pub valid_fixes: u64,
+    /// Reports with an invalid fix.
+    pub invalid_fixes: u64,
+    /// Last position.
+    pub last_fix: Option<Fix>,
+    /// Zone offsets the device clock showed (seconds -> reports).
+    pub tz_offsets: BTreeMap<i32, u64>,
+    /// Flows it used.
+    pub flows: Vec<u32>,
+    #[serde(skip)]
+    firmware_votes: BTreeMap<&'static str, u64>,
+}
+
+/// A finding code's totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// Code.
+    pub code: &'static str,
+    /// Frames carrying it.
+    pub count: u64,
+    /// First message seen with it.
+    pub example: String,
+    /// First frames carrying it (up to 100).
+    pub frames: Vec<u64>,
+}
+
+/// A photo put back together.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoSummary {
+    /// Device.
+    pub imei: String,
+    /// Packets announced.
+    pub expected: u32,
+    /// Packets received.
+    pub received: u32,
+    /// Missing packet indexes.
+    pub missing: Vec<u16>,
+    /// JPEG size.
+    pub bytes: usize,
+    /// Starts with SOI and ends with EOI.
+    pub complete_jpeg: bool,
+    #[serde(skip)]
+    /// The JPEG bytes.
+    pub jpeg: Vec<u8>,
+}
+
+impl From<Photo> for PhotoSummary {
+    fn from(p: Photo) -> Self {
+        Self {
+            imei: p.imei.to_string(),
+            expected: p.expected,
+            received: p.received,
+            missing: p.missing,
+            bytes: p.jpeg.len(),
+            complete_jpeg: p.looks_like_jpeg,
+            jpeg: p.jpeg,
+        }
+    }
+}
+
+/// Totals of a run.
+#[derive(Default, Serialize)]
+pub struct Stats {
+    /// Complete frames (not truncated).
+    pub frames: u64,
+    /// Frames cut off by the end of a stream.
+    pub truncated: u64,
+    /// Frames by protocol.
+    pub by_protocol: BTreeMap<&'static str, u64>,
+    /// Frames by kind.
+    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Frames by firmware guess.
+    pub by_firmware: BTreeMap<&'static str, u64>,
+    /// Frames with at least one error.
+    pub errors: u64,
+    /// Frames with at least one warning (and no error).
+    pub warnings: u64,
+    /// Bytes in frames.
+    pub bytes: u64,
+    /// Bytes in frames by direction.
+    pub bytes_by_direction: BTreeMap<&'static str, u64>,
+    /// Findings by code.
+    pub findings: BTreeMap<&'static str, Finding>,
+    /// Devices by IMEI.
+    pub devices: BTreeMap<Imei, Device>,
+    /// Photos reassembled.
+    pub photos: Vec<PhotoSummary>,
+    /// Flows.
+    #[serde(skip)]
+    pub flows: Vec<FlowSummary>,
+    #[serde(skip)]
+    assembler: Assembler,
+    #[serde(skip)]
+    flow_device: BTreeMap<u32, Imei>,
+}
+
+impl Stats {
+    /// Adds one frame.
+    pub fn add(&mut self, d: &Decoded<'_>) {
+        let m = &d.message;
+        if d.flags.truncated {
+            self.truncated += 1;
+        } else {
+            self.frames += 1;
+        }
+        *self.by_protocol.entry(d.protocol.name).or_default() += 1;
+        *self.by_kind.entry(m.kind.as_str()).or_default() += 1;
+        *self.by_firmware.entry(m.firmware.as_str()).or_default() += 1;
+        self.bytes += d.bytes.len() as u64;
+        *self.bytes_by_direction.entry(d.direction.as_str()).or_default() += d.bytes.len() as u64;
+        let worst = m.max_severity();
+        match worst {
+            Some(Severity::Error) => self.errors += 1,
+            Some(Severity::Warning) => self.warnings += 1,
+            _ => {}
+        }
+        for diag in &m.diagnostics {
+            let f = self.findings.entry(diag.code).or_insert_with(|| Finding {
+                severity: diag.severity,
+                code: diag.code,
+                count: 0,
+                example: diag.message.to_string(),
+                frames: Vec::new(),
+            });
+            f.count += 1;
+            if f.frames.len() < 100 && f.frames.last() != Some(&d.index) {
+                f.frames.push(d.index);
+            }
+        }
+        // A server message names no device unless it is a command: attribute it to the flow's.
+        let imei = m.imei.or_else(|| self.flow_device.get(&d.flow.id).copied());
+        let Some(imei) = imei else { return };
+        if m.imei.is_some() && d.direction != Direction::ToDevice {
+            self.flow_device.insert(d.flow.id, imei);
+        }
+        let dev = self.devices.entry(imei).or_insert_with(|| Device { imei: imei.to_string(), ..Default::default() });
+        dev.protocol = d.protocol.name;
+        dev.frames += 1;
+        *dev.by_kind.entry(m.kind.as_str()).or_default() += 1;
+        let t = d.ts;
+        if dev.first_seen.is_none() {
+            dev.first_seen = t;
+        }
+        if t.is_some() {
+            dev.last_seen = t;
+        }
+        match worst {
+            Some(Severity::Error) => dev.errors += 1,
+            Some(Severity::Warning) => dev.warnings += 1,
+            _ => {}
+        }
+        if m.alarm {
+            dev.alarms += 1;
+        }
+        if let Some(fix) = m.fix {
+            if fix.valid {
+                dev.valid_fixes += 1;
+            } else {
+                dev.invalid_fixes += 1;
+            }
+            dev.last_fix = Some(fix);
+        }
+        if let Some(o) = m.vitals.tz_offset {
+            *dev.tz_offsets.entry(o).or_default() += 1;
+        }
+        if matches!(m.kind, Kind::Report | Kind::Obd | Kind::Login | Kind::Heartbeat | Kind::Photo) {
+            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() += u64::from(m.firmware.as_str() != "unknown");
+        }
+        if !dev.flows.contains(&d.flow.id) {
+            dev.flows.push(d.flow.id);
+        }
+        self.photos_of(d, imei);
+    }
+
+    fn photos_of(&mut self, d: &Decoded<'_>, imei: Imei) {
+        let m = &d.message;
+        if m.kind == Kind::Report
+            && let Some(Keyword::PhotoStart(n)) = m.keyword.map(|s| keywords::classify(s.slice(d.bytes)))
+            && let Some(p) = self.assembler.announce(imei, n)
+        {
+            self.photos.push(p.into());
+        }
+        if m.kind == Kind::Photo
+            && let Some(p) = photo::packet_of(d.bytes)
+            && let Some(done) = self.assembler.packet(imei, p)
+        {
+            self.photos.push(done.into());
+        }
+    }
+
+    /// Ends the run: unfinished photos, flows, the firmware of each device.
+    pub fn finish(&mut self, flows: Vec<FlowSummary>) {
+        for p in self.assembler.finish() {
+            self.photos.push(p.into());
+        }
+        self.flows = flows;
+        for dev in self.devices.values_mut() {
+            dev.firmware = dev.firmware_votes.iter().max_by_key(|(_, n)| **n).map_or("unknown", |(k, _)| k);
+        }
+    }
+}

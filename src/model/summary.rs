@@ -1,0 +1,55 @@
+//! The one-line summary of a frame, shared by the text output and the window's list.
+
+use crate::protocol::{Kind, Message};
+
+/// Position, speed, alarm or whatever tells most about the frame, in a few words.
+pub fn summary(m: &Message, frame: &[u8]) -> String {
+    let mut s = String::new();
+    let kw = m.keyword_text(frame).unwrap_or("");
+    match m.kind {
+        Kind::Report | Kind::Obd | Kind::Command => {
+            if !kw.is_empty() {
+                s.push_str(kw);
+            } else if m.kind == Kind::Report {
+                s.push_str("(no keyword)");
+            }
+            if let Some(meaning) = m.keyword_meaning
+                && !meaning.eq_ignore_ascii_case(kw)
+                && meaning != "periodic report"
+            {
+                s.push_str(&format!(" ({meaning})"));
+            }
+            if m.alarm {
+                s.push_str(" ALARM");
+            }
+        }
+        Kind::Photo => s.push_str("photo packet"),
+        Kind::Login => s.push_str("login"),
+        Kind::Heartbeat => s.push_str("heartbeat"),
+        Kind::LoginAck => s.push_str("LOAD (login accepted)"),
+        Kind::HeartbeatAck => s.push_str("ON (heartbeat answered)"),
+        Kind::Unknown => {
+            let text: String = frame.iter().take(40).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+            s.push_str(&format!("{} bytes: {text}", frame.len()));
+        }
+    }
+    if let Some(f) = m.fix {
+        s.push_str(&format!(
+            "  {:.5},{:.5} {}",
+            f.lat,
+            f.lon,
+            if f.valid { "valid" } else { "INVALID" }
+        ));
+        if let Some(v) = f.speed_kmh {
+            s.push_str(&format!(" {v:.1} km/h"));
+        }
+        if let Some(t) = f.time {
+            s.push_str(&format!(" @{}", crate::protocol::fmt_utc_ms(t)));
+        }
+    }
+    let v = &m.vitals;
+    if let Some(b) = v.battery {
+        s.push_str(&format!(" bat {b:.0}%"));
+    }
+    s
+}

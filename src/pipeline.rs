@@ -1,0 +1,211 @@
+//! The one pipeline every view runs: flow events in, decoded frames out.
+//!
+//! [`Analyzer`] owns the conversations (detection and framing per flow side) and decodes each
+//! frame, with or without its field tree. The headless commands, the benchmarks and the window
+//! all feed it the same way; only what they do with each [`Decoded`] frame differs.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::protocol::stream::{Conversation, Framed};
+use crate::protocol::{self, Diagnostic, Direction, FrameFlags, Kind, Message, Protocol, Tree};
+
+/// What the pipeline knows about a flow.
+#[derive(Debug, Clone)]
+pub struct FlowMeta {
+    /// Flow number, unique in one run.
+    pub id: u32,
+    /// `tcp`, `udp` or `raw`.
+    pub transport: &'static str,
+    /// The device's address, when known.
+    pub device: Option<SocketAddr>,
+    /// The server's address, when known.
+    pub server: Option<SocketAddr>,
+    /// True when the device side is known for sure (SYN seen, server log, raw file).
+    pub certain: bool,
+    /// Index of the input it came from.
+    pub source: usize,
+}
+
+/// One decoded frame, handed to the pipeline's consumer.
+pub struct Decoded<'a> {
+    /// Frame number in the run, from 0.
+    pub index: u64,
+    /// Capture time, nanoseconds since the Unix epoch.
+    pub ts: Option<i64>,
+    /// The flow.
+    pub flow: &'a FlowMeta,
+    /// Which way it travelled.
+    pub direction: Direction,
+    /// The protocol that framed and decoded it.
+    pub protocol: &'static Protocol,
+    /// The frame's bytes.
+    pub bytes: &'a [u8],
+    /// Offset of the frame in its direction's stream.
+    pub offset: u64,
+    /// What the framer noticed.
+    pub flags: FrameFlags,
+    /// The summary.
+    pub message: Message,
+    /// The field tree, when the analyzer was asked for trees.
+    pub tree: Option<&'a Tree>,
+}
+
+impl Decoded<'_> {
+    /// Source and destination addresses in the direction of travel.
+    pub fn endpoints(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        match self.direction {
+            Direction::ToDevice => (self.flow.server, self.flow.device),
+            _ => (self.flow.device, self.flow.server),
+        }
+    }
+}
+
+struct FlowState {
+    meta: FlowMeta,
+    conv: Conversation,
+}
+
+/// Receives decoded frames.
+pub type Sink<'s> = dyn FnMut(Decoded<'_>) + 's;
+
+/// Per-flow detection, framing and decoding.
+pub struct Analyzer {
+    flows: HashMap<u32, FlowState>,
+    closed: Vec<FlowSummary>,
+    want_tree: bool,
+    tree: Tree,
+    next: u64,
+}
+
+/// What a flow amounted to, for statistics and the flow list.
+#[derive(Debug, Clone)]
+pub struct FlowSummary {
+    /// The flow.
+    pub meta: FlowMeta,
+    /// Protocol of the device side (or the server side when the device side sent nothing).
+    pub protocol: &'static str,
+    /// Why that protocol was chosen.
+    pub reason: Option<&'static str>,
+    /// Bytes sent by the device.
+    pub bytes_to_server: u64,
+    /// Bytes sent by the server.
+    pub bytes_to_device: u64,
+    /// Whitespace skipped between frames, both directions.
+    pub skipped: u64,
+}
+
+impl Analyzer {
+    /// An analyzer; `tree` asks for a field tree with every frame.
+    pub fn new(tree: bool) -> Self {
+        Self { flows: HashMap::new(), closed: Vec::new(), want_tree: tree, tree: Tree::default(), next: 0 }
+    }
+
+    /// Starts a flow.
+    pub fn open_flow(&mut self, meta: FlowMeta) {
+        let raw = meta.transport == "raw";
+        let conv = Conversation::new(meta.certain, raw);
+        self.flows.insert(meta.id, FlowState { meta, conv });
+    }
+
+    /// Bytes sent on `side` (0 device, 1 server) of `flow`.
+    pub fn data(&mut self, flow: u32, side: usize, ts: Option<i64>, bytes: &[u8], sink: &mut Sink<'_>) {
+        self.with(flow, ts, sink, |c, out| c.data(side, bytes, out));
+    }
+
+    /// A datagram or log message ended.
+    pub fn end_unit(&mut self, flow: u32, side: usize, sink: &mut Sink<'_>) {
+        self.with(flow, None, sink, |c, out| c.end_unit(side, out));
+    }
+
+    /// Bytes were lost.
+    pub fn gap(&mut self, flow: u32, side: usize, ts: Option<i64>, missing: u64, sink: &mut Sink<'_>) {
+        self.with(flow, ts, sink, |c, out| c.gap(side, missing, out));
+    }
+
+    /// A finding from a lower layer, attached to the next frame of that side.
+    pub fn note(&mut self, flow: u32, side: usize, d: Diagnostic) {
+        if let Some(f) = self.flows.get_mut(&flow) {
+            f.conv.note(side, d);
+        }
+    }
+
+    /// The flow ended.
+    pub fn close(&mut self, flow: u32, ts: Option<i64>, sink: &mut Sink<'_>) {
+        self.with(flow, ts, sink, |c, out| c.finish(out));
+        if let Some(f) = self.flows.remove(&flow) {
+            self.closed.push(summarize(&f));
+        }
+    }
+
+    /// Ends every flow still open; returns all flow summaries in flow order.
+    pub fn finish(&mut self, sink: &mut Sink<'_>) -> Vec<FlowSummary> {
+        let mut ids: Vec<u32> = self.flows.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.close(id, None, sink);
+        }
+        let mut all = std::mem::take(&mut self.closed);
+        all.sort_by_key(|f| f.meta.id);
+        all
+    }
+
+    fn with(&mut self, flow: u32, ts: Option<i64>, sink: &mut Sink<'_>, op: impl FnOnce(&mut Conversation, &mut dyn FnMut(Framed<'_>))) {
+        let Some(f) = self.flows.get_mut(&flow) else { return };
+        let meta = &f.meta;
+        let want_tree = self.want_tree;
+        let tree = &mut self.tree;
+        let next = &mut self.next;
+        let raw = meta.transport == "raw";
+        let mut out = |fr: Framed<'_>| {
+            tree.nodes.clear();
+            let mut message = protocol::decode_frame(fr.protocol, &fr.raw, fr.direction, want_tree.then_some(&mut *tree));
+            message.diagnostics.extend(fr.notes);
+            let direction = if raw || fr.direction == Direction::Unknown {
+                match message.kind {
+                    Kind::Unknown => fr.direction,
+                    k => k.natural_direction(),
+                }
+            } else {
+                fr.direction
+            };
+            let d = Decoded {
+                index: *next,
+                ts,
+                flow: meta,
+                direction,
+                protocol: fr.protocol,
+                bytes: fr.raw.bytes,
+                offset: fr.raw.offset,
+                flags: fr.raw.flags,
+                message,
+                tree: want_tree.then_some(&*tree),
+            };
+            *next += 1;
+            sink(d);
+        };
+        op(&mut f.conv, &mut out);
+    }
+}
+
+fn summarize(f: &FlowState) -> FlowSummary {
+    let c = &f.conv;
+    let dev_side = (0..2).find(|&s| c.direction(s) != Direction::ToDevice).unwrap_or(0);
+    let pick = c.verdict(dev_side).or_else(|| c.verdict(1 - dev_side));
+    let (mut to_server, mut to_device) = (0, 0);
+    for s in 0..2 {
+        if c.direction(s) == Direction::ToDevice {
+            to_device += c.bytes(s);
+        } else {
+            to_server += c.bytes(s);
+        }
+    }
+    FlowSummary {
+        meta: f.meta.clone(),
+        protocol: pick.map_or("none", |(p, _)| p.name),
+        reason: pick.and_then(|(_, v)| v.map(|v| v.reason)),
+        bytes_to_server: to_server,
+        bytes_to_device: to_device,
+        skipped: c.skipped(0) + c.skipped(1),
+    }
+}

@@ -1,0 +1,190 @@
+//! One conversation (a TCP connection, a UDP peer pair, a raw stream): per side, detect the
+//! protocol from the first bytes, then frame. Decoding is left to the caller, who decides
+//! whether a field tree is wanted.
+//!
+//! Side 0 carries what the device sent, side 1 what the server sent, as the network layer
+//! guessed. A confident probe that says otherwise (a side opening with `LOAD` is the server)
+//! wins over the guess when the guess was weak (no SYN seen).
+
+use super::{
+    Diagnostic, Direction, Framer, Protocol, RawFrame, Verdict, detect, unknown,
+};
+
+/// Bytes held per side while no probe can decide.
+const PROBE_WINDOW: usize = 64;
+
+/// A frame cut from one side, with the protocol that cut it.
+pub struct Framed<'a> {
+    /// 0: the side believed to be the device, 1: the server.
+    pub side: usize,
+    /// Which way the frame travelled.
+    pub direction: Direction,
+    /// The protocol of this side.
+    pub protocol: &'static Protocol,
+    /// The frame.
+    pub raw: RawFrame<'a>,
+    /// Findings from lower layers (e.g. retransmissions that disagree) to attach to it.
+    pub notes: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct SideState {
+    protocol: Option<&'static Protocol>,
+    verdict: Option<Verdict>,
+    framer: Option<Box<dyn Framer>>,
+    held: Vec<u8>,
+    held_gap: u64,
+    notes: Vec<Diagnostic>,
+    bytes: u64,
+}
+
+/// Detection and framing state of one conversation.
+pub struct Conversation {
+    sides: [SideState; 2],
+    /// True when the side assignment is certain (SYN seen, a server log, a raw file).
+    certain: bool,
+    /// The direction of each side as finally decided.
+    dirs: [Direction; 2],
+}
+
+impl Conversation {
+    /// A conversation; `certain` when the device side is known for sure.
+    pub fn new(certain: bool, raw: bool) -> Self {
+        let dirs = if raw { [Direction::Unknown, Direction::Unknown] } else { [Direction::ToServer, Direction::ToDevice] };
+        Self { sides: Default::default(), certain, dirs }
+    }
+
+    /// The protocol and verdict of a side, once detected.
+    pub fn verdict(&self, side: usize) -> Option<(&'static Protocol, Option<Verdict>)> {
+        let s = self.sides.get(side)?;
+        s.protocol.map(|p| (p, s.verdict))
+    }
+
+    /// The direction frames of `side` are given.
+    pub fn direction(&self, side: usize) -> Direction {
+        self.dirs.get(side).copied().unwrap_or_default()
+    }
+
+    /// Bytes received on a side.
+    pub fn bytes(&self, side: usize) -> u64 {
+        self.sides.get(side).map_or(0, |s| s.bytes)
+    }
+
+    /// Whitespace skipped between frames on a side.
+    pub fn skipped(&self, side: usize) -> u64 {
+        self.sides.get(side).and_then(|s| s.framer.as_ref()).map_or(0, |f| f.skipped())
+    }
+
+    /// Attaches a lower-layer finding to the next frame of `side`.
+    pub fn note(&mut self, side: usize, d: Diagnostic) {
+        if let Some(s) = self.sides.get_mut(side) {
+            s.notes.push(d);
+        }
+    }
+
+    fn decide(&mut self, side: usize, force: bool) {
+        let other_dir = self.dirs.get(1 - side.min(1)).copied();
+        let Some(s) = self.sides.get_mut(side) else { return };
+        if s.protocol.is_some() {
+            return;
+        }
+        let (best, need_more) = detect(&s.held);
+        let (proto, verdict) = match best {
+            Some((p, v)) => (p, Some(v)),
+            None if need_more && !force && s.held.len() < PROBE_WINDOW => return,
+            None => (&unknown::PROTOCOL, None),
+        };
+        // A confident probe overrides a weak side guess.
+        if let Some(v) = verdict
+            && v.direction != Direction::Unknown
+            && (!self.certain || self.dirs.get(side) == Some(&Direction::Unknown))
+            && v.confidence >= 60
+        {
+            if let Some(d) = self.dirs.get_mut(side) {
+                *d = v.direction;
+            }
+            if other_dir == Some(v.direction)
+                && let Some(o) = self.dirs.get_mut(1 - side.min(1))
+            {
+                *o = if v.direction == Direction::ToServer { Direction::ToDevice } else { Direction::ToServer };
+            }
+        }
+        let dir = self.dirs.get(side).copied().unwrap_or_default();
+        if let Some(s) = self.sides.get_mut(side) {
+            s.protocol = Some(proto);
+            s.verdict = verdict;
+            s.framer = Some((proto.framer)(dir));
+        }
+    }
+
+    /// Feeds bytes sent by `side`.
+    pub fn data(&mut self, side: usize, bytes: &[u8], out: &mut dyn FnMut(Framed<'_>)) {
+        let Some(s) = self.sides.get_mut(side) else { return };
+        s.bytes += bytes.len() as u64;
+        if s.protocol.is_none() {
+            s.held.extend_from_slice(bytes);
+            self.decide(side, false);
+            let Some(s) = self.sides.get_mut(side) else { return };
+            if s.protocol.is_none() {
+                return;
+            }
+            let held = std::mem::take(&mut s.held);
+            let gap = std::mem::take(&mut s.held_gap);
+            if gap > 0 {
+                self.run(side, out, |f, o| f.gap(gap, o));
+            }
+            self.run(side, out, |f, o| f.push(&held, o));
+            return;
+        }
+        self.run(side, out, |f, o| f.push(bytes, o));
+    }
+
+    /// A datagram or log message of `side` ended.
+    pub fn end_unit(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>)) {
+        self.flush_held(side, out);
+        self.run(side, out, |f, o| f.end_unit(o));
+    }
+
+    /// `missing` bytes of `side` were lost.
+    pub fn gap(&mut self, side: usize, missing: u64, out: &mut dyn FnMut(Framed<'_>)) {
+        if let Some(s) = self.sides.get_mut(side)
+            && s.protocol.is_none()
+            && s.held.is_empty()
+        {
+            s.held_gap += missing;
+            return;
+        }
+        self.flush_held(side, out);
+        self.run(side, out, |f, o| f.gap(missing, o));
+    }
+
+    /// The conversation ended: pending bytes become truncated frames.
+    pub fn finish(&mut self, out: &mut dyn FnMut(Framed<'_>)) {
+        for side in 0..2 {
+            self.flush_held(side, out);
+            self.run(side, out, |f, o| f.finish(o));
+        }
+    }
+
+    fn flush_held(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>)) {
+        let Some(s) = self.sides.get(side) else { return };
+        if s.protocol.is_none() && !s.held.is_empty() {
+            self.decide(side, true);
+            let Some(s) = self.sides.get_mut(side) else { return };
+            let held = std::mem::take(&mut s.held);
+            self.run(side, out, |f, o| f.push(&held, o));
+        }
+    }
+
+    fn run(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>), op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>))) {
+        let direction = self.direction(side);
+        let Some(s) = self.sides.get_mut(side) else { return };
+        let (Some(protocol), Some(framer)) = (s.protocol, s.framer.as_mut()) else { return };
+        let notes = &mut s.notes;
+        let mut sink = |raw: RawFrame<'_>| {
+            out(Framed { side, direction, protocol, raw, notes: std::mem::take(notes) });
+        };
+        op(framer.as_mut(), &mut sink);
+    }
+}
+
