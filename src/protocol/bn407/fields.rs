@@ -13,6 +13,7 @@ macro_rules! fields {
 
 fields! {
     IMEI = "imei", "IMEI", None, "Device identity: 15 digits, the last a Luhn check digit";
+    IMEI_PREFIX = "imei.prefix", "IMEI marker", None, "'imei:' before the IMEI";
     TERMINATOR = "frame.terminator", "Terminator", None, "Bytes that end the frame (';', '*', or a line end)";
     LOGIN = "login", "Login", None, "Device login: the server must answer LOAD";
     LOGIN_PREFIX = "login.prefix", "Login marker", None, "'##' starts a login";

@@ -237,7 +237,10 @@ fn login(ctx: &mut Ctx<'_, '_, '_>, end: usize) {
 fn imei_field(ctx: &mut Ctx<'_, '_, '_>, s: Span) {
     let t = ctx.text(s);
     if t.len() >= 5 && t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"imei:")) {
-        imei(ctx, s, Span::new(s.start as usize + 5, s.end as usize));
+        let at = s.start as usize + 5;
+        ctx.add(&fields::IMEI_PREFIX, Span::new(s.start as usize, at), Value::Raw);
+        let id = Span::new(at, s.end as usize);
+        imei(ctx, id, id);
     } else {
         ctx.add(&fields::IMEI, s, Value::Raw);
         ctx.error("imei.prefix", "expected 'imei:' and the IMEI", s, &fields::IMEI);

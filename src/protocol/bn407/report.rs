@@ -257,7 +257,7 @@ fn utc_time(ctx: &mut Ctx<'_, '_, '_>, s: Span, local: Option<(NaiveDateTime, Sp
 
 /// Reads a coordinate and its hemisphere letter; returns signed decimal degrees.
 fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat: bool, tags: Tags) -> Option<f64> {
-    let (field, hfield) = if is_lat { (&F::LATITUDE, &F::LAT_HEMI) } else { (&F::LONGITUDE, &F::LON_HEMI) };
+    let field = if is_lat { &F::LATITUDE } else { &F::LONGITUDE };
     let name = if is_lat { "latitude" } else { "longitude" };
     let s = match s {
         Some(s) if !s.is_empty() => s,
@@ -267,13 +267,27 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
             return None;
         }
     };
-    // Hemisphere first: its letter signs the value.
+    // The hemisphere letter signs the value; its node goes where its bytes are.
     let (pos, neg) = if is_lat { (b'N', b'S') } else { (b'E', b'W') };
-    let mut sign = 1.0;
-    let mut hemi_ok = true;
+    let prefix = tags & fw::PREFIX_HEMISPHERE.bit != 0;
+    let hemi_text = hemi.map(|h| ctx.text(h));
+    let sign = if hemi_text == Some(&[neg][..]) { -1.0 } else { 1.0 };
+    let hemi_ok = hemi_text.is_none_or(|t| t.is_empty() || t == [pos] || t == [neg]);
+    if prefix {
+        hemisphere(ctx, hemi, s, is_lat, tags);
+    }
+    let v = coord_value(ctx, s, field, is_lat, tags, sign);
+    if !prefix {
+        hemisphere(ctx, hemi, s, is_lat, tags);
+    }
+    v.filter(|_| hemi_ok)
+}
+
+fn hemisphere(ctx: &mut Ctx<'_, '_, '_>, hemi: Option<Span>, s: Span, is_lat: bool, tags: Tags) {
+    let (hfield, name) = if is_lat { (&F::LAT_HEMI, "latitude") } else { (&F::LON_HEMI, "longitude") };
+    let (pos, neg) = if is_lat { (b'N', b'S') } else { (b'E', b'W') };
     match hemi.map(|h| (h, ctx.text(h))) {
         Some((h, t)) if t == [pos] || t == [neg] => {
-            sign = if t == [neg] { -1.0 } else { 1.0 };
             let meaning = match t.first() {
                 Some(b'N') => "north",
                 Some(b'S') => "south",
@@ -286,7 +300,6 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
             ctx.add(hfield, h, Value::Raw);
             let m = format!("hemisphere must be {} or {}, got '{}'", pos as char, neg as char, ctx.str(h));
             ctx.error("coord.hemisphere", m, h, hfield);
-            hemi_ok = false;
         }
         other => {
             let at = other.map_or(Span::new(s.end as usize, s.end as usize), |(h, _)| h);
@@ -295,6 +308,10 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
             ctx.warn("coord.hemisphere_missing", m, at, hfield);
         }
     }
+}
+
+fn coord_value(ctx: &mut Ctx<'_, '_, '_>, s: Span, field: &'static crate::protocol::FieldDef, is_lat: bool, tags: Tags, sign: f64) -> Option<f64> {
+    let name = if is_lat { "latitude" } else { "longitude" };
     let c = match values::parse_ddmm(ctx.text(s)) {
         Ok(c) => c,
         Err(e) => {
@@ -322,7 +339,7 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
         ctx.error(code, format!("{name} {:.5}° is beyond {limit}°", c.degrees), s, field);
         return None;
     }
-    hemi_ok.then_some(v)
+    Some(v)
 }
 
 /// Speed (knots, with a derived km/h) and course at field `i`, `i + 1`.
