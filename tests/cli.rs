@@ -1,0 +1,125 @@
+//! The headless commands as a script sees them: JSON keys and values, exit statuses, errors.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bn407(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bn407"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bn407-text.txt");
+
+#[test]
+fn decode_jsonl_has_the_documented_keys_for_every_frame() {
+    let out = bn407(&["decode", "--format", "jsonl", CORPUS], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), include_str!("data/bn407-text.txt").lines().count());
+    for (i, v) in lines.iter().enumerate() {
+        for key in [
+            "frame", "ts", "transport", "src", "dst", "direction", "protocol", "kind", "imei", "keyword", "fix", "firmware", "fields", "diagnostics", "raw",
+        ] {
+            assert!(v.get(key).is_some(), "frame {i} lacks {key}");
+        }
+        assert_eq!(v["frame"], i);
+        assert_eq!(v["transport"], "raw");
+        assert_eq!(v["protocol"], "bn407");
+        let fields = v["fields"].as_array().unwrap();
+        assert!(!fields.is_empty());
+        for f in fields {
+            for key in ["name", "value", "span", "tags", "children"] {
+                assert!(f.get(key).is_some(), "field lacks {key}: {f}");
+            }
+        }
+    }
+    // Frame 2: a classic report with a fix.
+    let f = &lines[2];
+    assert_eq!(f["imei"], "868683023212255");
+    assert_eq!(f["kind"], "report");
+    assert_eq!(f["keyword"], "tracker");
+    assert_eq!(f["direction"], "to_server");
+    assert_eq!(f["fix"]["valid"], true);
+    assert!((f["fix"]["lat"].as_f64().unwrap() - 49.252035).abs() < 1e-6);
+    assert!((f["fix"]["speed_kmh"].as_f64().unwrap() - 3.91 * 1.852).abs() < 1e-3);
+    assert_eq!(f["fix"]["time"], "2019-02-05T06:44:59Z");
+    // The raw hex is the frame.
+    let raw = f["raw"].as_str().unwrap();
+    assert!(raw.starts_with("696d65693a")); // "imei:"
+}
+
+#[test]
+fn stats_json_totals() {
+    let out = bn407(&["stats", "--format", "json", CORPUS], None);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = include_str!("data/bn407-text.txt").lines().count() as u64;
+    assert_eq!(v["frames"], n);
+    assert_eq!(v["truncated"], 0);
+    assert_eq!(v["by_protocol"]["bn407"], n);
+    assert_eq!(v["by_kind"]["obd"], 7);
+    assert_eq!(v["by_kind"]["login"], 1);
+    assert_eq!(v["errors"], 0);
+    assert!(v["warnings"].as_u64().unwrap() > 0);
+    assert_eq!(v["devices"], 33);
+    assert_eq!(v["flows"], 1);
+    assert!(v["bytes"].as_u64().unwrap() > 4000);
+}
+
+#[test]
+fn stdin_truncated_frame_and_server_side() {
+    let input = b"##,imei:359586015829802,A;\nLOAD\n359586015829802;\nimei:359586015829802,tracker,0809231429,,F,0629";
+    let out = bn407(&["decode", "--format", "jsonl", "-"], Some(input));
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["login", "login_ack", "heartbeat", "report"]);
+    assert_eq!(lines[1]["direction"], "to_device");
+    let last = &lines[3];
+    assert!(last["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "frame.truncated" && d["severity"] == "error"));
+    let out = bn407(&["stats", "--format", "json", "-"], Some(input));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["frames"], 3);
+    assert_eq!(v["truncated"], 1);
+}
+
+#[test]
+fn unreadable_input_is_one_line_naming_the_file_with_status_2() {
+    let out = bn407(&["decode", "/nonexistent/capture.pcap"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/capture.pcap"), "{err}");
+}
+
+#[test]
+fn garbage_input_is_decoded_as_findings_not_a_failure() {
+    let junk: Vec<u8> = (0..20000u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let out = bn407(&["stats", "--format", "json", "-"], Some(&junk));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn text_output_names_frames_devices_and_problems() {
+    let out = bn407(&["decode", CORPUS], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l.contains("help me") && l.contains("ALARM")));
+    assert!(text.lines().any(|l| l.contains("W:imei.luhn")));
+    let out = bn407(&["stats", CORPUS], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("devices     33"), "{text}");
+    assert!(text.contains("imei.luhn"));
+}
