@@ -21,7 +21,14 @@ fn stream() -> (Vec<u8>, u64) {
 
 fn run(data: &[u8], tree: bool) -> u64 {
     let mut an = Analyzer::new(tree);
-    an.open_flow(FlowMeta { id: 0, transport: "raw", device: None, server: None, certain: true, source: 0 });
+    an.open_flow(FlowMeta {
+        id: 0,
+        transport: "raw",
+        device: None,
+        server: None,
+        certain: true,
+        source: 0,
+    });
     let mut n = 0u64;
     let mut sink = |d: bn407::pipeline::Decoded<'_>| {
         n += 1 + d.message.diagnostics.len() as u64;
@@ -38,10 +45,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("bn407");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("frame+decode summary (MB/s)", |b| b.iter(|| run(&data, false)));
-    g.bench_function("frame+decode with tree (MB/s)", |b| b.iter(|| run(&data, true)));
+    g.bench_function("frame+decode summary (MB/s)", |b| {
+        b.iter(|| run(&data, false))
+    });
+    g.bench_function("frame+decode with tree (MB/s)", |b| {
+        b.iter(|| run(&data, true))
+    });
     g.throughput(Throughput::Elements(frames));
-    g.bench_function("frame+decode summary (frames/s)", |b| b.iter(|| run(&data, false)));
+    g.bench_function("frame+decode summary (frames/s)", |b| {
+        b.iter(|| run(&data, false))
+    });
     g.finish();
 }
 

@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     match cli.command {
         Some(cmd) => ExitCode::from(bn407::cli::run(cmd)),
         None => {
-            eprintln!("bn407: the window is not built yet; use `bn407 decode FILE` or `bn407 stats FILE`");
+            eprintln!(
+                "bn407: the window is not built yet; use `bn407 decode FILE` or `bn407 stats FILE`"
+            );
             ExitCode::from(bn407::cli::EXIT_UNREADABLE)
         }
     }

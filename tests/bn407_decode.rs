@@ -1,6 +1,11 @@
 //! Unit tests of the BN-407 decoder: each message kind and each diagnostic, with values and
 //! byte ranges. Offsets in comments count from the first byte of the frame.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 mod common;
 
@@ -72,7 +77,10 @@ fn classic_report_values_and_spans() {
     let fix = m.fix.unwrap();
     assert!(fix.valid);
     // Local 2008-09-23 14:29, UTC 06:29:47.294: zone +8, same date.
-    assert_eq!(bn407::protocol::fmt_utc_ms(fix.time.unwrap()), "2008-09-23T06:29:47.294Z");
+    assert_eq!(
+        bn407::protocol::fmt_utc_ms(fix.time.unwrap()),
+        "2008-09-23T06:29:47.294Z"
+    );
     assert_eq!(m.vitals.tz_offset, Some(8 * 3600));
     assert_eq!(fix.speed_kmh, Some(0.0));
     assert_eq!(m.firmware.as_str(), "classic");
@@ -83,14 +91,24 @@ fn classic_report_values_and_spans() {
 #[test]
 fn utc_date_rolls_over_midnight_both_ways() {
     // Local 02:29 on 29 June, UTC 18:29: zone +8, the fix is on 28 June.
-    let (m, _) = decode("imei:359710049090138,tracker,160629022948,,F,182949.000,A,4043.8839,N,11328.8029,W,65.26,271.82,,1,0,31.37%,51442,;");
+    let (m, _) = decode(
+        "imei:359710049090138,tracker,160629022948,,F,182949.000,A,4043.8839,N,11328.8029,W,65.26,271.82,,1,0,31.37%,51442,;",
+    );
     let fix = m.fix.unwrap();
-    assert_eq!(bn407::protocol::fmt_utc_ms(fix.time.unwrap()), "2016-06-28T18:29:49Z");
+    assert_eq!(
+        bn407::protocol::fmt_utc_ms(fix.time.unwrap()),
+        "2016-06-28T18:29:49Z"
+    );
     assert_eq!(m.vitals.tz_offset, Some(8 * 3600));
     assert!((fix.speed_kmh.unwrap() - 65.26 * 1.852).abs() < 0.01);
     // Local 20:10 on 1 March, UTC 01:10: zone -5 (west), the fix is on 2 March.
-    let (m, _) = decode("imei:359586015829802,tracker,1603012010,,F,011000.000,A,4043.8839,N,07400.0000,W,0.00,;");
-    assert_eq!(bn407::protocol::fmt_utc_ms(m.fix.unwrap().time.unwrap()), "2016-03-02T01:10:00Z");
+    let (m, _) = decode(
+        "imei:359586015829802,tracker,1603012010,,F,011000.000,A,4043.8839,N,07400.0000,W,0.00,;",
+    );
+    assert_eq!(
+        bn407::protocol::fmt_utc_ms(m.fix.unwrap().time.unwrap()),
+        "2016-03-02T01:10:00Z"
+    );
     assert_eq!(m.vitals.tz_offset, Some(-5 * 3600));
 }
 
@@ -124,7 +142,9 @@ fn extended_report_tail_slots() {
     assert_eq!(m.firmware.as_str(), "extended");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     // A trouble code in the fuel-2 slot.
-    let (m, t) = decode("imei:353451044508750,DTC,0809231929,,F,055403.000,A,2233.1870,N,11354.3067,E,0.00,30.1,,1,0,10.5%,P0021,;");
+    let (m, t) = decode(
+        "imei:353451044508750,DTC,0809231929,,F,055403.000,A,2233.1870,N,11354.3067,E,0.00,30.1,,1,0,10.5%,P0021,;",
+    );
     assert_eq!(node(&t, "report.dtc").def.label, "Trouble code");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
 }
@@ -136,45 +156,104 @@ fn prefix_hemispheres_of_the_clone() {
     let fix = m.fix.unwrap();
     assert!((fix.lat - (53.0 + 6.64155 / 60.0)).abs() < 1e-9);
     assert!((fix.lon - (7.0 + 0.77848 / 60.0)).abs() < 1e-9);
-    assert_ne!(node(&t, "report.lat_hemisphere").tags & firmware::PREFIX_HEMISPHERE.bit, 0);
+    assert_ne!(
+        node(&t, "report.lat_hemisphere").tags & firmware::PREFIX_HEMISPHERE.bit,
+        0
+    );
     assert_eq!(m.vitals.altitude, Some(1.0));
     assert_eq!(m.firmware.as_str(), "clone");
     assert_eq!(codes(&m), vec!["imei.luhn"]);
     // South and west in prefix form.
-    let (m, _) = decode("imei:353552045403597,tracker,150420051153,,F,051153.000,A,S,3306.00000,W,07010.00000,0.0,;");
+    let (m, _) = decode(
+        "imei:353552045403597,tracker,150420051153,,F,051153.000,A,S,3306.00000,W,07010.00000,0.0,;",
+    );
     let fix = m.fix.unwrap();
     assert!(fix.lat < -33.0 && fix.lon < -70.0);
 }
 
 #[test]
 fn missing_hemisphere_is_a_warning_and_assumed_positive() {
-    let (m, _) = decode("imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,,0,0,;");
+    let (m, _) = decode(
+        "imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,,0,0,;",
+    );
     assert_eq!(codes(&m), vec!["coord.hemisphere_missing"]);
     assert_eq!(m.diagnostics[0].severity, Severity::Warning);
     assert!(m.fix.unwrap().lon > 114.0);
     // The slot missing entirely: speed follows the longitude directly.
-    let (m, t) = decode("imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,5.0,90.0;");
+    let (m, t) = decode(
+        "imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,5.0,90.0;",
+    );
     assert!(codes(&m).contains(&"coord.hemisphere_missing"));
-    assert_eq!(raw("imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,5.0,90.0;", node(&t, "report.speed")), "5.0");
+    assert_eq!(
+        raw(
+            "imei:863070010423167,tracker,1211051840,,F,104000.000,A,2220.6483,N,11407.6377,5.0,90.0;",
+            node(&t, "report.speed")
+        ),
+        "5.0"
+    );
 }
 
 #[test]
 fn malformed_values_are_errors_on_their_field() {
     let cases = [
-        ("imei:35958601582980,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;", "imei.length", "imei"),
-        ("imei:35958601582980X,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;", "imei.digits", "imei"),
-        ("imei:359586015829802,tracker,0813231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;", "time.month_range", "report.local_time"),
-        ("imei:359586015829802,tracker,0809231429,,F,062947.294,A,2264.4026,N,11354.3277,E,0.00,;", "coord.minutes_range", "report.latitude"),
-        ("imei:359586015829802,tracker,0809231429,,F,062947.294,A,9134.4026,N,11354.3277,E,0.00,;", "coord.lat_range", "report.latitude"),
-        ("imei:359586015829802,tracker,0809231429,,F,062947.294,A,2234.4026,X,11354.3277,E,0.00,;", "coord.hemisphere", "report.lat_hemisphere"),
-        ("imei:359586015829802,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,fast,;", "number.parse", "report.speed"),
-        ("imei:359586015829802,tracker,0809231429,,F,062947.294,Q,2234.4026,N,11354.3277,E,0.00,;", "fix.validity", "report.validity"),
-        ("imei:359586015829802,tracker,0809231429,,X,;", "report.gps_flag", "report.gps"),
-        ("imei:359586015829802,tracker,0809231429,,F,062967.294,A,2234.4026,N,11354.3277,E,0.00,;", "time.second_range", "report.utc_time"),
+        (
+            "imei:35958601582980,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;",
+            "imei.length",
+            "imei",
+        ),
+        (
+            "imei:35958601582980X,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;",
+            "imei.digits",
+            "imei",
+        ),
+        (
+            "imei:359586015829802,tracker,0813231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;",
+            "time.month_range",
+            "report.local_time",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062947.294,A,2264.4026,N,11354.3277,E,0.00,;",
+            "coord.minutes_range",
+            "report.latitude",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062947.294,A,9134.4026,N,11354.3277,E,0.00,;",
+            "coord.lat_range",
+            "report.latitude",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062947.294,A,2234.4026,X,11354.3277,E,0.00,;",
+            "coord.hemisphere",
+            "report.lat_hemisphere",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,fast,;",
+            "number.parse",
+            "report.speed",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062947.294,Q,2234.4026,N,11354.3277,E,0.00,;",
+            "fix.validity",
+            "report.validity",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,X,;",
+            "report.gps_flag",
+            "report.gps",
+        ),
+        (
+            "imei:359586015829802,tracker,0809231429,,F,062967.294,A,2234.4026,N,11354.3277,E,0.00,;",
+            "time.second_range",
+            "report.utc_time",
+        ),
     ];
     for (f, code, field) in cases {
         let (m, _) = decode(f);
-        let d = m.diagnostics.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("{f}: no {code} in {:?}", codes(&m)));
+        let d = m
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{f}: no {code} in {:?}", codes(&m)));
         assert_eq!(d.severity, Severity::Error, "{f}");
         assert_eq!(d.field, Some(field), "{f}");
         assert!(!d.message.is_empty());
@@ -192,13 +271,18 @@ fn malformed_values_are_errors_on_their_field() {
 
 #[test]
 fn warnings_real_units_send() {
-    let (m, _) = decode("imei:100000000000000,help me,1004171910,,F,010203.000,A,0102.0003,N,00102.0003,E,1.02,;");
+    let (m, _) = decode(
+        "imei:100000000000000,help me,1004171910,,F,010203.000,A,0102.0003,N,00102.0003,E,1.02,;",
+    );
     assert!(codes(&m).contains(&"imei.luhn"));
     let (m, _) = decode("imei:359586015829802,tracker,000000000,13554900601,L,;");
     assert_eq!(codes(&m), vec!["time.unset"]);
     let (m, t) = decode("imei:359586015829802,door opened twice,0809231429,,L,;");
     assert_eq!(codes(&m), vec!["keyword.unknown"]);
-    assert_eq!(m.keyword_text(b"imei:359586015829802,door opened twice,0809231429,,L,;"), Some("door opened twice"));
+    assert_eq!(
+        m.keyword_text(b"imei:359586015829802,door opened twice,0809231429,,L,;"),
+        Some("door opened twice")
+    );
     assert!(t.find("report.keyword").is_some());
     for d in &m.diagnostics {
         assert_eq!(d.severity, Severity::Warning);
@@ -277,7 +361,10 @@ fn alternative_sentence_and_short_form() {
     assert!(fix.valid);
     assert_eq!((fix.lat, fix.lon), (-33.42317, -70.61930));
     assert_eq!(fix.speed_kmh, Some(25.0));
-    assert_eq!(bn407::protocol::fmt_utc_ms(fix.time.unwrap()), "2018-10-24T21:48:12Z");
+    assert_eq!(
+        bn407::protocol::fmt_utc_ms(fix.time.unwrap()),
+        "2018-10-24T21:48:12Z"
+    );
     assert_eq!(raw(f, node(&t, "alt.name")), "Equipo 1");
     assert_eq!(m.firmware.as_str(), "alternative");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
@@ -290,8 +377,8 @@ fn alternative_sentence_and_short_form() {
 
 #[test]
 fn photo_packet_and_reassembly() {
-    use bn407::protocol::bn407::photo::{Assembler, packet_of};
     use bn407::protocol::Imei;
+    use bn407::protocol::bn407::photo::{Assembler, packet_of};
     // Two packets: index LE, length LE, payload, 2-byte trailer.
     let p0 = "imei:864180034124375,vr,00000400ffd8aabb1d00;";
     let p1 = "imei:864180034124375,vr,01000400ccddffd91d00;";
@@ -305,7 +392,10 @@ fn photo_packet_and_reassembly() {
     assert!(a.announce(imei, 2).is_none());
     assert!(a.packet(imei, packet_of(p1.as_bytes()).unwrap()).is_none());
     let photo = a.packet(imei, packet_of(p0.as_bytes()).unwrap()).unwrap();
-    assert_eq!(photo.jpeg, vec![0xff, 0xd8, 0xaa, 0xbb, 0xcc, 0xdd, 0xff, 0xd9]);
+    assert_eq!(
+        photo.jpeg,
+        vec![0xff, 0xd8, 0xaa, 0xbb, 0xcc, 0xdd, 0xff, 0xd9]
+    );
     assert!(photo.looks_like_jpeg);
     assert!(photo.missing.is_empty());
     let (m, _) = decode("imei:864180034124375,vr,0000040GG;");
@@ -323,12 +413,28 @@ fn server_commands_with_meanings() {
     assert_eq!(node(&t, "command.interval").value, Value::Int(30));
     assert_eq!(m.imei.unwrap().as_str(), "359586015829802");
     assert_covered(f, &t);
-    for (code, meaning) in [("B", "report one position now"), ("D", "stop periodic reports"), ("E", "acknowledge SOS"), ("J", "cut fuel / power (relay)"), ("K", "restore fuel / power (relay)"), ("L", "arm"), ("M", "disarm"), ("160", "take a photo")] {
+    for (code, meaning) in [
+        ("B", "report one position now"),
+        ("D", "stop periodic reports"),
+        ("E", "acknowledge SOS"),
+        ("J", "cut fuel / power (relay)"),
+        ("K", "restore fuel / power (relay)"),
+        ("L", "arm"),
+        ("M", "disarm"),
+        ("160", "take a photo"),
+    ] {
         let (m, _) = decode(&format!("**,imei:359586015829802,{code};"));
         assert_eq!(m.keyword_meaning, Some(meaning));
         assert!(m.diagnostics.is_empty());
     }
-    assert_eq!(decode("**,imei:359586015829802,C,05m;").1.find("command.interval").unwrap().value, Value::Int(300));
+    assert_eq!(
+        decode("**,imei:359586015829802,C,05m;")
+            .1
+            .find("command.interval")
+            .unwrap()
+            .value,
+        Value::Int(300)
+    );
     assert!(codes(&decode("**,imei:359586015829802,Z;").0).contains(&"command.unknown"));
     assert!(codes(&decode("**,imei:359586015829802,C,soon;").0).contains(&"command.interval"));
 }

@@ -1,7 +1,12 @@
 //! Framing: terminators, several frames per read and frames across reads, whitespace, the size
 //! bound with resynchronisation, truncation, gaps; and properties: any cutting of a stream gives
 //! the same frames, and random bytes never panic.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use bn407::protocol::bn407::{MAX_FRAME, PROTOCOL};
 use bn407::protocol::{Direction, FrameFlags, Framer, RawFrame, decode_frame};
@@ -21,7 +26,9 @@ fn frames_of(dir: Direction, pieces: &[&[u8]], finish: bool) -> Vec<(Vec<u8>, Fr
 }
 
 fn texts(v: &[(Vec<u8>, FrameFlags)]) -> Vec<String> {
-    v.iter().map(|(b, _)| String::from_utf8_lossy(b).into_owned()).collect()
+    v.iter()
+        .map(|(b, _)| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 const STREAM: &[u8] = b"##,imei:359586015829802,A;359586015829802;imei:359586015829802,tracker,0809231429,13554900601,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;\r\nimei:861359038609986,Equipo 1,---,------,----,214812,241018,14,0,-33.42317,-70.61930,000,000,0000,99.9,00,0,1,---,*\nimei:359586015829802,tracker,000000000,13554900601,L,\r\n";
@@ -44,8 +51,15 @@ fn terminators_and_whitespace() {
 
 #[test]
 fn server_direction_splits_known_words() {
-    let v = frames_of(Direction::ToDevice, &[b"LOADONON**,imei:359586015829802,C,30s;ON"], true);
-    assert_eq!(texts(&v), vec!["LOAD", "ON", "ON", "**,imei:359586015829802,C,30s;", "ON"]);
+    let v = frames_of(
+        Direction::ToDevice,
+        &[b"LOADONON**,imei:359586015829802,C,30s;ON"],
+        true,
+    );
+    assert_eq!(
+        texts(&v),
+        vec!["LOAD", "ON", "ON", "**,imei:359586015829802,C,30s;", "ON"]
+    );
     // A word split across reads.
     let v = frames_of(Direction::ToDevice, &[b"LO", b"AD", b"O", b"N"], true);
     assert_eq!(texts(&v), vec!["LOAD", "ON"]);
@@ -56,11 +70,19 @@ fn server_direction_splits_known_words() {
 
 #[test]
 fn truncated_tail_is_flagged_and_decoded_with_an_error() {
-    let v = frames_of(Direction::ToServer, &[b"359586015829802;imei:3595860158"], true);
+    let v = frames_of(
+        Direction::ToServer,
+        &[b"359586015829802;imei:3595860158"],
+        true,
+    );
     assert_eq!(texts(&v), vec!["359586015829802;", "imei:3595860158"]);
     assert!(!v[0].1.truncated);
     assert!(v[1].1.truncated);
-    let raw = RawFrame { bytes: &v[1].0, offset: 16, flags: v[1].1 };
+    let raw = RawFrame {
+        bytes: &v[1].0,
+        offset: 16,
+        flags: v[1].1,
+    };
     let m = decode_frame(&PROTOCOL, &raw, Direction::ToServer, None);
     assert!(m.diagnostics.iter().any(|d| d.code == "frame.truncated"));
 }
@@ -75,7 +97,11 @@ fn over_long_frame_is_cut_and_framing_resynchronises() {
     assert!(v[1].1.continuation);
     assert_eq!(v[1].0.len(), 101);
     assert_eq!(texts(&v[2..]), vec!["359586015829802;"]);
-    assert_eq!(v.iter().map(|(b, _)| b.len()).sum::<usize>(), s.len(), "no byte lost");
+    assert_eq!(
+        v.iter().map(|(b, _)| b.len()).sum::<usize>(),
+        s.len(),
+        "no byte lost"
+    );
     // The same, fed byte by byte.
     let pieces: Vec<&[u8]> = s.chunks(1).collect();
     let w = frames_of(Direction::ToServer, &pieces, true);
@@ -91,7 +117,15 @@ fn gap_flags_the_frames_it_touches() {
     f.gap(40, &mut sink);
     f.push(b",0.00,;359586015829802;", &mut sink);
     f.finish(&mut sink);
-    assert_eq!(texts(&out), vec!["359586015829802;", "imei:3595", ",0.00,;", "359586015829802;"]);
+    assert_eq!(
+        texts(&out),
+        vec![
+            "359586015829802;",
+            "imei:3595",
+            ",0.00,;",
+            "359586015829802;"
+        ]
+    );
     assert_eq!(out[1].1.gap_after, 40);
     assert_eq!(out[2].1.gap_before, 40);
     assert_eq!(out[3].1, FrameFlags::default());
@@ -102,7 +136,10 @@ fn udp_datagram_without_terminator() {
     let mut f = (PROTOCOL.framer)(Direction::ToServer);
     let mut out = Vec::new();
     let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
-    f.push(b"imei:359586015829802,tracker,000000000,13554900601,L,", &mut sink);
+    f.push(
+        b"imei:359586015829802,tracker,000000000,13554900601,L,",
+        &mut sink,
+    );
     f.end_unit(&mut sink);
     assert_eq!(out.len(), 1);
     assert!(out[0].1.unit_end && !out[0].1.truncated);

@@ -1,5 +1,10 @@
 //! The headless commands as a script sees them: JSON keys and values, exit statuses, errors.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -23,13 +28,37 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bn407-text
 #[test]
 fn decode_jsonl_has_the_documented_keys_for_every_frame() {
     let out = bn407(&["decode", "--format", "jsonl", CORPUS], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), include_str!("data/bn407-text.txt").lines().count());
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        include_str!("data/bn407-text.txt").lines().count()
+    );
     for (i, v) in lines.iter().enumerate() {
         for key in [
-            "frame", "ts", "transport", "src", "dst", "direction", "protocol", "kind", "imei", "keyword", "fix", "firmware", "fields", "diagnostics", "raw",
+            "frame",
+            "ts",
+            "transport",
+            "src",
+            "dst",
+            "direction",
+            "protocol",
+            "kind",
+            "imei",
+            "keyword",
+            "fix",
+            "firmware",
+            "fields",
+            "diagnostics",
+            "raw",
         ] {
             assert!(v.get(key).is_some(), "frame {i} lacks {key}");
         }
@@ -82,12 +111,22 @@ fn stdin_truncated_frame_and_server_side() {
     let input = b"##,imei:359586015829802,A;\nLOAD\n359586015829802;\nimei:359586015829802,tracker,0809231429,,F,0629";
     let out = bn407(&["decode", "--format", "jsonl", "-"], Some(input));
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, vec!["login", "login_ack", "heartbeat", "report"]);
     assert_eq!(lines[1]["direction"], "to_device");
     let last = &lines[3];
-    assert!(last["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "frame.truncated" && d["severity"] == "error"));
+    assert!(
+        last["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "frame.truncated" && d["severity"] == "error")
+    );
     let out = bn407(&["stats", "--format", "json", "-"], Some(input));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["frames"], 3);
@@ -105,9 +144,15 @@ fn unreadable_input_is_one_line_naming_the_file_with_status_2() {
 
 #[test]
 fn garbage_input_is_decoded_as_findings_not_a_failure() {
-    let junk: Vec<u8> = (0..20000u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8).collect();
+    let junk: Vec<u8> = (0..20000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
     let out = bn407(&["stats", "--format", "json", "-"], Some(&junk));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["bytes"].as_u64().unwrap() > 0);
 }
@@ -116,7 +161,10 @@ fn garbage_input_is_decoded_as_findings_not_a_failure() {
 fn text_output_names_frames_devices_and_problems() {
     let out = bn407(&["decode", CORPUS], None);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().any(|l| l.contains("help me") && l.contains("ALARM")));
+    assert!(
+        text.lines()
+            .any(|l| l.contains("help me") && l.contains("ALARM"))
+    );
     assert!(text.lines().any(|l| l.contains("W:imei.luhn")));
     let out = bn407(&["stats", CORPUS], None);
     let text = String::from_utf8(out.stdout).unwrap();

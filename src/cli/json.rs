@@ -71,7 +71,10 @@ fn node_json(tree: &Tree, i: usize, frame: &[u8]) -> Option<J> {
     }
     o.insert("raw".into(), json!(raw));
     o.insert("span".into(), json!(n.span.pair()));
-    o.insert("tags".into(), json!(firmware::names(n.tags).collect::<Vec<_>>()));
+    o.insert(
+        "tags".into(),
+        json!(firmware::names(n.tags).collect::<Vec<_>>()),
+    );
     if n.generated {
         o.insert("generated".into(), json!(true));
     }

@@ -1,7 +1,6 @@
 //! The headless commands: `decode` prints every frame, `stats` the totals. They run the same
 //! pipeline as the window; the CLI is how tests, scripts and benchmarks see what it shows.
 
-pub mod input;
 pub mod json;
 pub mod text;
 
@@ -11,10 +10,15 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::model::{Stats, device_findings};
+use crate::pipeline::{self, Input, RunError, RunOptions};
 
 /// Command line.
 #[derive(Parser, Debug)]
-#[command(name = "bn407", version, about = "Protocol analyzer for the Coban BN-407 GPS tracker and its platform port")]
+#[command(
+    name = "bn407",
+    version,
+    about = "Protocol analyzer for the Coban BN-407 GPS tracker and its platform port"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -79,14 +83,27 @@ pub fn run(cmd: Command) -> u8 {
     let mut stats = Stats::default();
     let mut broken_pipe = false;
     let (result, format_stats, photos) = match &cmd {
-        Command::Decode { format, inputs, photos } => {
+        Command::Decode {
+            format,
+            inputs,
+            photos,
+        } => {
             let jsonl = *format == DecodeFormat::Jsonl;
-            let r = input::run(inputs, jsonl, &mut |d| {
+            let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
+            let mut opts = RunOptions {
+                tree: jsonl,
+                ..Default::default()
+            };
+            let r = pipeline::run(&inputs, &mut opts, &mut |d| {
                 stats.add(&d);
                 if broken_pipe {
                     return;
                 }
-                let line = if jsonl { json::frame_json(&d).to_string() } else { text::frame_line(&d) };
+                let line = if jsonl {
+                    json::frame_json(&d).to_string()
+                } else {
+                    text::frame_line(&d)
+                };
                 if writeln!(out, "{line}").is_err() {
                     broken_pipe = true;
                 }
@@ -94,7 +111,8 @@ pub fn run(cmd: Command) -> u8 {
             (r, None, photos.clone())
         }
         Command::Stats { format, inputs } => {
-            let r = input::run(inputs, false, &mut |d| stats.add(&d));
+            let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
+            let r = pipeline::run(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
             (r, Some(*format), None)
         }
     };
@@ -120,11 +138,11 @@ pub fn run(cmd: Command) -> u8 {
     }
     match err {
         None => 0,
-        Some(e @ input::RunError::Unreadable(_)) => {
+        Some(e @ RunError::Unreadable(_)) => {
             eprintln!("bn407: {e}");
             EXIT_UNREADABLE
         }
-        Some(e @ input::RunError::Damaged(_)) => {
+        Some(e @ RunError::Damaged(_)) => {
             eprintln!("bn407: {e}");
             EXIT_DAMAGED
         }

@@ -11,9 +11,15 @@ use crate::protocol::Severity;
 pub fn frame_line(d: &Decoded<'_>) -> String {
     let m = &d.message;
     let (src, dst) = d.endpoints();
-    let mut s = format!("#{:<5} {} {}", d.index, d.ts.map_or_else(|| "-".to_string(), fmt_ts), d.flow.transport);
+    let mut s = format!(
+        "#{:<5} {} {}",
+        d.index,
+        d.ts.map_or_else(|| "-".to_string(), fmt_ts),
+        d.flow.transport
+    );
     if src.is_some() || dst.is_some() {
-        let a = |x: Option<std::net::SocketAddr>| x.map_or_else(|| "?".to_string(), |v| v.to_string());
+        let a =
+            |x: Option<std::net::SocketAddr>| x.map_or_else(|| "?".to_string(), |v| v.to_string());
         let _ = write!(s, " {} -> {}", a(src), a(dst));
     } else {
         let _ = write!(s, " {}", d.direction.arrow());
@@ -47,9 +53,22 @@ pub fn frame_line(d: &Decoded<'_>) -> String {
 /// The totals for people.
 pub fn stats_text(st: &Stats) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "frames      {} complete, {} truncated, {} bytes", st.frames, st.truncated, st.bytes);
-    let _ = writeln!(s, "problems    {} frames with errors, {} with warnings", st.errors, st.warnings);
-    let join = |m: &std::collections::BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(
+        s,
+        "frames      {} complete, {} truncated, {} bytes",
+        st.frames, st.truncated, st.bytes
+    );
+    let _ = writeln!(
+        s,
+        "problems    {} frames with errors, {} with warnings",
+        st.errors, st.warnings
+    );
+    let join = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(s, "protocols   {}", join(&st.by_protocol));
     let _ = writeln!(s, "kinds       {}", join(&st.by_kind));
     let _ = writeln!(s, "firmware    {}", join(&st.by_firmware));
@@ -73,7 +92,9 @@ pub fn stats_text(st: &Stats) -> String {
     }
     let _ = writeln!(s, "devices     {}", st.devices.len());
     for d in st.devices.values() {
-        let fix = d.last_fix.map_or_else(String::new, |f| format!(", last at {:.5},{:.5}", f.lat, f.lon));
+        let fix = d.last_fix.map_or_else(String::new, |f| {
+            format!(", last at {:.5},{:.5}", f.lat, f.lon)
+        });
         let _ = writeln!(
             s,
             "  {} {} firmware {}: {} frames ({}), {} alarms, {} valid / {} invalid fixes, {} errors, {} warnings{fix}",
@@ -93,7 +114,14 @@ pub fn stats_text(st: &Stats) -> String {
     if !dfs.is_empty() {
         let _ = writeln!(s, "sessions");
         for f in dfs {
-            let _ = writeln!(s, "  {} {} {}: {}", f.severity.as_str(), f.code, f.imei, f.message);
+            let _ = writeln!(
+                s,
+                "  {} {} {}: {}",
+                f.severity.as_str(),
+                f.code,
+                f.imei,
+                f.message
+            );
         }
     }
     if !st.photos.is_empty() {
@@ -106,17 +134,37 @@ pub fn stats_text(st: &Stats) -> String {
                 p.received,
                 p.expected,
                 p.bytes,
-                if p.complete_jpeg { ", complete JPEG" } else { ", incomplete" },
-                if p.missing.is_empty() { String::new() } else { format!(", missing {:?}", p.missing) }
+                if p.complete_jpeg {
+                    ", complete JPEG"
+                } else {
+                    ", incomplete"
+                },
+                if p.missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(", missing {:?}", p.missing)
+                }
             );
         }
     }
     let mut findings: Vec<_> = st.findings.values().collect();
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)).then(a.code.cmp(b.code)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then(a.code.cmp(b.code))
+    });
     if !findings.is_empty() {
         let _ = writeln!(s, "findings");
         for f in findings {
-            let _ = writeln!(s, "  {:<7} {:<26} {:>7}  {}", f.severity.as_str(), f.code, f.count, f.example);
+            let _ = writeln!(
+                s,
+                "  {:<7} {:<26} {:>7}  {}",
+                f.severity.as_str(),
+                f.code,
+                f.count,
+                f.example
+            );
         }
     }
     s

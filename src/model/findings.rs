@@ -25,22 +25,38 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
     for dev in stats.devices.values() {
         let n = |k: &str| dev.by_kind.get(k).copied().unwrap_or(0);
         let server_seen = dev.flows.iter().any(|id| {
-            stats.flows.iter().any(|f| f.meta.id == *id && f.meta.transport != "raw")
+            stats
+                .flows
+                .iter()
+                .any(|f| f.meta.id == *id && f.meta.transport != "raw")
         });
-        let mut add = |severity, code, message: String| out.push(DeviceFinding { severity, code, imei: dev.imei.clone(), message });
+        let mut add = |severity, code, message: String| {
+            out.push(DeviceFinding {
+                severity,
+                code,
+                imei: dev.imei.clone(),
+                message,
+            })
+        };
         let reports = n("report") + n("obd") + n("photo");
         if server_seen && n("login") > 0 && n("login_ack") == 0 {
             add(
                 Severity::Error,
                 "session.no_load",
-                format!("logged in {} time(s) but the server never answered LOAD: the device repeats the login and never reports", n("login")),
+                format!(
+                    "logged in {} time(s) but the server never answered LOAD: the device repeats the login and never reports",
+                    n("login")
+                ),
             );
         }
         if server_seen && n("heartbeat") > 0 && n("heartbeat_ack") == 0 {
             add(
                 Severity::Warning,
                 "session.no_on",
-                format!("sent {} heartbeat(s) that the server never answered with ON: the device drops the connection after a few", n("heartbeat")),
+                format!(
+                    "sent {} heartbeat(s) that the server never answered with ON: the device drops the connection after a few",
+                    n("heartbeat")
+                ),
             );
         }
         if (n("login") > 0 || n("heartbeat") > 0) && reports == 0 {
@@ -53,7 +69,9 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
                 ),
             );
         }
-        if let (Some(fix), Some((&offset, _))) = (dev.last_fix, dev.tz_offsets.iter().max_by_key(|(_, c)| **c)) {
+        if let (Some(fix), Some((&offset, _))) =
+            (dev.last_fix, dev.tz_offsets.iter().max_by_key(|(_, c)| **c))
+        {
             let expected = (fix.lon / 15.0).round() as i32 * 3600;
             if (offset - expected).abs() >= 3 * 3600 {
                 add(
@@ -71,7 +89,10 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
     }
     for f in &stats.flows {
         if f.protocol == "unknown" {
-            let who = f.meta.device.map_or_else(|| format!("flow {}", f.meta.id), |a| a.to_string());
+            let who = f
+                .meta
+                .device
+                .map_or_else(|| format!("flow {}", f.meta.id), |a| a.to_string());
             out.push(DeviceFinding {
                 severity: Severity::Warning,
                 code: "flow.unknown_protocol",

@@ -151,7 +151,10 @@ impl Stats {
         *self.by_kind.entry(m.kind.as_str()).or_default() += 1;
         *self.by_firmware.entry(m.firmware.as_str()).or_default() += 1;
         self.bytes += d.bytes.len() as u64;
-        *self.bytes_by_direction.entry(d.direction.as_str()).or_default() += d.bytes.len() as u64;
+        *self
+            .bytes_by_direction
+            .entry(d.direction.as_str())
+            .or_default() += d.bytes.len() as u64;
         let worst = m.max_severity();
         match worst {
             Some(Severity::Error) => self.errors += 1,
@@ -177,7 +180,10 @@ impl Stats {
         if m.imei.is_some() && d.direction != Direction::ToDevice {
             self.flow_device.insert(d.flow.id, imei);
         }
-        let dev = self.devices.entry(imei).or_insert_with(|| Device { imei: imei.to_string(), ..Default::default() });
+        let dev = self.devices.entry(imei).or_insert_with(|| Device {
+            imei: imei.to_string(),
+            ..Default::default()
+        });
         dev.protocol = d.protocol.name;
         dev.frames += 1;
         *dev.by_kind.entry(m.kind.as_str()).or_default() += 1;
@@ -207,8 +213,12 @@ impl Stats {
         if let Some(o) = m.vitals.tz_offset {
             *dev.tz_offsets.entry(o).or_default() += 1;
         }
-        if matches!(m.kind, Kind::Report | Kind::Obd | Kind::Login | Kind::Heartbeat | Kind::Photo) {
-            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() += u64::from(m.firmware.as_str() != "unknown");
+        if matches!(
+            m.kind,
+            Kind::Report | Kind::Obd | Kind::Login | Kind::Heartbeat | Kind::Photo
+        ) {
+            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() +=
+                u64::from(m.firmware.as_str() != "unknown");
         }
         if !dev.flows.contains(&d.flow.id) {
             dev.flows.push(d.flow.id);
@@ -219,7 +229,8 @@ impl Stats {
     fn photos_of(&mut self, d: &Decoded<'_>, imei: Imei) {
         let m = &d.message;
         if m.kind == Kind::Report
-            && let Some(Keyword::PhotoStart(n)) = m.keyword.map(|s| keywords::classify(s.slice(d.bytes)))
+            && let Some(Keyword::PhotoStart(n)) =
+                m.keyword.map(|s| keywords::classify(s.slice(d.bytes)))
             && let Some(p) = self.assembler.announce(imei, n)
         {
             self.photos.push(p.into());
@@ -239,7 +250,11 @@ impl Stats {
         }
         self.flows = flows;
         for dev in self.devices.values_mut() {
-            dev.firmware = dev.firmware_votes.iter().max_by_key(|(_, n)| **n).map_or("unknown", |(k, _)| k);
+            dev.firmware = dev
+                .firmware_votes
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map_or("unknown", |(k, _)| k);
         }
     }
 }

@@ -29,7 +29,17 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
         Kind::LoginAck => s.push_str("LOAD (login accepted)"),
         Kind::HeartbeatAck => s.push_str("ON (heartbeat answered)"),
         Kind::Unknown => {
-            let text: String = frame.iter().take(40).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+            let text: String = frame
+                .iter()
+                .take(40)
+                .map(|&b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
             s.push_str(&format!("{} bytes: {text}", frame.len()));
         }
     }

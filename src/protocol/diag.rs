@@ -61,8 +61,19 @@ fn ser_span<S: serde::Serializer>(span: &Span, s: S) -> Result<S::Ok, S::Error> 
 
 impl Diagnostic {
     /// A diagnostic on a span.
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<Cow<'static, str>>, span: Span) -> Self {
-        Self { severity, code, message: message.into(), span, field: None }
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+        span: Span,
+    ) -> Self {
+        Self {
+            severity,
+            code,
+            message: message.into(),
+            span,
+            field: None,
+        }
     }
     /// Names the field the diagnostic concerns.
     pub fn on(mut self, field: &'static str) -> Self {

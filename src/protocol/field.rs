@@ -41,11 +41,16 @@ impl Span {
     }
     /// The smallest span covering both.
     pub fn join(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
     /// The bytes of `frame` this span covers (empty when out of range).
     pub fn slice(self, frame: &[u8]) -> &[u8] {
-        frame.get(self.start as usize..self.end as usize).unwrap_or(&[])
+        frame
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or(&[])
     }
     /// `[start, end]` as a pair, for JSON.
     pub fn pair(self) -> [u32; 2] {
@@ -161,8 +166,18 @@ pub struct FieldDef {
 
 impl FieldDef {
     /// Declares a field.
-    pub const fn new(name: &'static str, label: &'static str, unit: Unit, help: &'static str) -> Self {
-        Self { name, label, unit, help }
+    pub const fn new(
+        name: &'static str,
+        label: &'static str,
+        unit: Unit,
+        help: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            label,
+            unit,
+            help,
+        }
     }
 }
 
@@ -199,7 +214,9 @@ pub struct Tree {
 impl Tree {
     /// Index range of the children (all descendants) of node `i`.
     pub fn descendants(&self, i: usize) -> std::ops::Range<usize> {
-        let Some(node) = self.nodes.get(i) else { return i..i };
+        let Some(node) = self.nodes.get(i) else {
+            return i..i;
+        };
         let end = self
             .nodes
             .iter()
@@ -215,7 +232,11 @@ impl Tree {
         for (i, n) in self.nodes.iter().enumerate() {
             if n.span.contains(offset) {
                 match best {
-                    Some(b) if self.nodes.get(b).is_some_and(|bn| bn.depth >= n.depth && !n.generated) => {}
+                    Some(b)
+                        if self
+                            .nodes
+                            .get(b)
+                            .is_some_and(|bn| bn.depth >= n.depth && !n.generated) => {}
                     _ if n.generated && best.is_some() => {}
                     _ => best = Some(i),
                 }
@@ -251,16 +272,36 @@ impl<'t> Builder<'t> {
         self.push(def, span, value, 0, false);
     }
     /// Adds a node with firmware tags.
-    pub fn add_tagged(&mut self, def: &'static FieldDef, span: Span, value: Value, tags: crate::protocol::Tags) {
+    pub fn add_tagged(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value,
+        tags: crate::protocol::Tags,
+    ) {
         self.push(def, span, value, tags, false);
     }
     /// Adds a generated (derived) node.
     pub fn derived(&mut self, def: &'static FieldDef, span: Span, value: Value) {
         self.push(def, span, value, 0, true);
     }
-    fn push(&mut self, def: &'static FieldDef, span: Span, value: Value, tags: crate::protocol::Tags, generated: bool) {
+    fn push(
+        &mut self,
+        def: &'static FieldDef,
+        span: Span,
+        value: Value,
+        tags: crate::protocol::Tags,
+        generated: bool,
+    ) {
         if let Some(t) = self.tree.as_deref_mut() {
-            t.nodes.push(Node { def, span, value, tags, depth: self.depth, generated });
+            t.nodes.push(Node {
+                def,
+                span,
+                value,
+                tags,
+                depth: self.depth,
+                generated,
+            });
         }
     }
     /// Adds tags to the most recent node.
@@ -300,7 +341,15 @@ pub fn fmt_local_ms(ms: i64) -> String {
 /// Formats a value for people, given the node's raw text and unit.
 pub fn display(value: Value, raw: &str, unit: Unit) -> String {
     let u = unit.symbol();
-    let with_unit = |s: String| if u.is_empty() { s } else if u == "°" || u == "%" { format!("{s}{u}") } else { format!("{s} {u}") };
+    let with_unit = |s: String| {
+        if u.is_empty() {
+            s
+        } else if u == "°" || u == "%" {
+            format!("{s}{u}")
+        } else {
+            format!("{s} {u}")
+        }
+    };
     match value {
         Value::None => String::new(),
         Value::Raw => raw.to_string(),
@@ -311,7 +360,11 @@ pub fn display(value: Value, raw: &str, unit: Unit) -> String {
         Value::LocalTime(ms) => format!("{} (device local)", fmt_local_ms(ms)),
         Value::TimeOfDay(ms) => {
             let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-            if f == 0 { format!("{h:02}:{m:02}:{s:02} UTC") } else { format!("{h:02}:{m:02}:{s:02}.{f:03} UTC") }
+            if f == 0 {
+                format!("{h:02}:{m:02}:{s:02} UTC")
+            } else {
+                format!("{h:02}:{m:02}:{s:02}.{f:03} UTC")
+            }
         }
         Value::Offset(secs) => {
             let sign = if secs < 0 { '-' } else { '+' };

@@ -103,7 +103,9 @@ tags! {
 
 /// Names of the tags in a set, in bit order.
 pub fn names(tags: Tags) -> impl Iterator<Item = &'static str> {
-    ALL.iter().filter(move |t| tags & t.bit != 0).map(|t| t.name)
+    ALL.iter()
+        .filter(move |t| tags & t.bit != 0)
+        .map(|t| t.name)
 }
 
 /// The tags in a set.

@@ -92,12 +92,16 @@ impl Kind {
     }
     /// Parses a kind name.
     pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s))
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
     }
     /// The direction a message of this kind travels, when the kind tells.
     pub fn natural_direction(self) -> Direction {
         match self {
-            Kind::Login | Kind::Heartbeat | Kind::Report | Kind::Obd | Kind::Photo => Direction::ToServer,
+            Kind::Login | Kind::Heartbeat | Kind::Report | Kind::Obd | Kind::Photo => {
+                Direction::ToServer
+            }
             Kind::LoginAck | Kind::HeartbeatAck | Kind::Command => Direction::ToDevice,
             Kind::Unknown => Direction::Unknown,
         }
@@ -122,7 +126,10 @@ impl Imei {
         }
         let mut bytes = [0u8; Self::MAX];
         bytes.get_mut(..text.len())?.copy_from_slice(text);
-        Some(Self { len: text.len() as u8, bytes })
+        Some(Self {
+            len: text.len() as u8,
+            bytes,
+        })
     }
     /// The identifier as text.
     pub fn as_str(&self) -> &str {
@@ -221,6 +228,7 @@ impl Message {
     }
     /// Keyword text, read from the frame.
     pub fn keyword_text<'f>(&self, frame: &'f [u8]) -> Option<&'f str> {
-        self.keyword.map(|s| std::str::from_utf8(s.slice(frame)).unwrap_or(""))
+        self.keyword
+            .map(|s| std::str::from_utf8(s.slice(frame)).unwrap_or(""))
     }
 }

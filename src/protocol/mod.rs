@@ -17,7 +17,9 @@ pub mod text;
 pub mod unknown;
 
 pub use diag::{Diagnostic, Severity};
-pub use field::{Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms};
+pub use field::{
+    Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms,
+};
 pub use firmware::{Generation, Tags};
 pub use framing::{FrameFlags, FrameSink, Framer, RawFrame};
 pub use message::{Direction, Fix, Imei, Kind, Message, Vitals};
@@ -73,7 +75,11 @@ pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL];
 
 /// Finds a protocol by name (including `unknown`).
 pub fn by_name(name: &str) -> Option<&'static Protocol> {
-    REGISTRY.iter().copied().chain([&unknown::PROTOCOL]).find(|p| p.name == name)
+    REGISTRY
+        .iter()
+        .copied()
+        .chain([&unknown::PROTOCOL])
+        .find(|p| p.name == name)
 }
 
 /// Runs every probe on `bytes`: the most confident match, or `NeedMore` if any probe wants more.
@@ -95,7 +101,12 @@ pub fn detect(bytes: &[u8]) -> (Option<(&'static Protocol, Verdict)>, bool) {
 }
 
 /// Decodes one frame with `protocol`, adding the framer's findings (truncation, size, gaps).
-pub fn decode_frame(protocol: &Protocol, frame: &RawFrame<'_>, dir: Direction, tree: Option<&mut Tree>) -> Message {
+pub fn decode_frame(
+    protocol: &Protocol,
+    frame: &RawFrame<'_>,
+    dir: Direction,
+    tree: Option<&mut Tree>,
+) -> Message {
     let mut b = Builder::new(tree);
     let mut msg = (protocol.decode)(frame.bytes, dir, &mut b);
     let all = Span::new(0, frame.bytes.len());
@@ -114,13 +125,21 @@ pub fn decode_frame(protocol: &Protocol, frame: &RawFrame<'_>, dir: Direction, t
         } else {
             "frame longer than any real message (4 KiB): cut here, framing resumes at the next terminator"
         };
-        msg.diag(Diagnostic::new(Severity::Error, "frame.too_long", text, all));
+        msg.diag(Diagnostic::new(
+            Severity::Error,
+            "frame.too_long",
+            text,
+            all,
+        ));
     }
     if f.gap_before > 0 {
         msg.diag(Diagnostic::new(
             Severity::Warning,
             "tcp.gap",
-            format!("{} bytes missing from the capture before this frame", f.gap_before),
+            format!(
+                "{} bytes missing from the capture before this frame",
+                f.gap_before
+            ),
             Span::new(0, 0),
         ));
     }
@@ -128,7 +147,10 @@ pub fn decode_frame(protocol: &Protocol, frame: &RawFrame<'_>, dir: Direction, t
         msg.diag(Diagnostic::new(
             Severity::Warning,
             "tcp.gap",
-            format!("{} bytes missing from the capture after this frame: it is incomplete", f.gap_after),
+            format!(
+                "{} bytes missing from the capture after this frame: it is incomplete",
+                f.gap_after
+            ),
             Span::new(frame.bytes.len(), frame.bytes.len()),
         ));
     }

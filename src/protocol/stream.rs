@@ -6,9 +6,7 @@
 //! guessed. A confident probe that says otherwise (a side opening with `LOAD` is the server)
 //! wins over the guess when the guess was weak (no SYN seen).
 
-use super::{
-    Diagnostic, Direction, Framer, Protocol, RawFrame, Verdict, detect, unknown,
-};
+use super::{Diagnostic, Direction, Framer, Protocol, RawFrame, Verdict, detect, unknown};
 
 /// Bytes held per side while no probe can decide.
 const PROBE_WINDOW: usize = 64;
@@ -50,8 +48,16 @@ pub struct Conversation {
 impl Conversation {
     /// A conversation; `certain` when the device side is known for sure.
     pub fn new(certain: bool, raw: bool) -> Self {
-        let dirs = if raw { [Direction::Unknown, Direction::Unknown] } else { [Direction::ToServer, Direction::ToDevice] };
-        Self { sides: Default::default(), certain, dirs }
+        let dirs = if raw {
+            [Direction::Unknown, Direction::Unknown]
+        } else {
+            [Direction::ToServer, Direction::ToDevice]
+        };
+        Self {
+            sides: Default::default(),
+            certain,
+            dirs,
+        }
     }
 
     /// The protocol and verdict of a side, once detected.
@@ -72,7 +78,10 @@ impl Conversation {
 
     /// Whitespace skipped between frames on a side.
     pub fn skipped(&self, side: usize) -> u64 {
-        self.sides.get(side).and_then(|s| s.framer.as_ref()).map_or(0, |f| f.skipped())
+        self.sides
+            .get(side)
+            .and_then(|s| s.framer.as_ref())
+            .map_or(0, |f| f.skipped())
     }
 
     /// Attaches a lower-layer finding to the next frame of `side`.
@@ -84,7 +93,9 @@ impl Conversation {
 
     fn decide(&mut self, side: usize, force: bool) {
         let other_dir = self.dirs.get(1 - side.min(1)).copied();
-        let Some(s) = self.sides.get_mut(side) else { return };
+        let Some(s) = self.sides.get_mut(side) else {
+            return;
+        };
         if s.protocol.is_some() {
             return;
         }
@@ -106,7 +117,11 @@ impl Conversation {
             if other_dir == Some(v.direction)
                 && let Some(o) = self.dirs.get_mut(1 - side.min(1))
             {
-                *o = if v.direction == Direction::ToServer { Direction::ToDevice } else { Direction::ToServer };
+                *o = if v.direction == Direction::ToServer {
+                    Direction::ToDevice
+                } else {
+                    Direction::ToServer
+                };
             }
         }
         let dir = self.dirs.get(side).copied().unwrap_or_default();
@@ -119,12 +134,16 @@ impl Conversation {
 
     /// Feeds bytes sent by `side`.
     pub fn data(&mut self, side: usize, bytes: &[u8], out: &mut dyn FnMut(Framed<'_>)) {
-        let Some(s) = self.sides.get_mut(side) else { return };
+        let Some(s) = self.sides.get_mut(side) else {
+            return;
+        };
         s.bytes += bytes.len() as u64;
         if s.protocol.is_none() {
             s.held.extend_from_slice(bytes);
             self.decide(side, false);
-            let Some(s) = self.sides.get_mut(side) else { return };
+            let Some(s) = self.sides.get_mut(side) else {
+                return;
+            };
             if s.protocol.is_none() {
                 return;
             }
@@ -167,24 +186,42 @@ impl Conversation {
     }
 
     fn flush_held(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>)) {
-        let Some(s) = self.sides.get(side) else { return };
+        let Some(s) = self.sides.get(side) else {
+            return;
+        };
         if s.protocol.is_none() && !s.held.is_empty() {
             self.decide(side, true);
-            let Some(s) = self.sides.get_mut(side) else { return };
+            let Some(s) = self.sides.get_mut(side) else {
+                return;
+            };
             let held = std::mem::take(&mut s.held);
             self.run(side, out, |f, o| f.push(&held, o));
         }
     }
 
-    fn run(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>), op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>))) {
+    fn run(
+        &mut self,
+        side: usize,
+        out: &mut dyn FnMut(Framed<'_>),
+        op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>)),
+    ) {
         let direction = self.direction(side);
-        let Some(s) = self.sides.get_mut(side) else { return };
-        let (Some(protocol), Some(framer)) = (s.protocol, s.framer.as_mut()) else { return };
+        let Some(s) = self.sides.get_mut(side) else {
+            return;
+        };
+        let (Some(protocol), Some(framer)) = (s.protocol, s.framer.as_mut()) else {
+            return;
+        };
         let notes = &mut s.notes;
         let mut sink = |raw: RawFrame<'_>| {
-            out(Framed { side, direction, protocol, raw, notes: std::mem::take(notes) });
+            out(Framed {
+                side,
+                direction,
+                protocol,
+                raw,
+                notes: std::mem::take(notes),
+            });
         };
         op(framer.as_mut(), &mut sink);
     }
 }
-

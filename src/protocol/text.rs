@@ -43,7 +43,14 @@ enum Cut {
 impl TextFramer {
     /// A framer following `rules`.
     pub fn new(rules: TextRules) -> Self {
-        Self { rules, buf: Vec::new(), offset: 0, discarding: false, gap_before: 0, skipped: 0 }
+        Self {
+            rules,
+            buf: Vec::new(),
+            offset: 0,
+            discarding: false,
+            gap_before: 0,
+            skipped: 0,
+        }
     }
 
     /// Where the frame starting at `data[0]` ends. `data` is non-empty and does not start
@@ -64,7 +71,8 @@ impl TextFramer {
         let limit = data.len().min(r.max_len);
         let window = data.get(..limit).unwrap_or(data);
         let end = window.iter().enumerate().position(|(i, b)| {
-            r.terminators.contains(b) && !(i == 0 && first.is_some_and(|f| r.not_at_start.contains(&f)))
+            r.terminators.contains(b)
+                && !(i == 0 && first.is_some_and(|f| r.not_at_start.contains(&f)))
         });
         match end {
             Some(i) => Cut::Frame(i + 1),
@@ -74,9 +82,14 @@ impl TextFramer {
     }
 
     fn flags_for(&mut self, len: usize, bytes: &[u8]) -> FrameFlags {
-        let mut flags = FrameFlags { gap_before: std::mem::take(&mut self.gap_before), ..Default::default() };
-        let terminated = bytes.last().is_some_and(|b| self.rules.terminators.contains(b))
-            || self.rules.words.iter().any(|w| *w == bytes);
+        let mut flags = FrameFlags {
+            gap_before: std::mem::take(&mut self.gap_before),
+            ..Default::default()
+        };
+        let terminated = bytes
+            .last()
+            .is_some_and(|b| self.rules.terminators.contains(b))
+            || self.rules.words.contains(&bytes);
         if self.discarding {
             flags.too_long = true;
             flags.continuation = true;
@@ -95,14 +108,22 @@ impl TextFramer {
         flags.gap_before = extra.gap_before;
         flags.too_long |= extra.too_long;
         flags.continuation |= extra.continuation;
-        out(RawFrame { bytes, offset: self.offset, flags });
+        out(RawFrame {
+            bytes,
+            offset: self.offset,
+            flags,
+        });
         self.offset += bytes.len() as u64;
     }
 
     /// Cuts as many frames from the pending buffer as possible.
     fn drain_buf(&mut self, out: &mut FrameSink<'_>) {
         loop {
-            let ws = self.buf.iter().take_while(|b| b.is_ascii_whitespace() && !self.discarding).count();
+            let ws = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace() && !self.discarding)
+                .count();
             if ws > 0 {
                 self.buf.drain(..ws);
                 self.offset += ws as u64;
@@ -159,7 +180,11 @@ impl Framer for TextFramer {
         }
         // Fast path: frames wholly inside `data` are handed out without copying.
         loop {
-            let ws = if self.discarding { 0 } else { data.iter().take_while(|b| b.is_ascii_whitespace()).count() };
+            let ws = if self.discarding {
+                0
+            } else {
+                data.iter().take_while(|b| b.is_ascii_whitespace()).count()
+            };
             self.offset += ws as u64;
             self.skipped += ws as u64;
             data = data.get(ws..).unwrap_or(&[]);
@@ -181,18 +206,36 @@ impl Framer for TextFramer {
     }
 
     fn end_unit(&mut self, out: &mut FrameSink<'_>) {
-        self.flush(FrameFlags { unit_end: true, ..Default::default() }, out);
+        self.flush(
+            FrameFlags {
+                unit_end: true,
+                ..Default::default()
+            },
+            out,
+        );
     }
 
     fn gap(&mut self, missing: u64, out: &mut FrameSink<'_>) {
-        self.flush(FrameFlags { gap_after: missing, ..Default::default() }, out);
+        self.flush(
+            FrameFlags {
+                gap_after: missing,
+                ..Default::default()
+            },
+            out,
+        );
         self.offset += missing;
         self.gap_before = self.gap_before.saturating_add(missing);
         // Resume at the next terminator: whatever follows is flagged by `gap_before`.
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
-        self.flush(FrameFlags { truncated: true, ..Default::default() }, out);
+        self.flush(
+            FrameFlags {
+                truncated: true,
+                ..Default::default()
+            },
+            out,
+        );
     }
 
     fn skipped(&self) -> u64 {

@@ -54,7 +54,12 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
         }
         _ => {
             ctx.add(&F::ALT_GPS, gps, Value::Raw);
-            ctx.error("fix.validity", "GPS status must be 0 or 1", gps, &F::ALT_GPS);
+            ctx.error(
+                "fix.validity",
+                "GPS status must be 0 or 1",
+                gps,
+                &F::ALT_GPS,
+            );
             false
         }
     };
@@ -65,7 +70,10 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
     ctx.msg.vitals.altitude = ctx.number(&F::ALT_ALTITUDE, get(13), 0).map(|v| v as f32);
     ctx.number(&F::ALT_HDOP, get(14), 0);
     ctx.number(&F::ALT_SATS, get(15), 0);
-    for (i, def, on, off) in [(16, &F::ALT_IGNITION, "on", "off"), (17, &F::ALT_CHARGING, "charging", "not charging")] {
+    for (i, def, on, off) in [
+        (16, &F::ALT_IGNITION, "on", "off"),
+        (17, &F::ALT_CHARGING, "charging", "not charging"),
+    ] {
         let s = get(i);
         match ctx.text(s) {
             b"1" => ctx.add(def, s, Value::Enum(on)),
@@ -79,16 +87,30 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
     }
     let err = get(18);
     if !err.is_empty() {
-        let v = if none(ctx.text(err)) { Value::Enum("none") } else { Value::Raw };
+        let v = if none(ctx.text(err)) {
+            Value::Enum("none")
+        } else {
+            Value::Raw
+        };
         ctx.add(&F::ALT_ERROR, err, v);
     }
     if f.len() < 19 {
-        let m = format!("the alternative sentence has {} fields, 19 expected", f.len());
+        let m = format!(
+            "the alternative sentence has {} fields, 19 expected",
+            f.len()
+        );
         ctx.warn("fields.count", m, Span::new(0, 0), &F::ALT_NAME);
     }
     ctx.extras(f, 19);
     if let (Some(lat), Some(lon)) = (lat, lon) {
-        ctx.msg.fix = Some(Fix { time, valid, lat, lon, speed_kmh: speed.map(|v| v as f32), course: course.map(|v| v as f32) });
+        ctx.msg.fix = Some(Fix {
+            time,
+            valid,
+            lat,
+            lon,
+            speed_kmh: speed.map(|v| v as f32),
+            course: course.map(|v| v as f32),
+        });
     }
 }
 
@@ -97,16 +119,30 @@ fn alt_time(ctx: &mut Ctx<'_, '_, '_>, t: Span, d: Span) -> Option<i64> {
     if !(tt.len() == 6 && values::all_digits(tt) && dt.len() == 6 && values::all_digits(dt)) {
         ctx.add(&F::ALT_TIME, t, Value::Raw);
         ctx.add(&F::ALT_DATE, d, Value::Raw);
-        ctx.error("time.format", "time must be hhmmss and date ddmmyy", t.join(d), &F::ALT_TIME);
+        ctx.error(
+            "time.format",
+            "time must be hhmmss and date ddmmyy",
+            t.join(d),
+            &F::ALT_TIME,
+        );
         return None;
     }
     let p = |b: &[u8], i: usize| b.get(i..i + 2).map_or(0, values::digits_value);
     ctx.add(&F::ALT_TIME, t, Value::Raw);
     ctx.add(&F::ALT_DATE, d, Value::Raw);
-    match values::calendar(2000 + p(dt, 4) as i32, p(dt, 2), p(dt, 0), p(tt, 0), p(tt, 2), p(tt, 4), 0) {
+    match values::calendar(
+        2000 + p(dt, 4) as i32,
+        p(dt, 2),
+        p(dt, 0),
+        p(tt, 0),
+        p(tt, 2),
+        p(tt, 4),
+        0,
+    ) {
         Ok(v) => {
             let ms = values::millis(v);
-            ctx.b.derived(&F::ALT_FIX_TIME, t.join(d), Value::UtcTime(ms));
+            ctx.b
+                .derived(&F::ALT_FIX_TIME, t.join(d), Value::UtcTime(ms));
             Some(ms)
         }
         Err((code, m)) => {
@@ -116,20 +152,39 @@ fn alt_time(ctx: &mut Ctx<'_, '_, '_>, t: Span, d: Span) -> Option<i64> {
     }
 }
 
-fn decimal_coord(ctx: &mut Ctx<'_, '_, '_>, s: Span, def: &'static crate::protocol::FieldDef, limit: f64) -> Option<f64> {
+fn decimal_coord(
+    ctx: &mut Ctx<'_, '_, '_>,
+    s: Span,
+    def: &'static crate::protocol::FieldDef,
+    limit: f64,
+) -> Option<f64> {
     let t = ctx.text(s);
     if t.is_empty() {
         return None;
     }
     let Some(v) = values::parse_decimal(t) else {
         ctx.add(def, s, Value::Raw);
-        ctx.error("coord.format", format!("{} must be decimal degrees", def.label), s, def);
+        ctx.error(
+            "coord.format",
+            format!("{} must be decimal degrees", def.label),
+            s,
+            def,
+        );
         return None;
     };
     ctx.add(def, s, Value::Coord(v));
     if v.abs() > limit {
-        let code = if limit < 100.0 { "coord.lat_range" } else { "coord.lon_range" };
-        ctx.error(code, format!("{} {v}° is beyond ±{limit}°", def.label), s, def);
+        let code = if limit < 100.0 {
+            "coord.lat_range"
+        } else {
+            "coord.lon_range"
+        };
+        ctx.error(
+            code,
+            format!("{} {v}° is beyond ±{limit}°", def.label),
+            s,
+            def,
+        );
         return None;
     }
     Some(v)

@@ -33,7 +33,10 @@ impl Fields {
         if let Some(s) = spans.get_mut(len) {
             *s = Span::new(from, end);
         }
-        Self { spans, len: len + 1 }
+        Self {
+            spans,
+            len: len + 1,
+        }
     }
     /// Number of fields.
     pub fn len(&self) -> usize {
@@ -45,7 +48,11 @@ impl Fields {
     }
     /// The span of field `i`.
     pub fn get(&self, i: usize) -> Option<Span> {
-        if i < self.len { self.spans.get(i).copied() } else { None }
+        if i < self.len {
+            self.spans.get(i).copied()
+        } else {
+            None
+        }
     }
 }
 
@@ -69,15 +76,35 @@ impl<'f> Ctx<'f, '_, '_> {
         String::from_utf8_lossy(self.text(s))
     }
     /// Adds a diagnostic on a field.
-    pub fn diag(&mut self, sev: Severity, code: &'static str, msg: impl Into<Cow<'static, str>>, span: Span, field: &'static FieldDef) {
-        self.msg.diag(Diagnostic::new(sev, code, msg, span).on(field.name));
+    pub fn diag(
+        &mut self,
+        sev: Severity,
+        code: &'static str,
+        msg: impl Into<Cow<'static, str>>,
+        span: Span,
+        field: &'static FieldDef,
+    ) {
+        self.msg
+            .diag(Diagnostic::new(sev, code, msg, span).on(field.name));
     }
     /// Adds an error on a field.
-    pub fn error(&mut self, code: &'static str, msg: impl Into<Cow<'static, str>>, span: Span, field: &'static FieldDef) {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        msg: impl Into<Cow<'static, str>>,
+        span: Span,
+        field: &'static FieldDef,
+    ) {
         self.diag(Severity::Error, code, msg, span, field);
     }
     /// Adds a warning on a field.
-    pub fn warn(&mut self, code: &'static str, msg: impl Into<Cow<'static, str>>, span: Span, field: &'static FieldDef) {
+    pub fn warn(
+        &mut self,
+        code: &'static str,
+        msg: impl Into<Cow<'static, str>>,
+        span: Span,
+        field: &'static FieldDef,
+    ) {
         self.diag(Severity::Warning, code, msg, span, field);
     }
     /// Adds a node with tags, and records the tags on the message.
@@ -124,7 +151,9 @@ impl<'f> Ctx<'f, '_, '_> {
         }
         if let Some(s) = first_nonempty {
             let last = f.get(f.len().saturating_sub(1)).unwrap_or(s);
-            let m = format!("{count} field(s) after the last one any known firmware defines; kept as extra fields");
+            let m = format!(
+                "{count} field(s) after the last one any known firmware defines; kept as extra fields"
+            );
             self.warn("fields.count", m, s.join(last), &super::fields::EXTRA);
         }
     }

@@ -51,7 +51,10 @@ pub fn classify(kw: &[u8]) -> Keyword {
     }
     for (text, meaning, alarm) in KNOWN {
         if kw.eq_ignore_ascii_case(text.as_bytes()) {
-            return Keyword::Known { meaning, alarm: *alarm };
+            return Keyword::Known {
+                meaning,
+                alarm: *alarm,
+            };
         }
     }
     let lower = kw.to_ascii_lowercase();
@@ -91,6 +94,9 @@ impl Keyword {
     }
     /// True for alarms.
     pub fn is_alarm(&self) -> bool {
-        matches!(self, Keyword::Known { alarm: true, .. } | Keyword::Temperature(_))
+        matches!(
+            self,
+            Keyword::Known { alarm: true, .. } | Keyword::Temperature(_)
+        )
     }
 }

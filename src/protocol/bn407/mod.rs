@@ -19,8 +19,8 @@ use ctx::{Ctx, Fields};
 
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{
-    Builder, Direction, Framer, Imei, Kind, Message, ProbeResult, Protocol, Severity, Span, Value, Verdict,
-    firmware,
+    Builder, Direction, Framer, Imei, Kind, Message, ProbeResult, Protocol, Severity, Span, Value,
+    Verdict, firmware,
 };
 
 /// Registration of the BN-407 text protocol.
@@ -37,13 +37,25 @@ pub static PROTOCOL: Protocol = Protocol {
 /// Frames longer than this are not BN-407 frames (photo packets are about 1 KiB of hex).
 pub const MAX_FRAME: usize = 4096;
 
-const DEVICE_RULES: TextRules =
-    TextRules { terminators: b";*\n", not_at_start: b"*", words: &[], max_len: MAX_FRAME };
-const SERVER_RULES: TextRules =
-    TextRules { terminators: b";\n", not_at_start: b"", words: &[b"LOAD", b"ON"], max_len: MAX_FRAME };
+const DEVICE_RULES: TextRules = TextRules {
+    terminators: b";*\n",
+    not_at_start: b"*",
+    words: &[],
+    max_len: MAX_FRAME,
+};
+const SERVER_RULES: TextRules = TextRules {
+    terminators: b";\n",
+    not_at_start: b"",
+    words: &[b"LOAD", b"ON"],
+    max_len: MAX_FRAME,
+};
 
 fn framer(dir: Direction) -> Box<dyn Framer> {
-    Box::new(TextFramer::new(if dir == Direction::ToDevice { SERVER_RULES } else { DEVICE_RULES }))
+    Box::new(TextFramer::new(if dir == Direction::ToDevice {
+        SERVER_RULES
+    } else {
+        DEVICE_RULES
+    }))
 }
 
 fn digit_run(b: &[u8]) -> usize {
@@ -55,7 +67,13 @@ pub fn probe(b: &[u8]) -> ProbeResult {
     const LOGIN: &[u8] = b"##,imei:";
     const REPORT: &[u8] = b"imei:";
     const CMD: &[u8] = b"**,imei:";
-    let m = |confidence, reason, direction| ProbeResult::Match(Verdict { confidence, reason, direction });
+    let m = |confidence, reason, direction| {
+        ProbeResult::Match(Verdict {
+            confidence,
+            reason,
+            direction,
+        })
+    };
     let to_s = Direction::ToServer;
     let to_d = Direction::ToDevice;
     if b.len() < 2 {
@@ -74,9 +92,17 @@ pub fn probe(b: &[u8]) -> ProbeResult {
             let rest = b.get(prefix.len()..).unwrap_or(&[]);
             let n = digit_run(rest);
             if n >= 10 || (n > 0 && n == rest.len()) {
-                return if n >= 10 { m(conf, reason, dir) } else { ProbeResult::NeedMore };
+                return if n >= 10 {
+                    m(conf, reason, dir)
+                } else {
+                    ProbeResult::NeedMore
+                };
             }
-            return if rest.is_empty() { ProbeResult::NeedMore } else { m(60, "starts with 'imei:' (identity not all digits)", dir) };
+            return if rest.is_empty() {
+                ProbeResult::NeedMore
+            } else {
+                m(60, "starts with 'imei:' (identity not all digits)", dir)
+            };
         }
         if prefix.starts_with(b) {
             return ProbeResult::NeedMore;
@@ -85,7 +111,10 @@ pub fn probe(b: &[u8]) -> ProbeResult {
     if b.starts_with(b"LOAD") {
         return m(80, "starts with the server's login answer 'LOAD'", to_d);
     }
-    if b.starts_with(b"ON") && b.get(2).is_none_or(|c| *c == b'O' || c.is_ascii_whitespace()) {
+    if b.starts_with(b"ON")
+        && b.get(2)
+            .is_none_or(|c| *c == b'O' || c.is_ascii_whitespace())
+    {
         return m(70, "starts with the server's heartbeat answer 'ON'", to_d);
     }
     if b == b"LO" || b == b"LOA" {
@@ -101,7 +130,11 @@ pub fn probe(b: &[u8]) -> ProbeResult {
             return m(90, "starts with a heartbeat: 15 digits and ';'", to_s);
         }
         if rest.starts_with(REPORT) {
-            return m(90, "starts with a heartbeat glued to a report ('<IMEI>imei:')", to_s);
+            return m(
+                90,
+                "starts with a heartbeat glued to a report ('<IMEI>imei:')",
+                to_s,
+            );
         }
         if REPORT.starts_with(rest) {
             return ProbeResult::NeedMore;
@@ -131,7 +164,11 @@ fn terminator_len(frame: &[u8]) -> usize {
 /// Decodes one frame (either direction; the content tells which message it is).
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let end = frame.len() - terminator_len(frame);
-    let mut ctx = Ctx { frame, msg: Message::default(), b };
+    let mut ctx = Ctx {
+        frame,
+        msg: Message::default(),
+        b,
+    };
     let body = frame.get(..end).unwrap_or(&[]);
     let star = frame.get(end) == Some(&b'*');
     if body == b"LOAD" || body == b"ON" || body.starts_with(b"**,") {
@@ -150,14 +187,24 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
             imei(&mut ctx, id, id);
             ctx.b.close();
         } else if body.get(n..).is_some_and(|r| r.starts_with(b"imei:")) {
-            ctx.tagged(&fields::GLUED, id, Value::None, firmware::GLUED_HEARTBEAT.bit);
+            ctx.tagged(
+                &fields::GLUED,
+                id,
+                Value::None,
+                firmware::GLUED_HEARTBEAT.bit,
+            );
             ctx.b.open();
             imei(&mut ctx, id, id);
             ctx.b.close();
             let first = ctx.msg.imei;
             sentence(&mut ctx, n, end, star);
             if first.is_some() && ctx.msg.imei.is_some() && first != ctx.msg.imei {
-                ctx.warn("imei.mismatch", "the glued heartbeat and the report carry different IMEIs", id, &fields::GLUED);
+                ctx.warn(
+                    "imei.mismatch",
+                    "the glued heartbeat and the report carry different IMEIs",
+                    id,
+                    &fields::GLUED,
+                );
             }
         } else {
             unknown(&mut ctx, end);
@@ -175,11 +222,25 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
 }
 
 fn non_ascii(ctx: &mut Ctx<'_, '_, '_>) {
-    let bad = ctx.frame.iter().position(|&c| !(c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c)));
+    let bad = ctx
+        .frame
+        .iter()
+        .position(|&c| !(c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c)));
     if let Some(i) = bad {
-        let count = ctx.frame.iter().filter(|&&c| !(c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c))).count();
-        let m = format!("{count} byte(s) that are not printable ASCII (first at offset {i}): the protocol is plain text");
-        ctx.msg.diag(crate::protocol::Diagnostic::new(Severity::Error, "frame.non_ascii", m, Span::new(i, i + 1)));
+        let count = ctx
+            .frame
+            .iter()
+            .filter(|&&c| !(c == b'\r' || c == b'\n' || c == b'\t' || (0x20..0x7f).contains(&c)))
+            .count();
+        let m = format!(
+            "{count} byte(s) that are not printable ASCII (first at offset {i}): the protocol is plain text"
+        );
+        ctx.msg.diag(crate::protocol::Diagnostic::new(
+            Severity::Error,
+            "frame.non_ascii",
+            m,
+            Span::new(i, i + 1),
+        ));
     }
 }
 
@@ -187,7 +248,12 @@ fn unknown(ctx: &mut Ctx<'_, '_, '_>, end: usize) {
     ctx.msg.kind = Kind::Unknown;
     let s = Span::new(0, end);
     ctx.add(&fields::UNKNOWN, s, Value::Blob(end as u32));
-    ctx.error("frame.unknown", "not a BN-407 message: no 'imei:', login, heartbeat or server answer", s, &fields::UNKNOWN);
+    ctx.error(
+        "frame.unknown",
+        "not a BN-407 message: no 'imei:', login, heartbeat or server answer",
+        s,
+        &fields::UNKNOWN,
+    );
 }
 
 /// Decodes an IMEI (digits at `id`; `whole` is the node span, e.g. including `imei:`).
@@ -225,9 +291,19 @@ fn login(ctx: &mut Ctx<'_, '_, '_>, end: usize) {
         Some(s) if ctx.text(s) == b"A" => ctx.add(&fields::LOGIN_FLAG, s, Value::Enum("login")),
         Some(s) => {
             ctx.add(&fields::LOGIN_FLAG, s, Value::Raw);
-            ctx.warn("login.flag", "the login flag is normally 'A'", s, &fields::LOGIN_FLAG);
+            ctx.warn(
+                "login.flag",
+                "the login flag is normally 'A'",
+                s,
+                &fields::LOGIN_FLAG,
+            );
         }
-        None => ctx.warn("login.flag", "the login has no flag field (normally 'A')", Span::new(end, end), &fields::LOGIN_FLAG),
+        None => ctx.warn(
+            "login.flag",
+            "the login has no flag field (normally 'A')",
+            Span::new(end, end),
+            &fields::LOGIN_FLAG,
+        ),
     }
     ctx.extras(&f, 3);
     ctx.b.close();
@@ -238,12 +314,21 @@ fn imei_field(ctx: &mut Ctx<'_, '_, '_>, s: Span) {
     let t = ctx.text(s);
     if t.len() >= 5 && t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"imei:")) {
         let at = s.start as usize + 5;
-        ctx.add(&fields::IMEI_PREFIX, Span::new(s.start as usize, at), Value::Raw);
+        ctx.add(
+            &fields::IMEI_PREFIX,
+            Span::new(s.start as usize, at),
+            Value::Raw,
+        );
         let id = Span::new(at, s.end as usize);
         imei(ctx, id, id);
     } else {
         ctx.add(&fields::IMEI, s, Value::Raw);
-        ctx.error("imei.prefix", "expected 'imei:' and the IMEI", s, &fields::IMEI);
+        ctx.error(
+            "imei.prefix",
+            "expected 'imei:' and the IMEI",
+            s,
+            &fields::IMEI,
+        );
     }
 }
 
@@ -255,13 +340,15 @@ fn sentence(ctx: &mut Ctx<'_, '_, '_>, start: usize, end: usize, star: bool) {
     }
     let kw = f.get(1).map(|s| ctx.text(s)).unwrap_or(&[]);
     let alt_shape = f.len() >= 18
-        && f.get(5).is_some_and(|s| s.len() == 6 && values::all_digits(ctx.text(s)))
-        && f.get(6).is_some_and(|s| s.len() == 6 && values::all_digits(ctx.text(s)));
+        && f.get(5)
+            .is_some_and(|s| s.len() == 6 && values::all_digits(ctx.text(s)))
+        && f.get(6)
+            .is_some_and(|s| s.len() == 6 && values::all_digits(ctx.text(s)));
     if kw == b"OBD" {
         obd::decode(ctx, &f);
     } else if kw == b"vr" {
         photo::decode(ctx, &f);
-    } else if (star && (alt_shape || (kw == b"L" && f.len() <= 3))) || alt_shape {
+    } else if alt_shape || (star && kw == b"L" && f.len() <= 3) {
         alt::decode(ctx, &f);
     } else {
         report::decode(ctx, &f);

@@ -37,12 +37,22 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
             }
             LocalTime::Unset => {
                 ctx.add(&F::OBD_TIME, s, Value::Raw);
-                ctx.warn("time.unset", "the device clock is not set (zeros)", s, &F::OBD_TIME);
+                ctx.warn(
+                    "time.unset",
+                    "the device clock is not set (zeros)",
+                    s,
+                    &F::OBD_TIME,
+                );
             }
             LocalTime::Missing => {}
             LocalTime::OutOfRange(code, m) => {
                 ctx.add(&F::OBD_TIME, s, Value::Raw);
-                ctx.error(code, format!("OBD time '{}': {m}", ctx.str(s)), s, &F::OBD_TIME);
+                ctx.error(
+                    code,
+                    format!("OBD time '{}': {m}", ctx.str(s)),
+                    s,
+                    &F::OBD_TIME,
+                );
             }
             LocalTime::Unknown => {
                 ctx.add(&F::OBD_TIME, s, Value::Raw);
@@ -68,7 +78,9 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
             continue;
         }
         ctx.add(&F::OBD_DTC, s, Value::Raw);
-        let ok = t.len() == 5 && matches!(t.first(), Some(b'P' | b'C' | b'B' | b'U')) && t.iter().skip(1).all(u8::is_ascii_hexdigit);
+        let ok = t.len() == 5
+            && matches!(t.first(), Some(b'P' | b'C' | b'B' | b'U'))
+            && t.iter().skip(1).all(u8::is_ascii_hexdigit);
         if !ok {
             let m = format!("trouble code '{}' is not of the form P0123", ctx.str(s));
             ctx.warn("obd.dtc_format", m, s, &F::OBD_DTC);

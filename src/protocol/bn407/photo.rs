@@ -17,29 +17,56 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
         ctx.add(&F::KEYWORD, s, Value::Enum("photo data packet"));
     }
     let Some(s) = f.get(2) else {
-        ctx.error("photo.missing", "photo packet without data", Span::default(), &F::PHOTO_DATA);
+        ctx.error(
+            "photo.missing",
+            "photo packet without data",
+            Span::default(),
+            &F::PHOTO_DATA,
+        );
         return;
     };
     let hex = ctx.text(s);
     ctx.add(&F::PHOTO_DATA, s, Value::Blob((hex.len() / 2) as u32));
     if hex.len() % 2 != 0 || !hex.iter().all(u8::is_ascii_hexdigit) {
-        ctx.error("photo.hex", "photo data must be an even number of hex digits", s, &F::PHOTO_DATA);
+        ctx.error(
+            "photo.hex",
+            "photo data must be an even number of hex digits",
+            s,
+            &F::PHOTO_DATA,
+        );
         ctx.extras(f, 3);
         return;
     }
     let Some(p) = parse_packet(hex) else {
-        ctx.error("photo.short", "photo packet shorter than its 6-byte header and trailer", s, &F::PHOTO_DATA);
+        ctx.error(
+            "photo.short",
+            "photo packet shorter than its 6-byte header and trailer",
+            s,
+            &F::PHOTO_DATA,
+        );
         return;
     };
     let at = |from: usize, to: usize| Span::new(s.start as usize + from, s.start as usize + to);
     ctx.b.open();
     ctx.add(&F::PHOTO_INDEX, at(0, 4), Value::Int(i64::from(p.index)));
-    ctx.add(&F::PHOTO_LENGTH, at(4, 8), Value::Int(i64::from(p.declared_len)));
-    ctx.add(&F::PHOTO_PAYLOAD, at(8, hex.len() - 4), Value::Blob(p.payload.len() as u32));
+    ctx.add(
+        &F::PHOTO_LENGTH,
+        at(4, 8),
+        Value::Int(i64::from(p.declared_len)),
+    );
+    ctx.add(
+        &F::PHOTO_PAYLOAD,
+        at(8, hex.len() - 4),
+        Value::Blob(p.payload.len() as u32),
+    );
     ctx.add(&F::PHOTO_TRAILER, at(hex.len() - 4, hex.len()), Value::Raw);
     ctx.b.close();
     if usize::from(p.declared_len) != p.payload.len() {
-        let m = format!("header says {} payload bytes, the packet carries {}", p.declared_len, p.payload.len());
+        let m = format!(
+            "header says {} payload bytes, the packet carries {}",
+            p.declared_len,
+            p.payload.len()
+        );
         ctx.warn("photo.length", m, at(4, 8), &F::PHOTO_LENGTH);
     }
     ctx.extras(f, 3);
@@ -58,7 +85,9 @@ pub struct Packet {
 
 fn unhex(h: &[u8]) -> Option<Vec<u8>> {
     let nib = |c: u8| (c as char).to_digit(16).map(|v| v as u8);
-    h.chunks_exact(2).map(|p| Some(nib(*p.first()?)? << 4 | nib(*p.get(1)?)?)).collect()
+    h.chunks_exact(2)
+        .map(|p| Some(nib(*p.first()?)? << 4 | nib(*p.get(1)?)?))
+        .collect()
 }
 
 /// Parses the hex of a packet; `None` when it is not hex or too short.
@@ -70,7 +99,11 @@ pub fn parse_packet(hex: &[u8]) -> Option<Packet> {
     let index = u16::from_le_bytes([*bytes.first()?, *bytes.get(1)?]);
     let declared_len = u16::from_le_bytes([*bytes.get(2)?, *bytes.get(3)?]);
     let payload = bytes.get(4..bytes.len() - 2)?.to_vec();
-    Some(Packet { index, declared_len, payload })
+    Some(Packet {
+        index,
+        declared_len,
+        payload,
+    })
 }
 
 /// The hex field of a `vr` frame, if the frame is one.
@@ -81,7 +114,10 @@ pub fn packet_of(frame: &[u8]) -> Option<Packet> {
         return None;
     }
     let hex = parts.next()?;
-    let end = hex.iter().position(|c| !c.is_ascii_hexdigit()).unwrap_or(hex.len());
+    let end = hex
+        .iter()
+        .position(|c| !c.is_ascii_hexdigit())
+        .unwrap_or(hex.len());
     parse_packet(hex.get(..end)?)
 }
 
@@ -122,7 +158,13 @@ impl Assembler {
     /// A `vt<N>` report: a new photo of `n` packets starts. Returns an unfinished previous one.
     pub fn announce(&mut self, imei: Imei, n: u32) -> Option<Photo> {
         let prev = self.take(imei);
-        self.pending.insert(imei, Pending { expected: n, ..Default::default() });
+        self.pending.insert(
+            imei,
+            Pending {
+                expected: n,
+                ..Default::default()
+            },
+        );
         prev
     }
     /// A `vr` packet. Returns the photo when its last packet arrives.
@@ -147,9 +189,20 @@ impl Assembler {
         }
         let top = p.packets.keys().next_back().copied().unwrap_or(0);
         let upto = (p.expected.saturating_sub(1)).max(u32::from(top));
-        let missing = (0..=upto).filter_map(|i| u16::try_from(i).ok()).filter(|i| !p.packets.contains_key(i)).take(4096).collect();
+        let missing = (0..=upto)
+            .filter_map(|i| u16::try_from(i).ok())
+            .filter(|i| !p.packets.contains_key(i))
+            .take(4096)
+            .collect();
         let jpeg: Vec<u8> = p.packets.values().flatten().copied().collect();
         let looks_like_jpeg = jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.ends_with(&[0xFF, 0xD9]);
-        Some(Photo { imei, expected: p.expected, received: p.packets.len() as u32, missing, jpeg, looks_like_jpeg })
+        Some(Photo {
+            imei,
+            expected: p.expected,
+            received: p.packets.len() as u32,
+            missing,
+            jpeg,
+            looks_like_jpeg,
+        })
     }
 }

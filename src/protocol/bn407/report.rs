@@ -25,15 +25,26 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
         field3(ctx, s);
     }
     let Some(flag) = f.get(4) else {
-        let at = f.get(f.len().saturating_sub(1)).map_or(Span::default(), |s| Span::new(s.end as usize, s.end as usize));
-        let m = format!("the report ends after {} field(s); F or L and the position are missing", f.len());
+        let at = f
+            .get(f.len().saturating_sub(1))
+            .map_or(Span::default(), |s| {
+                Span::new(s.end as usize, s.end as usize)
+            });
+        let m = format!(
+            "the report ends after {} field(s); F or L and the position are missing",
+            f.len()
+        );
         ctx.warn("fields.count", m, at, &F::GPS_FLAG);
         return;
     };
     match ctx.text(flag) {
         b"F" => {
             ctx.add(&F::GPS_FLAG, flag, Value::Enum("GNSS fix follows"));
-            fix(ctx, f, local.map(|(dt, _)| (dt, local.map_or(Span::default(), |(_, s)| s))));
+            fix(
+                ctx,
+                f,
+                local.map(|(dt, _)| (dt, local.map_or(Span::default(), |(_, s)| s))),
+            );
         }
         b"L" => {
             ctx.add(&F::GPS_FLAG, flag, Value::Enum("no fix: cell data follows"));
@@ -53,7 +64,11 @@ fn keyword(ctx: &mut Ctx<'_, '_, '_>, s: Span) -> Keyword {
     ctx.msg.keyword = Some(s);
     ctx.msg.keyword_meaning = Some(k.meaning());
     ctx.msg.alarm = k.is_alarm();
-    let tags = if k == Keyword::Empty { fw::EMPTY_KEYWORD.bit } else { 0 };
+    let tags = if k == Keyword::Empty {
+        fw::EMPTY_KEYWORD.bit
+    } else {
+        0
+    };
     ctx.tagged(&F::KEYWORD, s, Value::Enum(k.meaning()), tags);
     ctx.b.open();
     if k.is_alarm() {
@@ -69,15 +84,26 @@ fn keyword(ctx: &mut Ctx<'_, '_, '_>, s: Span) -> Keyword {
                     ctx.msg.vitals.fuel = Some(v as f32);
                 }
             } else if matches!(k, Keyword::Temperature(_)) {
-                ctx.warn("keyword.value", "temperature alarm without a readable value", s, &F::KEYWORD);
+                ctx.warn(
+                    "keyword.value",
+                    "temperature alarm without a readable value",
+                    s,
+                    &F::KEYWORD,
+                );
             }
         }
-        Keyword::PhotoStart(n) | Keyword::Numbered(n) => ctx.b.derived(&F::KEYWORD_VALUE, s, Value::Int(i64::from(n))),
+        Keyword::PhotoStart(n) | Keyword::Numbered(n) => {
+            ctx.b
+                .derived(&F::KEYWORD_VALUE, s, Value::Int(i64::from(n)))
+        }
         Keyword::Known { meaning, .. } if meaning.starts_with("ignition o") => {
             ctx.msg.vitals.acc = Some(meaning == "ignition on");
         }
         Keyword::Unknown => {
-            let m = format!("unknown keyword '{}': an event this analyzer does not know, shown as sent", ctx.str(s));
+            let m = format!(
+                "unknown keyword '{}': an event this analyzer does not know, shown as sent",
+                ctx.str(s)
+            );
             ctx.warn("keyword.unknown", m, s, &F::KEYWORD);
         }
         _ => {}
@@ -102,10 +128,21 @@ fn local_time(ctx: &mut Ctx<'_, '_, '_>, s: Span) -> Option<(NaiveDateTime, Span
         }
         LocalTime::Unset => {
             ctx.add(f, s, Value::Raw);
-            ctx.warn("time.unset", "the device clock is not set (zeros): report times cannot be trusted", s, f);
+            ctx.warn(
+                "time.unset",
+                "the device clock is not set (zeros): report times cannot be trusted",
+                s,
+                f,
+            );
         }
         LocalTime::Missing => {
-            ctx.diag(Severity::Info, "time.missing", "the report carries no local time", s, f);
+            ctx.diag(
+                Severity::Info,
+                "time.missing",
+                "the report carries no local time",
+                s,
+                f,
+            );
         }
         LocalTime::OutOfRange(code, m) => {
             ctx.add(f, s, Value::Raw);
@@ -113,7 +150,10 @@ fn local_time(ctx: &mut Ctx<'_, '_, '_>, s: Span) -> Option<(NaiveDateTime, Span
         }
         LocalTime::Unknown => {
             ctx.add(f, s, Value::Raw);
-            let m = format!("local time '{}' is in no known form (YYMMDDhhmm, YYMMDDhhmmss, YY/MM/DD hh:mm): clock unset or garbage", ctx.str(s));
+            let m = format!(
+                "local time '{}' is in no known form (YYMMDDhhmm, YYMMDDhhmmss, YY/MM/DD hh:mm): clock unset or garbage",
+                ctx.str(s)
+            );
             ctx.warn("time.format", m, s, f);
         }
     }
@@ -125,17 +165,28 @@ fn field3(ctx: &mut Ctx<'_, '_, '_>, s: Span) {
     if t.is_empty() {
         return;
     }
-    let is_rfid = ctx.msg.keyword.is_some_and(|k| ctx.text(k).eq_ignore_ascii_case(b"rfid"));
+    let is_rfid = ctx
+        .msg
+        .keyword
+        .is_some_and(|k| ctx.text(k).eq_ignore_ascii_case(b"rfid"));
     if is_rfid {
         ctx.add(&F::RFID, s, Value::Raw);
     } else if t.ends_with(b"%") {
         if let Some(v) = ctx.number(&F::BATTERY, s, fw::BATTERY.bit) {
             ctx.msg.vitals.battery = Some(v as f32);
             if !(0.0..=100.0).contains(&v) {
-                ctx.warn("battery.range", "battery level outside 0-100%", s, &F::BATTERY);
+                ctx.warn(
+                    "battery.range",
+                    "battery level outside 0-100%",
+                    s,
+                    &F::BATTERY,
+                );
             }
         }
-    } else if t.iter().all(|c| c.is_ascii_digit() || *c == b' ' || *c == b'+') {
+    } else if t
+        .iter()
+        .all(|c| c.is_ascii_digit() || *c == b' ' || *c == b'+')
+    {
         ctx.add(&F::PHONE, s, Value::Raw);
     } else if let Some(v) = values::parse_decimal(t) {
         ctx.tagged(&F::FIELD3, s, Value::Num(v), fw::FIELD3_NUMBER.bit);
@@ -155,7 +206,11 @@ fn fix(ctx: &mut Ctx<'_, '_, '_>, f: &Fields, local: Option<(NaiveDateTime, Span
                 true
             }
             b"V" => {
-                ctx.add(&F::VALIDITY, s, Value::Enum("invalid fix: last known position"));
+                ctx.add(
+                    &F::VALIDITY,
+                    s,
+                    Value::Enum("invalid fix: last known position"),
+                );
                 false
             }
             _ => {
@@ -168,7 +223,11 @@ fn fix(ctx: &mut Ctx<'_, '_, '_>, f: &Fields, local: Option<(NaiveDateTime, Span
         None => false,
     };
     let frame = ctx.frame;
-    let is_letter = |s: Option<Span>| s.is_some_and(|s| s.len() == 1 && s.slice(frame).first().is_some_and(u8::is_ascii_alphabetic));
+    let is_letter = |s: Option<Span>| {
+        s.is_some_and(|s| {
+            s.len() == 1 && s.slice(frame).first().is_some_and(u8::is_ascii_alphabetic)
+        })
+    };
     let mut k = 2;
     let (lat, lon);
     if is_letter(r(2)) && r(3).is_some_and(|s| !is_letter(Some(s))) {
@@ -199,16 +258,28 @@ fn fix(ctx: &mut Ctx<'_, '_, '_>, f: &Fields, local: Option<(NaiveDateTime, Span
     let (speed, course) = motion(ctx, f, 5 + k);
     tail(ctx, f, 5 + k + 2);
     if let (Some(lat), Some(lon)) = (lat, lon) {
-        ctx.msg.fix = Some(Fix { time: utc, valid, lat, lon, speed_kmh: speed, course });
+        ctx.msg.fix = Some(Fix {
+            time: utc,
+            valid,
+            lat,
+            lon,
+            speed_kmh: speed,
+            course,
+        });
     }
 }
 
-fn utc_time(ctx: &mut Ctx<'_, '_, '_>, s: Span, local: Option<(NaiveDateTime, Span)>) -> Option<i64> {
+fn utc_time(
+    ctx: &mut Ctx<'_, '_, '_>,
+    s: Span,
+    local: Option<(NaiveDateTime, Span)>,
+) -> Option<i64> {
     let f = &F::UTC_TIME;
     let tod = match values::parse_utc_time(ctx.text(s)) {
         UtcTime::Valid(t, no_ms) => {
             let tags = if no_ms { fw::UTC_HHMMSS.bit } else { 0 };
-            let ms = chrono::Timelike::num_seconds_from_midnight(&t) * 1000 + chrono::Timelike::nanosecond(&t) / 1_000_000;
+            let ms = chrono::Timelike::num_seconds_from_midnight(&t) * 1000
+                + chrono::Timelike::nanosecond(&t) / 1_000_000;
             ctx.tagged(f, s, Value::TimeOfDay(ms), tags);
             t
         }
@@ -218,7 +289,10 @@ fn utc_time(ctx: &mut Ctx<'_, '_, '_>, s: Span, local: Option<(NaiveDateTime, Sp
         }
         UtcTime::Junk => {
             ctx.tagged(f, s, Value::Raw, fw::JUNK_UTC.bit);
-            let m = format!("UTC time '{}' is not hhmmss: this firmware sends junk here, the fix time is unknown", ctx.str(s));
+            let m = format!(
+                "UTC time '{}' is not hhmmss: this firmware sends junk here, the fix time is unknown",
+                ctx.str(s)
+            );
             ctx.warn("fix.utc_junk", m, s, f);
             return None;
         }
@@ -256,7 +330,13 @@ fn utc_time(ctx: &mut Ctx<'_, '_, '_>, s: Span, local: Option<(NaiveDateTime, Sp
 }
 
 /// Reads a coordinate and its hemisphere letter; returns signed decimal degrees.
-fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat: bool, tags: Tags) -> Option<f64> {
+fn coord(
+    ctx: &mut Ctx<'_, '_, '_>,
+    s: Option<Span>,
+    hemi: Option<Span>,
+    is_lat: bool,
+    tags: Tags,
+) -> Option<f64> {
     let field = if is_lat { &F::LATITUDE } else { &F::LONGITUDE };
     let name = if is_lat { "latitude" } else { "longitude" };
     let s = match s {
@@ -271,7 +351,11 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
     let (pos, neg) = if is_lat { (b'N', b'S') } else { (b'E', b'W') };
     let prefix = tags & fw::PREFIX_HEMISPHERE.bit != 0;
     let hemi_text = hemi.map(|h| ctx.text(h));
-    let sign = if hemi_text == Some(&[neg][..]) { -1.0 } else { 1.0 };
+    let sign = if hemi_text == Some(&[neg][..]) {
+        -1.0
+    } else {
+        1.0
+    };
     let hemi_ok = hemi_text.is_none_or(|t| t.is_empty() || t == [pos] || t == [neg]);
     if prefix {
         hemisphere(ctx, hemi, s, is_lat, tags);
@@ -284,7 +368,11 @@ fn coord(ctx: &mut Ctx<'_, '_, '_>, s: Option<Span>, hemi: Option<Span>, is_lat:
 }
 
 fn hemisphere(ctx: &mut Ctx<'_, '_, '_>, hemi: Option<Span>, s: Span, is_lat: bool, tags: Tags) {
-    let (hfield, name) = if is_lat { (&F::LAT_HEMI, "latitude") } else { (&F::LON_HEMI, "longitude") };
+    let (hfield, name) = if is_lat {
+        (&F::LAT_HEMI, "latitude")
+    } else {
+        (&F::LON_HEMI, "longitude")
+    };
     let (pos, neg) = if is_lat { (b'N', b'S') } else { (b'E', b'W') };
     match hemi.map(|h| (h, ctx.text(h))) {
         Some((h, t)) if t == [pos] || t == [neg] => {
@@ -298,27 +386,48 @@ fn hemisphere(ctx: &mut Ctx<'_, '_, '_>, hemi: Option<Span>, s: Span, is_lat: bo
         }
         Some((h, t)) if !t.is_empty() => {
             ctx.add(hfield, h, Value::Raw);
-            let m = format!("hemisphere must be {} or {}, got '{}'", pos as char, neg as char, ctx.str(h));
+            let m = format!(
+                "hemisphere must be {} or {}, got '{}'",
+                pos as char,
+                neg as char,
+                ctx.str(h)
+            );
             ctx.error("coord.hemisphere", m, h, hfield);
         }
         other => {
             let at = other.map_or(Span::new(s.end as usize, s.end as usize), |(h, _)| h);
             let dir = if is_lat { "north" } else { "east" };
-            let m = format!("no {}/{} letter after the {name}: assumed {dir}", pos as char, neg as char);
+            let m = format!(
+                "no {}/{} letter after the {name}: assumed {dir}",
+                pos as char, neg as char
+            );
             ctx.warn("coord.hemisphere_missing", m, at, hfield);
         }
     }
 }
 
-fn coord_value(ctx: &mut Ctx<'_, '_, '_>, s: Span, field: &'static crate::protocol::FieldDef, is_lat: bool, tags: Tags, sign: f64) -> Option<f64> {
+fn coord_value(
+    ctx: &mut Ctx<'_, '_, '_>,
+    s: Span,
+    field: &'static crate::protocol::FieldDef,
+    is_lat: bool,
+    tags: Tags,
+    sign: f64,
+) -> Option<f64> {
     let name = if is_lat { "latitude" } else { "longitude" };
     let c = match values::parse_ddmm(ctx.text(s)) {
         Ok(c) => c,
         Err(e) => {
             ctx.add(field, s, Value::Raw);
             let (code, m) = match e {
-                CoordError::Format => ("coord.format", format!("{name} must be ddmm.mmmm, got '{}'", ctx.str(s))),
-                CoordError::Minutes => ("coord.minutes_range", format!("{name} '{}': minutes must be below 60", ctx.str(s))),
+                CoordError::Format => (
+                    "coord.format",
+                    format!("{name} must be ddmm.mmmm, got '{}'", ctx.str(s)),
+                ),
+                CoordError::Minutes => (
+                    "coord.minutes_range",
+                    format!("{name} '{}': minutes must be below 60", ctx.str(s)),
+                ),
             };
             ctx.error(code, m, s, field);
             return None;
@@ -335,8 +444,17 @@ fn coord_value(ctx: &mut Ctx<'_, '_, '_>, s: Span, field: &'static crate::protoc
     ctx.tagged(field, s, Value::Coord(v), t);
     let limit = if is_lat { 90.0 } else { 180.0 };
     if c.degrees > limit {
-        let code = if is_lat { "coord.lat_range" } else { "coord.lon_range" };
-        ctx.error(code, format!("{name} {:.5}° is beyond {limit}°", c.degrees), s, field);
+        let code = if is_lat {
+            "coord.lat_range"
+        } else {
+            "coord.lon_range"
+        };
+        ctx.error(
+            code,
+            format!("{name} {:.5}° is beyond {limit}°", c.degrees),
+            s,
+            field,
+        );
         return None;
     }
     Some(v)
@@ -379,10 +497,19 @@ enum Slot {
     Temperature,
 }
 
-const SLOTS: [Slot; 6] = [Slot::Altitude, Slot::Acc, Slot::Door, Slot::Fuel1, Slot::Fuel2, Slot::Temperature];
+const SLOTS: [Slot; 6] = [
+    Slot::Altitude,
+    Slot::Acc,
+    Slot::Door,
+    Slot::Fuel1,
+    Slot::Fuel2,
+    Slot::Temperature,
+];
 
 fn is_dtc(t: &[u8]) -> bool {
-    t.len() == 5 && matches!(t.first(), Some(b'P' | b'C' | b'B' | b'U')) && t.iter().skip(1).all(u8::is_ascii_hexdigit)
+    t.len() == 5
+        && matches!(t.first(), Some(b'P' | b'C' | b'B' | b'U'))
+        && t.iter().skip(1).all(u8::is_ascii_hexdigit)
 }
 
 fn fits(slot: Slot, t: &[u8]) -> bool {
@@ -434,15 +561,27 @@ fn tail(ctx: &mut Ctx<'_, '_, '_>, f: &Fields, from: usize) {
 fn slot_value(ctx: &mut Ctx<'_, '_, '_>, slot: Slot, s: Span, t: &[u8]) {
     match slot {
         Slot::Altitude => {
-            ctx.msg.vitals.altitude = ctx.number(&F::ALTITUDE, s, fw::ALTITUDE.bit).map(|v| v as f32);
+            ctx.msg.vitals.altitude = ctx
+                .number(&F::ALTITUDE, s, fw::ALTITUDE.bit)
+                .map(|v| v as f32);
         }
         Slot::Acc => {
             let on = t == b"1";
-            ctx.tagged(&F::ACC, s, Value::Enum(if on { "on" } else { "off" }), fw::ACC.bit);
+            ctx.tagged(
+                &F::ACC,
+                s,
+                Value::Enum(if on { "on" } else { "off" }),
+                fw::ACC.bit,
+            );
             ctx.msg.vitals.acc = Some(on);
         }
         Slot::Door => {
-            ctx.tagged(&F::DOOR, s, Value::Enum(if t == b"1" { "open" } else { "closed" }), fw::DOOR.bit);
+            ctx.tagged(
+                &F::DOOR,
+                s,
+                Value::Enum(if t == b"1" { "open" } else { "closed" }),
+                fw::DOOR.bit,
+            );
         }
         Slot::Fuel1 => {
             ctx.msg.vitals.fuel = ctx.number(&F::FUEL1, s, fw::FUEL.bit).map(|v| v as f32);
@@ -455,7 +594,9 @@ fn slot_value(ctx: &mut Ctx<'_, '_, '_>, slot: Slot, s: Span, t: &[u8]) {
             }
         }
         Slot::Temperature => {
-            ctx.msg.vitals.temperature = ctx.number(&F::TEMPERATURE, s, fw::TEMPERATURE.bit).map(|v| v as f32);
+            ctx.msg.vitals.temperature = ctx
+                .number(&F::TEMPERATURE, s, fw::TEMPERATURE.bit)
+                .map(|v| v as f32);
         }
     }
 }
@@ -468,7 +609,10 @@ fn cell(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
         if t.is_empty() {
             continue;
         }
-        match std::str::from_utf8(t).ok().and_then(|x| i64::from_str_radix(x, 16).ok()) {
+        match std::str::from_utf8(t)
+            .ok()
+            .and_then(|x| i64::from_str_radix(x, 16).ok())
+        {
             Some(v) if t.len() <= 8 => ctx.add(def, s, Value::Int(v)),
             _ => {
                 ctx.add(def, s, Value::Raw);

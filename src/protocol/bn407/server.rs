@@ -43,12 +43,20 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, end: usize) {
         super::imei_field(ctx, s);
     }
     let Some(code) = f.get(2) else {
-        ctx.error("command.missing", "command without a code", Span::new(end, end), &F::COMMAND_CODE);
+        ctx.error(
+            "command.missing",
+            "command without a code",
+            Span::new(end, end),
+            &F::COMMAND_CODE,
+        );
         ctx.b.close();
         return;
     };
     let t = ctx.text(code);
-    let meaning = CODES.iter().find(|(c, _)| c.as_bytes() == t).map(|(_, m)| *m);
+    let meaning = CODES
+        .iter()
+        .find(|(c, _)| c.as_bytes() == t)
+        .map(|(_, m)| *m);
     ctx.msg.keyword = Some(code);
     ctx.msg.keyword_meaning = meaning.or(Some("unknown command"));
     match meaning {
@@ -66,14 +74,22 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, end: usize) {
             match interval(ctx.text(arg)) {
                 Some(secs) => ctx.b.derived(&F::COMMAND_INTERVAL, arg, Value::Int(secs)),
                 None => {
-                    let m = format!("report interval must be like 30s, 05m or 01h, got '{}'", ctx.str(arg));
+                    let m = format!(
+                        "report interval must be like 30s, 05m or 01h, got '{}'",
+                        ctx.str(arg)
+                    );
                     ctx.error("command.interval", m, arg, &F::COMMAND_ARG);
                 }
             }
             ctx.b.close();
         }
     } else if t == b"C" {
-        ctx.warn("command.interval", "periodic-report command without an interval", code, &F::COMMAND_CODE);
+        ctx.warn(
+            "command.interval",
+            "periodic-report command without an interval",
+            code,
+            &F::COMMAND_CODE,
+        );
     }
     ctx.extras(&f, 4);
     ctx.b.close();

@@ -26,7 +26,9 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
 
 /// Value of up to 9 ASCII digits (callers check they are digits).
 pub fn digits_value(b: &[u8]) -> u32 {
-    b.iter().take(9).fold(0u32, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+    b.iter()
+        .take(9)
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 /// Parses a decimal number: optional sign, digits, optional fraction. No exponent, no spaces.
@@ -95,7 +97,12 @@ pub fn parse_local_time(b: &[u8]) -> LocalTime {
             _ if b.iter().all(|&c| c == b'0') => return LocalTime::Unset,
             _ => return LocalTime::Unknown,
         }
-    } else if b.len() == 14 && b.get(2) == Some(&b'/') && b.get(5) == Some(&b'/') && b.get(8) == Some(&b' ') && b.get(11) == Some(&b':') {
+    } else if b.len() == 14
+        && b.get(2) == Some(&b'/')
+        && b.get(5) == Some(&b'/')
+        && b.get(8) == Some(&b' ')
+        && b.get(11) == Some(&b':')
+    {
         TimeForm::Slash
     } else {
         return LocalTime::Unknown;
@@ -116,7 +123,11 @@ pub fn parse_local_time(b: &[u8]) -> LocalTime {
     }
     let part = |i: usize| digits.get(i..i + 2).map_or(0, digits_value);
     let (yy, mo, dd, hh, mi) = (part(0), part(2), part(4), part(6), part(8));
-    let ss = if form == TimeForm::Twelve { part(10) } else { 0 };
+    let ss = if form == TimeForm::Twelve {
+        part(10)
+    } else {
+        0
+    };
     if yy == 0 && mo == 0 && dd == 0 {
         return LocalTime::Unset;
     }
@@ -127,7 +138,15 @@ pub fn parse_local_time(b: &[u8]) -> LocalTime {
 }
 
 /// Builds a date-time, naming the first component out of range.
-pub fn calendar(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> Result<NaiveDateTime, (&'static str, &'static str)> {
+pub fn calendar(
+    y: i32,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ms: u32,
+) -> Result<NaiveDateTime, (&'static str, &'static str)> {
     if !(1..=12).contains(&mo) {
         return Err(("time.month_range", "month must be 01 to 12"));
     }
@@ -139,7 +158,12 @@ pub fn calendar(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32) -> Re
 }
 
 /// Builds a time of day, naming the first component out of range.
-pub fn time_of_day(h: u32, mi: u32, s: u32, ms: u32) -> Result<NaiveTime, (&'static str, &'static str)> {
+pub fn time_of_day(
+    h: u32,
+    mi: u32,
+    s: u32,
+    ms: u32,
+) -> Result<NaiveTime, (&'static str, &'static str)> {
     if h > 23 {
         return Err(("time.hour_range", "hour must be 00 to 23"));
     }
@@ -183,7 +207,11 @@ pub fn parse_utc_time(b: &[u8]) -> UtcTime {
         return UtcTime::Junk;
     }
     let ms = frac.map_or(0, |f| {
-        f.iter().copied().chain(std::iter::repeat(b'0')).take(3).fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+        f.iter()
+            .copied()
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
     });
     let p = |i: usize| int.get(i..i + 2).map_or(0, digits_value);
     match time_of_day(p(0), p(2), p(4), ms) {
@@ -219,18 +247,31 @@ pub fn parse_ddmm(b: &[u8]) -> Result<Coord, CoordError> {
         Some(i) => (b.get(..i).unwrap_or(&[]), b.get(i + 1..).unwrap_or(&[])),
         None => (b, &[][..]),
     };
-    if int.len() < 2 || int.len() > 5 || !all_digits(int) || (!frac.is_empty() && !all_digits(frac)) || frac.len() > 9 {
+    if int.len() < 2
+        || int.len() > 5
+        || !all_digits(int)
+        || (!frac.is_empty() && !all_digits(frac))
+        || frac.len() > 9
+    {
         return Err(CoordError::Format);
     }
     let split = int.len() - 2;
     let deg = f64::from(digits_value(int.get(..split).unwrap_or(&[])));
     let min_int = f64::from(digits_value(int.get(split..).unwrap_or(&[])));
-    let min_frac = if frac.is_empty() { 0.0 } else { f64::from(digits_value(frac)) / 10f64.powi(frac.len() as i32) };
+    let min_frac = if frac.is_empty() {
+        0.0
+    } else {
+        f64::from(digits_value(frac)) / 10f64.powi(frac.len() as i32)
+    };
     let minutes = min_int + min_frac;
     if minutes >= 60.0 {
         return Err(CoordError::Minutes);
     }
-    Ok(Coord { degrees: deg + minutes / 60.0, decimals: frac.len(), int_digits: int.len() })
+    Ok(Coord {
+        degrees: deg + minutes / 60.0,
+        decimals: frac.len(),
+        int_digits: int.len(),
+    })
 }
 
 /// Milliseconds since the epoch of a naive date-time taken as UTC.
@@ -265,5 +306,12 @@ pub fn fmt_offset(secs: i32) -> String {
 
 /// Year, month, day of a date-time (for tests and summaries).
 pub fn ymd(dt: NaiveDateTime) -> (i32, u32, u32, u32, u32, u32) {
-    (dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute(), dt.second())
+    (
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+    )
 }

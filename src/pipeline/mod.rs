@@ -4,8 +4,12 @@
 //! frame, with or without its field tree. The headless commands, the benchmarks and the window
 //! all feed it the same way; only what they do with each [`Decoded`] frame differs.
 
+mod run;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
+
+pub use run::{Input, Progress, RunError, RunOptions, run};
 
 use crate::protocol::stream::{Conversation, Framed};
 use crate::protocol::{self, Diagnostic, Direction, FrameFlags, Kind, Message, Protocol, Tree};
@@ -98,7 +102,13 @@ pub struct FlowSummary {
 impl Analyzer {
     /// An analyzer; `tree` asks for a field tree with every frame.
     pub fn new(tree: bool) -> Self {
-        Self { flows: HashMap::new(), closed: Vec::new(), want_tree: tree, tree: Tree::default(), next: 0 }
+        Self {
+            flows: HashMap::new(),
+            closed: Vec::new(),
+            want_tree: tree,
+            tree: Tree::default(),
+            next: 0,
+        }
     }
 
     /// Starts a flow.
@@ -109,7 +119,14 @@ impl Analyzer {
     }
 
     /// Bytes sent on `side` (0 device, 1 server) of `flow`.
-    pub fn data(&mut self, flow: u32, side: usize, ts: Option<i64>, bytes: &[u8], sink: &mut Sink<'_>) {
+    pub fn data(
+        &mut self,
+        flow: u32,
+        side: usize,
+        ts: Option<i64>,
+        bytes: &[u8],
+        sink: &mut Sink<'_>,
+    ) {
         self.with(flow, ts, sink, |c, out| c.data(side, bytes, out));
     }
 
@@ -119,7 +136,14 @@ impl Analyzer {
     }
 
     /// Bytes were lost.
-    pub fn gap(&mut self, flow: u32, side: usize, ts: Option<i64>, missing: u64, sink: &mut Sink<'_>) {
+    pub fn gap(
+        &mut self,
+        flow: u32,
+        side: usize,
+        ts: Option<i64>,
+        missing: u64,
+        sink: &mut Sink<'_>,
+    ) {
         self.with(flow, ts, sink, |c, out| c.gap(side, missing, out));
     }
 
@@ -150,8 +174,16 @@ impl Analyzer {
         all
     }
 
-    fn with(&mut self, flow: u32, ts: Option<i64>, sink: &mut Sink<'_>, op: impl FnOnce(&mut Conversation, &mut dyn FnMut(Framed<'_>))) {
-        let Some(f) = self.flows.get_mut(&flow) else { return };
+    fn with(
+        &mut self,
+        flow: u32,
+        ts: Option<i64>,
+        sink: &mut Sink<'_>,
+        op: impl FnOnce(&mut Conversation, &mut dyn FnMut(Framed<'_>)),
+    ) {
+        let Some(f) = self.flows.get_mut(&flow) else {
+            return;
+        };
         let meta = &f.meta;
         let want_tree = self.want_tree;
         let tree = &mut self.tree;
@@ -159,7 +191,12 @@ impl Analyzer {
         let raw = meta.transport == "raw";
         let mut out = |fr: Framed<'_>| {
             tree.nodes.clear();
-            let mut message = protocol::decode_frame(fr.protocol, &fr.raw, fr.direction, want_tree.then_some(&mut *tree));
+            let mut message = protocol::decode_frame(
+                fr.protocol,
+                &fr.raw,
+                fr.direction,
+                want_tree.then_some(&mut *tree),
+            );
             message.diagnostics.extend(fr.notes);
             let direction = if raw || fr.direction == Direction::Unknown {
                 match message.kind {
@@ -190,7 +227,9 @@ impl Analyzer {
 
 fn summarize(f: &FlowState) -> FlowSummary {
     let c = &f.conv;
-    let dev_side = (0..2).find(|&s| c.direction(s) != Direction::ToDevice).unwrap_or(0);
+    let dev_side = (0..2)
+        .find(|&s| c.direction(s) != Direction::ToDevice)
+        .unwrap_or(0);
     let pick = c.verdict(dev_side).or_else(|| c.verdict(1 - dev_side));
     let (mut to_server, mut to_device) = (0, 0);
     for s in 0..2 {
