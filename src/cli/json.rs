@@ -128,7 +128,7 @@ pub fn frame_json(d: &Decoded<'_>) -> J {
         "direction": d.direction.as_str(),
         "protocol": d.protocol.name,
         "kind": m.kind.as_str(),
-        "imei": m.imei.map(|i| i.to_string()),
+        "imei": d.device.map(|i| i.to_string()),
         "keyword": m.keyword_text(d.bytes),
         "meaning": m.keyword_meaning,
         "alarm": m.alarm,

@@ -29,7 +29,7 @@ pub fn frame_line(d: &Decoded<'_>) -> String {
         " {} {:<13} {:<15} {}",
         d.protocol.name,
         m.kind.as_str(),
-        m.imei.map_or_else(|| "-".to_string(), |i| i.to_string()),
+        d.device.map_or_else(|| "-".to_string(), |i| i.to_string()),
         summary(m, d.bytes)
     );
     if !m.diagnostics.is_empty() {

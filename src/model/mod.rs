@@ -2,7 +2,9 @@
 //! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
 //! `stats` command and the window.
 
+pub mod filter;
 mod findings;
+pub mod store;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ pub use findings::device_findings;
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::bn407::keywords::{self, Keyword};
 use crate::protocol::bn407::photo::{self, Assembler, Photo};
-use crate::protocol::{Direction, Fix, Imei, Kind, Severity};
+use crate::protocol::{Fix, Imei, Kind, Severity};
 
 /// One device's totals.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -134,8 +136,6 @@ pub struct Stats {
     pub flows: Vec<FlowSummary>,
     #[serde(skip)]
     assembler: Assembler,
-    #[serde(skip)]
-    flow_device: BTreeMap<u32, Imei>,
 }
 
 impl Stats {
@@ -174,12 +174,7 @@ impl Stats {
                 f.frames.push(d.index);
             }
         }
-        // A server message names no device unless it is a command: attribute it to the flow's.
-        let imei = m.imei.or_else(|| self.flow_device.get(&d.flow.id).copied());
-        let Some(imei) = imei else { return };
-        if m.imei.is_some() && d.direction != Direction::ToDevice {
-            self.flow_device.insert(d.flow.id, imei);
-        }
+        let Some(imei) = d.device else { return };
         let dev = self.devices.entry(imei).or_insert_with(|| Device {
             imei: imei.to_string(),
             ..Default::default()

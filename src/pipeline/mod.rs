@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 pub use run::{Input, Progress, RunError, RunOptions, run};
 
 use crate::protocol::stream::{Conversation, Framed};
-use crate::protocol::{self, Diagnostic, Direction, FrameFlags, Kind, Message, Protocol, Tree};
+use crate::protocol::{self, Diagnostic, Direction, FrameFlags, Imei, Kind, Message, Protocol, Tree};
 
 /// What the pipeline knows about a flow.
 #[derive(Debug, Clone)]
@@ -51,6 +51,9 @@ pub struct Decoded<'a> {
     pub flags: FrameFlags,
     /// The summary.
     pub message: Message,
+    /// The device this frame belongs to: its own IMEI, or for frames that carry none (the
+    /// server's `LOAD` and `ON`), the IMEI last sent by the device side of the flow.
+    pub device: Option<Imei>,
     /// The field tree, when the analyzer was asked for trees.
     pub tree: Option<&'a Tree>,
 }
@@ -68,6 +71,7 @@ impl Decoded<'_> {
 struct FlowState {
     meta: FlowMeta,
     conv: Conversation,
+    device: Option<Imei>,
 }
 
 /// Receives decoded frames.
@@ -115,7 +119,7 @@ impl Analyzer {
     pub fn open_flow(&mut self, meta: FlowMeta) {
         let raw = meta.transport == "raw";
         let conv = Conversation::new(meta.certain, raw);
-        self.flows.insert(meta.id, FlowState { meta, conv });
+        self.flows.insert(meta.id, FlowState { meta, conv, device: None });
     }
 
     /// Bytes sent on `side` (0 device, 1 server) of `flow`.
@@ -185,6 +189,7 @@ impl Analyzer {
             return;
         };
         let meta = &f.meta;
+        let flow_device = &mut f.device;
         let want_tree = self.want_tree;
         let tree = &mut self.tree;
         let next = &mut self.next;
@@ -206,6 +211,10 @@ impl Analyzer {
             } else {
                 fr.direction
             };
+            if message.imei.is_some() && direction != Direction::ToDevice {
+                *flow_device = message.imei;
+            }
+            let device = message.imei.or(*flow_device);
             let d = Decoded {
                 index: *next,
                 ts,
@@ -216,6 +225,7 @@ impl Analyzer {
                 offset: fr.raw.offset,
                 flags: fr.raw.flags,
                 message,
+                device,
                 tree: want_tree.then_some(&*tree),
             };
             *next += 1;

@@ -24,6 +24,8 @@ pub struct TextRules {
 /// The framer state for one direction.
 pub struct TextFramer {
     rules: TextRules,
+    /// `is_term[b]`: byte `b` is a terminator (a table: the scan is the hot loop).
+    is_term: [bool; 256],
     buf: Vec<u8>,
     /// Stream offset of `buf[0]` (or of the next byte when `buf` is empty).
     offset: u64,
@@ -43,14 +45,25 @@ enum Cut {
 impl TextFramer {
     /// A framer following `rules`.
     pub fn new(rules: TextRules) -> Self {
+        let mut is_term = [false; 256];
+        for &t in rules.terminators {
+            if let Some(slot) = is_term.get_mut(usize::from(t)) {
+                *slot = true;
+            }
+        }
         Self {
             rules,
+            is_term,
             buf: Vec::new(),
             offset: 0,
             discarding: false,
             gap_before: 0,
             skipped: 0,
         }
+    }
+
+    fn term(&self, b: u8) -> bool {
+        self.is_term.get(usize::from(b)).copied().unwrap_or(false)
     }
 
     /// Where the frame starting at `data[0]` ends. `data` is non-empty and does not start
@@ -67,13 +80,11 @@ impl TextFramer {
                 }
             }
         }
-        let first = data.first().copied();
         let limit = data.len().min(r.max_len);
         let window = data.get(..limit).unwrap_or(data);
-        let end = window.iter().enumerate().position(|(i, b)| {
-            r.terminators.contains(b)
-                && !(i == 0 && first.is_some_and(|f| r.not_at_start.contains(&f)))
-        });
+        // A first byte that is a terminator but may not end a frame at the start is skipped.
+        let skip = usize::from(data.first().is_some_and(|f| r.not_at_start.contains(f)));
+        let end = window.iter().skip(skip).position(|&b| self.term(b)).map(|i| i + skip);
         match end {
             Some(i) => Cut::Frame(i + 1),
             None if limit >= r.max_len => Cut::Frame(r.max_len),
@@ -88,7 +99,7 @@ impl TextFramer {
         };
         let terminated = bytes
             .last()
-            .is_some_and(|b| self.rules.terminators.contains(b))
+            .is_some_and(|&b| self.term(b))
             || self.rules.words.contains(&bytes);
         if self.discarding {
             flags.too_long = true;
@@ -161,7 +172,7 @@ impl Framer for TextFramer {
             let take = data
                 .iter()
                 .take(need)
-                .position(|b| self.rules.terminators.contains(b))
+                .position(|&b| self.term(b))
                 .map_or(need.min(data.len()), |i| i + 1);
             let (head, rest) = data.split_at(take.min(data.len()));
             self.buf.extend_from_slice(head);

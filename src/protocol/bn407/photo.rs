@@ -72,6 +72,25 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
     ctx.extras(f, 3);
 }
 
+struct Header {
+    index: u16,
+    declared_len: u16,
+    payload_len: usize,
+}
+
+/// Reads the 4 header bytes of a packet's hex without decoding the payload.
+fn parse_header(hex: &[u8]) -> Option<Header> {
+    if hex.len() < 12 {
+        return None;
+    }
+    let b = unhex(hex.get(..8)?)?;
+    Some(Header {
+        index: u16::from_le_bytes([*b.first()?, *b.get(1)?]),
+        declared_len: u16::from_le_bytes([*b.get(2)?, *b.get(3)?]),
+        payload_len: hex.len() / 2 - 6,
+    })
+}
+
 /// A decoded photo packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packet {

@@ -1,0 +1,505 @@
+//! The frame store: every frame of a capture kept compactly for the window.
+//!
+//! One small fixed-size record per frame ([`FrameRecord`], 64 bytes), one byte arena holding the
+//! bytes of every frame back to back, and the rare diagnostics in a side table. Ten million
+//! frames of a typical capture fit in about a gigabyte. The store is built from [`Decoded`]
+//! frames by a [`StoreBuilder`] in the loader thread and handed over in batches
+//! ([`FrameStore::append`]); the field tree is not kept: a view re-decodes the one frame it
+//! shows from its bytes, which takes about a microsecond.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::pipeline::Decoded;
+use crate::protocol::{
+    self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol,
+    RawFrame, Severity, Span, Tags, Tree,
+};
+
+/// No device (index into [`FrameStore::devices`]).
+const NO_DEVICE: u32 = u32::MAX;
+/// No capture time.
+const NO_TS: i64 = i64::MIN;
+
+/// Bits of [`FrameRecord::flags`].
+mod bit {
+    pub const FIX: u8 = 1;
+    pub const FIX_VALID: u8 = 2;
+    pub const ALARM: u8 = 4;
+    pub const TRUNCATED: u8 = 8;
+    pub const OWN_IMEI: u8 = 16;
+    pub const SPEED: u8 = 32;
+}
+
+/// One frame, compactly: what the list, the filters and the side panels need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameRecord {
+    /// Capture time in ns since the epoch, `i64::MIN` when unknown.
+    ts: i64,
+    /// Offset of the frame's bytes in the arena.
+    start: u64,
+    /// Latitude of the fix (f32 keeps about a metre).
+    lat: f32,
+    /// Longitude of the fix.
+    lon: f32,
+    /// Speed, km/h.
+    speed: f32,
+    /// Number of bytes.
+    len: u32,
+    /// Flow id (as in [`crate::pipeline::FlowMeta::id`]).
+    flow: u32,
+    /// Device index, [`NO_DEVICE`] when none.
+    device: u32,
+    /// Firmware tags.
+    tags: Tags,
+    /// Keyword span inside the frame (empty when none).
+    keyword: Span,
+    /// First diagnostic in the side table.
+    diag_start: u32,
+    /// Number of diagnostics.
+    diag_count: u16,
+    /// Protocol index in [`FrameStore::protocols`].
+    protocol: u8,
+    /// Direction (see [`dir_code`]).
+    direction: u8,
+    /// Kind (index in [`Kind::ALL`]).
+    kind: u8,
+    /// Firmware generation code.
+    firmware: u8,
+    /// Worst severity: 0 none, 1 info, 2 warning, 3 error.
+    severity: u8,
+    /// [`bit`] flags.
+    flags: u8,
+}
+
+/// What a flow is, for the flow list and the conversation view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowInfo {
+    /// Flow id.
+    pub id: u32,
+    /// `tcp`, `udp` or `raw`.
+    pub transport: &'static str,
+    /// Device address.
+    pub device: Option<SocketAddr>,
+    /// Server address.
+    pub server: Option<SocketAddr>,
+    /// Input index.
+    pub source: usize,
+}
+
+/// Every frame of a capture.
+#[derive(Debug, Default, Clone)]
+pub struct FrameStore {
+    records: Vec<FrameRecord>,
+    arena: Vec<u8>,
+    diags: Vec<Diagnostic>,
+    devices: Vec<Imei>,
+    device_index: HashMap<Imei, u32>,
+    protocols: Vec<&'static Protocol>,
+    flows: Vec<FlowInfo>,
+}
+
+fn dir_code(d: Direction) -> u8 {
+    match d {
+        Direction::ToServer => 0,
+        Direction::ToDevice => 1,
+        Direction::Unknown => 2,
+    }
+}
+
+fn dir_of(c: u8) -> Direction {
+    match c {
+        0 => Direction::ToServer,
+        1 => Direction::ToDevice,
+        _ => Direction::Unknown,
+    }
+}
+
+const GENERATIONS: [Generation; 7] = [
+    Generation::Unknown,
+    Generation::Classic,
+    Generation::Extended,
+    Generation::FourG,
+    Generation::Obd,
+    Generation::Alternative,
+    Generation::Clone,
+];
+
+fn sev_code(s: Option<Severity>) -> u8 {
+    match s {
+        None => 0,
+        Some(Severity::Info) => 1,
+        Some(Severity::Warning) => 2,
+        Some(Severity::Error) => 3,
+    }
+}
+
+impl FrameStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when no frame is stored.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes of frame data held.
+    pub fn arena_bytes(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Frame `i` (its number in the run).
+    pub fn get(&self, i: usize) -> Option<FrameRef<'_>> {
+        let rec = self.records.get(i)?;
+        Some(FrameRef {
+            store: self,
+            rec,
+            index: i,
+        })
+    }
+
+    /// Iterates over every frame in order.
+    pub fn iter(&self) -> impl Iterator<Item = FrameRef<'_>> {
+        self.records
+            .iter()
+            .enumerate()
+            .map(move |(index, rec)| FrameRef {
+                store: self,
+                rec,
+                index,
+            })
+    }
+
+    /// Flows seen, in order of appearance.
+    pub fn flows(&self) -> &[FlowInfo] {
+        &self.flows
+    }
+
+    /// A flow by id.
+    pub fn flow(&self, id: u32) -> Option<&FlowInfo> {
+        self.flows.iter().find(|f| f.id == id)
+    }
+
+    fn intern_device(&mut self, imei: Imei) -> u32 {
+        if let Some(&i) = self.device_index.get(&imei) {
+            return i;
+        }
+        let i = u32::try_from(self.devices.len()).unwrap_or(NO_DEVICE);
+        self.devices.push(imei);
+        self.device_index.insert(imei, i);
+        i
+    }
+
+    fn intern_protocol(&mut self, p: &'static Protocol) -> u8 {
+        if let Some(i) = self.protocols.iter().position(|q| std::ptr::eq(*q, p)) {
+            return u8::try_from(i).unwrap_or(u8::MAX);
+        }
+        self.protocols.push(p);
+        u8::try_from(self.protocols.len() - 1).unwrap_or(u8::MAX)
+    }
+
+    /// Moves the frames of `batch` to the end of this store.
+    pub fn append(&mut self, batch: FrameStore) {
+        let FrameStore {
+            records,
+            arena,
+            diags,
+            devices,
+            device_index: _,
+            protocols,
+            flows,
+        } = batch;
+        let base = self.arena.len() as u64;
+        let diag_base = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
+        let dev_map: Vec<u32> = devices.iter().map(|d| self.intern_device(*d)).collect();
+        let proto_map: Vec<u8> = protocols.iter().map(|p| self.intern_protocol(p)).collect();
+        self.arena.extend_from_slice(&arena);
+        self.diags.extend(diags);
+        self.records.reserve(records.len());
+        for mut r in records {
+            r.start += base;
+            r.diag_start = r.diag_start.saturating_add(diag_base);
+            if r.device != NO_DEVICE {
+                r.device = dev_map.get(r.device as usize).copied().unwrap_or(NO_DEVICE);
+            }
+            r.protocol = proto_map.get(r.protocol as usize).copied().unwrap_or(0);
+            self.records.push(r);
+        }
+        for f in flows {
+            if self.flow(f.id).is_none() {
+                self.flows.push(f);
+            }
+        }
+    }
+
+    fn push(&mut self, d: &Decoded<'_>, imei: Option<Imei>) {
+        let m: &Message = &d.message;
+        let start = self.arena.len() as u64;
+        self.arena.extend_from_slice(d.bytes);
+        let diag_start = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
+        let diag_count = u16::try_from(m.diagnostics.len()).unwrap_or(u16::MAX);
+        self.diags
+            .extend(m.diagnostics.iter().take(diag_count as usize).cloned());
+        let device = imei.map_or(NO_DEVICE, |i| self.intern_device(i));
+        let protocol = self.intern_protocol(d.protocol);
+        let mut flags = 0;
+        let (mut lat, mut lon, mut speed) = (0.0, 0.0, 0.0);
+        if let Some(f) = m.fix {
+            flags |= bit::FIX;
+            if f.valid {
+                flags |= bit::FIX_VALID;
+            }
+            lat = f.lat as f32;
+            lon = f.lon as f32;
+            if let Some(s) = f.speed_kmh {
+                speed = s;
+                flags |= bit::SPEED;
+            }
+        }
+        if m.alarm {
+            flags |= bit::ALARM;
+        }
+        if d.flags.truncated {
+            flags |= bit::TRUNCATED;
+        }
+        if m.imei.is_some() {
+            flags |= bit::OWN_IMEI;
+        }
+        if self.flow(d.flow.id).is_none() {
+            self.flows.push(FlowInfo {
+                id: d.flow.id,
+                transport: d.flow.transport,
+                device: d.flow.device,
+                server: d.flow.server,
+                source: d.flow.source,
+            });
+        }
+        self.records.push(FrameRecord {
+            ts: d.ts.unwrap_or(NO_TS),
+            start,
+            lat,
+            lon,
+            speed,
+            len: u32::try_from(d.bytes.len()).unwrap_or(u32::MAX),
+            flow: d.flow.id,
+            device,
+            tags: m.tags,
+            keyword: m.keyword.unwrap_or_default(),
+            diag_start,
+            diag_count,
+            protocol,
+            direction: dir_code(d.direction),
+            kind: Kind::ALL
+                .iter()
+                .position(|k| *k == m.kind)
+                .and_then(|i| u8::try_from(i).ok())
+                .unwrap_or(8),
+            firmware: GENERATIONS
+                .iter()
+                .position(|g| *g == m.firmware)
+                .and_then(|i| u8::try_from(i).ok())
+                .unwrap_or(0),
+            severity: sev_code(m.max_severity()),
+            flags,
+        });
+    }
+}
+
+/// Builds batches of the store from decoded frames (in the loader thread).
+#[derive(Debug, Default)]
+pub struct StoreBuilder {
+    batch: FrameStore,
+}
+
+impl StoreBuilder {
+    /// A builder with an empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one frame. A server message without an IMEI belongs to its flow's device.
+    pub fn add(&mut self, d: &Decoded<'_>) {
+        self.batch.push(d, d.message.imei.or(d.device));
+    }
+
+    /// Frames in the current batch.
+    pub fn pending(&self) -> usize {
+        self.batch.len()
+    }
+
+    /// Takes the current batch, leaving an empty one.
+    pub fn take(&mut self) -> FrameStore {
+        std::mem::take(&mut self.batch)
+    }
+}
+
+/// One stored frame.
+#[derive(Clone, Copy)]
+pub struct FrameRef<'s> {
+    store: &'s FrameStore,
+    rec: &'s FrameRecord,
+    index: usize,
+}
+
+impl std::fmt::Debug for FrameRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Frame({})", self.index)
+    }
+}
+
+impl<'s> FrameRef<'s> {
+    /// Frame number (position in the store).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// Capture time, ns.
+    pub fn ts(&self) -> Option<i64> {
+        (self.rec.ts != NO_TS).then_some(self.rec.ts)
+    }
+    /// The frame's bytes.
+    pub fn bytes(&self) -> &'s [u8] {
+        let start = usize::try_from(self.rec.start).unwrap_or(usize::MAX);
+        let end = start.saturating_add(self.rec.len as usize);
+        self.store.arena.get(start..end).unwrap_or(&[])
+    }
+    /// Flow id.
+    pub fn flow(&self) -> u32 {
+        self.rec.flow
+    }
+    /// Which way it travelled.
+    pub fn direction(&self) -> Direction {
+        dir_of(self.rec.direction)
+    }
+    /// The protocol that decoded it.
+    pub fn protocol(&self) -> &'static Protocol {
+        self.store
+            .protocols
+            .get(self.rec.protocol as usize)
+            .copied()
+            .unwrap_or(&protocol::unknown::PROTOCOL)
+    }
+    /// Kind of message.
+    pub fn kind(&self) -> Kind {
+        Kind::ALL
+            .get(self.rec.kind as usize)
+            .copied()
+            .unwrap_or(Kind::Unknown)
+    }
+    /// The device: its own IMEI, or its flow's device for server messages.
+    pub fn imei(&self) -> Option<&'s Imei> {
+        self.store.devices.get(self.rec.device as usize)
+    }
+    /// True when the IMEI is written in the frame itself (not attributed from the flow).
+    pub fn own_imei(&self) -> bool {
+        self.rec.flags & bit::OWN_IMEI != 0
+    }
+    /// Keyword text, when the frame has one.
+    pub fn keyword(&self) -> Option<&'s str> {
+        let k = self.rec.keyword;
+        if k.is_empty() && k.start == 0 {
+            return None;
+        }
+        std::str::from_utf8(k.slice(self.bytes())).ok()
+    }
+    /// Keyword span.
+    pub fn keyword_span(&self) -> Option<Span> {
+        let k = self.rec.keyword;
+        (!(k.is_empty() && k.start == 0)).then_some(k)
+    }
+    /// `(lat, lon, valid)` of the fix.
+    pub fn fix(&self) -> Option<(f64, f64, bool)> {
+        (self.rec.flags & bit::FIX != 0).then_some((
+            f64::from(self.rec.lat),
+            f64::from(self.rec.lon),
+            self.rec.flags & bit::FIX_VALID != 0,
+        ))
+    }
+    /// Speed of the fix, km/h.
+    pub fn speed_kmh(&self) -> Option<f64> {
+        (self.rec.flags & bit::SPEED != 0).then_some(f64::from(self.rec.speed))
+    }
+    /// True for an alarm.
+    pub fn alarm(&self) -> bool {
+        self.rec.flags & bit::ALARM != 0
+    }
+    /// True when the stream ended inside the frame.
+    pub fn truncated(&self) -> bool {
+        self.rec.flags & bit::TRUNCATED != 0
+    }
+    /// Firmware tags.
+    pub fn tags(&self) -> Tags {
+        self.rec.tags
+    }
+    /// Firmware guess.
+    pub fn firmware(&self) -> Generation {
+        GENERATIONS
+            .get(self.rec.firmware as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+    /// Worst diagnostic.
+    pub fn severity(&self) -> Option<Severity> {
+        match self.rec.severity {
+            1 => Some(Severity::Info),
+            2 => Some(Severity::Warning),
+            3 => Some(Severity::Error),
+            _ => None,
+        }
+    }
+    /// Diagnostics.
+    pub fn diagnostics(&self) -> &'s [Diagnostic] {
+        let s = self.rec.diag_start as usize;
+        self.store
+            .diags
+            .get(s..s.saturating_add(self.rec.diag_count as usize))
+            .unwrap_or(&[])
+    }
+
+    /// Decodes the frame again without its tree (for the list's summary column).
+    pub fn message(&self) -> Message {
+        let raw = RawFrame {
+            bytes: self.bytes(),
+            offset: 0,
+            flags: FrameFlags::default(),
+        };
+        let want = self.kind();
+        let m = protocol::decode_frame(self.protocol(), &raw, self.direction(), None);
+        if m.kind == want {
+            return m;
+        }
+        protocol::decode_frame(self.protocol(), &raw, Direction::Unknown, None)
+    }
+
+    /// Decodes the frame again, with its field tree, into `tree`; returns the message summary.
+    ///
+    /// The frame's diagnostics are the stored ones (they include what lower layers noted).
+    pub fn decode(&self, tree: &mut Tree) -> Message {
+        let raw = RawFrame {
+            bytes: self.bytes(),
+            offset: 0,
+            flags: FrameFlags {
+                truncated: self.truncated(),
+                ..FrameFlags::default()
+            },
+        };
+        let want = self.kind();
+        tree.nodes.clear();
+        let mut m = protocol::decode_frame(self.protocol(), &raw, self.direction(), Some(tree));
+        if m.kind != want {
+            tree.nodes.clear();
+            m = protocol::decode_frame(self.protocol(), &raw, Direction::Unknown, Some(tree));
+        }
+        m.diagnostics = self.diagnostics().to_vec();
+        m
+    }
+}
+
+/// Size of one record, for the memory budget.
+pub const RECORD_SIZE: usize = std::mem::size_of::<FrameRecord>();
