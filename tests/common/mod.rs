@@ -1,5 +1,11 @@
 //! Helpers shared by the decoder tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use bn407::protocol::bn407::PROTOCOL;
 use bn407::protocol::{Builder, Direction, Message, Node, Tree};
@@ -14,7 +20,12 @@ pub fn decode(frame: &str) -> (Message, Tree) {
 
 /// The node of a field, which must exist.
 pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
-    tree.find(name).unwrap_or_else(|| panic!("no field {name} in {:#?}", tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()))
+    tree.find(name).unwrap_or_else(|| {
+        panic!(
+            "no field {name} in {:#?}",
+            tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()
+        )
+    })
 }
 
 /// The raw text of a node.
@@ -33,7 +44,14 @@ pub fn assert_covered(frame: &str, tree: &Tree) {
         if c == b',' {
             continue;
         }
-        let covered = tree.nodes.iter().any(|n| n.depth == 0 && n.span.contains(i));
-        assert!(covered, "byte {i} ({:?}) of {frame:?} is in no field", c as char);
+        let covered = tree
+            .nodes
+            .iter()
+            .any(|n| n.depth == 0 && n.span.contains(i));
+        assert!(
+            covered,
+            "byte {i} ({:?}) of {frame:?} is in no field",
+            c as char
+        );
     }
 }
