@@ -112,7 +112,10 @@ enum Field {
 /// Built-in field names, with what they are (for the help and error messages).
 pub const FIELDS: &[(&str, &str)] = &[
     ("imei", "device IMEI (text)"),
-    ("kind", "login, heartbeat, report, obd, photo, login_ack, heartbeat_ack, command, unknown"),
+    (
+        "kind",
+        "login, heartbeat, report, obd, photo, login_ack, heartbeat_ack, command, unknown",
+    ),
     ("keyword", "keyword or command text"),
     ("fix", "has a position"),
     ("fix.valid", "true for a valid fix"),
@@ -122,7 +125,10 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("severity", "worst diagnostic: none, info, warning, error"),
     ("protocol", "protocol name (bn407, unknown)"),
     ("direction", "to_server, to_device, unknown"),
-    ("firmware", "unknown, classic, extended, 4g, obd, alternative, clone"),
+    (
+        "firmware",
+        "unknown, classic, extended, 4g, obd, alternative, clone",
+    ),
     ("code", "has a diagnostic with this code (imei.luhn)"),
     ("flow", "flow number"),
     ("frame", "frame number"),
@@ -237,7 +243,11 @@ fn err(column: usize, message: impl Into<String>) -> FilterError {
 }
 
 fn is_word_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '=' | '!' | '<' | '>' | '&' | '|' | '(' | ')' | '"' | '\'')
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '=' | '!' | '<' | '>' | '&' | '|' | '(' | ')' | '"' | '\''
+        )
 }
 
 /// Splits the source into tokens, each with its 1-based column.
@@ -273,7 +283,12 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
                 let mut j = i + 1;
                 loop {
                     match at(j) {
-                        None => return Err(err(col, "this quote is never closed: expected a closing quote")),
+                        None => {
+                            return Err(err(
+                                col,
+                                "this quote is never closed: expected a closing quote",
+                            ));
+                        }
                         Some('\\') => {
                             if let Some(e) = at(j + 1) {
                                 s.push(e);
@@ -389,7 +404,10 @@ impl Parser {
                 if t != Tok::Close {
                     return Err(err(
                         c,
-                        format!("expected `)` to close the `(` at column {col}, found {}", describe(&t)),
+                        format!(
+                            "expected `)` to close the `(` at column {col}, found {}",
+                            describe(&t)
+                        ),
                     ));
                 }
                 Ok(e)
@@ -398,7 +416,10 @@ impl Parser {
                 if let Tok::Op(op) = self.peek().0 {
                     return Err(err(
                         self.peek().1,
-                        format!("a quoted text cannot be compared with `{}`: put a field name before it", op.as_str()),
+                        format!(
+                            "a quoted text cannot be compared with `{}`: put a field name before it",
+                            op.as_str()
+                        ),
                     ));
                 }
                 Ok(Expr::Word(s.to_ascii_lowercase().into_bytes()))
@@ -407,7 +428,10 @@ impl Parser {
             Tok::End => Err(err(col, "expected a field, a word or `(`, found the end")),
             other => Err(err(
                 col,
-                format!("expected a field, a word or `(`, found {}", describe(&other)),
+                format!(
+                    "expected a field, a word or `(`, found {}",
+                    describe(&other)
+                ),
             )),
         }
     }
@@ -446,7 +470,11 @@ impl Parser {
             other => {
                 return Err(err(
                     vcol,
-                    format!("expected a value after `{}`, found {}", op.as_str(), describe(&other)),
+                    format!(
+                        "expected a value after `{}`, found {}",
+                        op.as_str(),
+                        describe(&other)
+                    ),
                 ));
             }
         };
@@ -469,7 +497,10 @@ fn ordinal_of<T: Copy>(
         .and_then(|i| u8::try_from(i).ok())
         .ok_or_else(|| {
             let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
-            format!("unknown {what} `{text}`: expected one of {}", names.join(", "))
+            format!(
+                "unknown {what} `{text}`: expected one of {}",
+                names.join(", ")
+            )
         })
 }
 
@@ -493,14 +524,20 @@ fn literal(field: Field, op: Op, text: &str, name: &str) -> Result<Lit, String> 
         if matches!(op, Op::Eq | Op::Ne) {
             Ok(())
         } else {
-            Err(format!("`{name}` is {what}: use `==` or `!=`, not `{}`", op.as_str()))
+            Err(format!(
+                "`{name}` is {what}: use `==` or `!=`, not `{}`",
+                op.as_str()
+            ))
         }
     };
     let text_ops = || -> Result<(), String> {
         if matches!(op, Op::Eq | Op::Ne | Op::Contains) {
             Ok(())
         } else {
-            Err(format!("`{name}` is text: use `==`, `!=` or `contains`, not `{}`", op.as_str()))
+            Err(format!(
+                "`{name}` is text: use `==`, `!=` or `contains`, not `{}`",
+                op.as_str()
+            ))
         }
     };
     let number = || -> Result<Lit, String> {
@@ -516,7 +553,9 @@ fn literal(field: Field, op: Op, text: &str, name: &str) -> Result<Lit, String> 
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok(Lit::Bool(true)),
             "false" | "no" | "0" => Ok(Lit::Bool(false)),
-            _ => Err(format!("expected true or false for `{name}`, found `{text}`")),
+            _ => Err(format!(
+                "expected true or false for `{name}`, found `{text}`"
+            )),
         }
     };
     match field {
@@ -650,8 +689,11 @@ fn contains_ci(hay: &[u8], needle_lower: &[u8]) -> bool {
     if needle_lower.is_empty() {
         return true;
     }
-    hay.windows(needle_lower.len())
-        .any(|w| w.iter().zip(needle_lower).all(|(a, b)| a.to_ascii_lowercase() == *b))
+    hay.windows(needle_lower.len()).any(|w| {
+        w.iter()
+            .zip(needle_lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
 }
 
 fn cmp_str(op: Op, have: &str, want: &str) -> bool {
@@ -723,7 +765,10 @@ fn cmp(field: Field, op: Op, lit: &Lit, f: &FrameRef<'_>, tree: &Tree) -> bool {
         Field::Protocol => s(Some(f.protocol().name)),
         Field::Text => s(std::str::from_utf8(f.bytes()).ok()),
         Field::Code => match (op, lit) {
-            (Op::Ne, Lit::Str(w)) => !f.diagnostics().iter().any(|d| d.code.eq_ignore_ascii_case(w)),
+            (Op::Ne, Lit::Str(w)) => !f
+                .diagnostics()
+                .iter()
+                .any(|d| d.code.eq_ignore_ascii_case(w)),
             _ => f.diagnostics().iter().any(|d| s(Some(d.code))),
         },
         Field::Tag => match (op, lit) {
@@ -731,8 +776,12 @@ fn cmp(field: Field, op: Op, lit: &Lit, f: &FrameRef<'_>, tree: &Tree) -> bool {
             _ => firmware::names(f.tags()).any(|n| s(Some(n))),
         },
         Field::Kind => ord(index_of(Kind::ALL.iter().position(|k| *k == f.kind()))),
-        Field::Direction => ord(index_of(DIRECTIONS.iter().position(|d| *d == f.direction()))),
-        Field::Firmware => ord(index_of(GENERATIONS.iter().position(|g| *g == f.firmware()))),
+        Field::Direction => ord(index_of(
+            DIRECTIONS.iter().position(|d| *d == f.direction()),
+        )),
+        Field::Firmware => ord(index_of(
+            GENERATIONS.iter().position(|g| *g == f.firmware()),
+        )),
         Field::Severity => ord(sev_ord(f.severity())),
         Field::FixValid => match (f.fix(), lit) {
             (Some((_, _, v)), Lit::Bool(w)) => (v == *w) == (op == Op::Eq),
@@ -749,23 +798,19 @@ fn cmp(field: Field, op: Op, lit: &Lit, f: &FrameRef<'_>, tree: &Tree) -> bool {
         Field::Flow => cmp_lit(op, Some(f64::from(f.flow())), lit),
         Field::Frame => cmp_lit(op, Some(f.index() as f64), lit),
         Field::Len => cmp_lit(op, Some(f.bytes().len() as f64), lit),
-        Field::Tree(name) => tree
-            .nodes
-            .iter()
-            .filter(|n| n.def.name == name)
-            .any(|n| {
-                let raw = std::str::from_utf8(n.span.slice(f.bytes())).unwrap_or("");
-                match lit {
-                    Lit::Num(w) => node_num(n.value, raw).is_some_and(|h| cmp_num(op, h, *w)),
-                    Lit::Bool(w) => matches!(n.value, Value::Bool(b) if (b == *w) == (op == Op::Eq)),
-                    Lit::Str(w) => {
-                        cmp_str(op, raw, w)
-                            || (op != Op::Ne
-                                && cmp_str(op, &protocol::display(n.value, raw, n.def.unit), w))
-                    }
-                    Lit::Ord(_) => false,
+        Field::Tree(name) => tree.nodes.iter().filter(|n| n.def.name == name).any(|n| {
+            let raw = std::str::from_utf8(n.span.slice(f.bytes())).unwrap_or("");
+            match lit {
+                Lit::Num(w) => node_num(n.value, raw).is_some_and(|h| cmp_num(op, h, *w)),
+                Lit::Bool(w) => matches!(n.value, Value::Bool(b) if (b == *w) == (op == Op::Eq)),
+                Lit::Str(w) => {
+                    cmp_str(op, raw, w)
+                        || (op != Op::Ne
+                            && cmp_str(op, &protocol::display(n.value, raw, n.def.unit), w))
                 }
-            }),
+                Lit::Ord(_) => false,
+            }
+        }),
     }
 }
 

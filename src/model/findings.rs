@@ -59,15 +59,22 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
                 ),
             );
         }
-        if (n("login") > 0 || n("heartbeat") > 0) && reports == 0 {
-            add(
-                Severity::Warning,
-                "session.heartbeat_only",
+        if n("heartbeat") > 0 && reports == 0 {
+            let activation = dev.commands.get("C").copied().unwrap_or(0);
+            let message = if activation > 0 {
                 format!(
-                    "only logins and heartbeats, no report: GPRS tracking is off. Activate it with the command **,imei:{},C,30s; or by SMS (e.g. t030s***n123456)",
+                    "only heartbeats, no report, although the server sent {activation} periodic-report command(s) (C): \
+                     the unit has not acted on it yet (a command reaches a sleeping unit only at its next heartbeat) \
+                     or its firmware ignores it; try the SMS form (e.g. t030s***n123456)"
+                )
+            } else {
+                format!(
+                    "only heartbeats, no report: GPRS tracking is off. Activate it with the command **,imei:{},C,30s; \
+                     or by SMS (e.g. t030s***n123456)",
                     dev.imei
-                ),
-            );
+                )
+            };
+            add(Severity::Warning, "session.heartbeat_only", message);
         }
         if let (Some(fix), Some((&offset, _))) =
             (dev.last_fix, dev.tz_offsets.iter().max_by_key(|(_, c)| **c))

@@ -51,6 +51,8 @@ pub struct Device {
     pub tz_offsets: BTreeMap<i32, u64>,
     /// Flows it used.
     pub flows: Vec<u32>,
+    /// Server commands sent to it, by code.
+    pub commands: BTreeMap<String, u64>,
     #[serde(skip)]
     firmware_votes: BTreeMap<&'static str, u64>,
 }
@@ -214,6 +216,11 @@ impl Stats {
         ) {
             *dev.firmware_votes.entry(m.firmware.as_str()).or_default() +=
                 u64::from(m.firmware.as_str() != "unknown");
+        }
+        if m.kind == Kind::Command
+            && let Some(code) = m.keyword_text(d.bytes)
+        {
+            *dev.commands.entry(code.to_string()).or_default() += 1;
         }
         if !dev.flows.contains(&d.flow.id) {
             dev.flows.push(d.flow.id);

@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 
 use crate::pipeline::Decoded;
 use crate::protocol::{
-    self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol,
-    RawFrame, Severity, Span, Tags, Tree,
+    self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol, RawFrame,
+    Severity, Span, Tags, Tree,
 };
 
 /// No device (index into [`FrameStore::devices`]).

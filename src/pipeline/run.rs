@@ -1,12 +1,14 @@
 //! Runs inputs through the [`Analyzer`]: the loop shared by the headless commands, the window's
 //! loader thread and the benchmarks.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Analyzer, FlowMeta, FlowSummary, Sink};
+use crate::capture::{self, CaptureError, ErrorKind, Item, Merged};
+use crate::net::{FlowEvent, NetConfig, Reassembler, Side, SideBy};
+use crate::protocol::{Diagnostic, Severity, Span};
 
 /// One input: a file (or `-` for standard input), or bytes already in memory (drag and drop).
 #[derive(Debug, Clone)]
@@ -67,95 +69,94 @@ pub enum RunError {
     Damaged(String),
 }
 
-/// Runs every input through one analyzer, calling `sink` for each frame in order.
-pub fn run(
-    inputs: &[Input],
-    opts: &mut RunOptions<'_>,
-    sink: &mut Sink<'_>,
-) -> Result<Vec<FlowSummary>, RunError> {
+/// Runs every input through one analyzer, calling `sink` for each frame in capture-time order.
+///
+/// Inputs are recognised by content (pcap, pcapng, server log, raw stream). A damaged input
+/// stops the run after everything before the damage was decoded and handed to `sink`.
+pub fn run(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> Result<Vec<FlowSummary>, RunError> {
+    let mut sources = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let opened = match input {
+            Input::Path(p) => capture::open(p),
+            Input::Bytes { name, data } => capture::open_bytes(name, data.as_ref().clone()),
+        };
+        sources.push(opened.map_err(to_run_error)?);
+    }
+    let mut merged = Merged::new(sources);
+    let mut ports = vec![8888];
+    ports.extend(opts.server_ports.iter().copied());
+    let mut net = Reassembler::new(NetConfig { server_ports: ports, ..NetConfig::default() });
     let mut an = Analyzer::new(opts.tree);
     let frames = std::cell::Cell::new(0u64);
     let mut counting = |d: super::Decoded<'_>| {
         frames.set(frames.get() + 1);
         sink(d);
     };
-    let total: Option<u64> = inputs
-        .iter()
-        .map(|i| match i {
-            Input::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Input::Bytes { data, .. } => Some(data.len() as u64),
-        })
-        .sum();
-    let mut read_so_far = 0u64;
-    for (i, input) in inputs.iter().enumerate() {
-        let name = input.name();
-        let mut reader: Box<dyn Read> = match input {
-            Input::Path(p) if name == "-" => {
-                let _ = p;
-                Box::new(std::io::stdin())
-            }
-            Input::Path(p) => Box::new(
-                std::fs::File::open(p)
-                    .map_err(|e| RunError::Unreadable(format!("{name}: cannot open: {e}")))?,
-            ),
-            Input::Bytes { data, .. } => Box::new(SharedBytes {
-                data: Arc::clone(data),
-                pos: 0,
-            }),
-        };
-        let id = i as u32;
-        an.open_flow(FlowMeta {
-            id,
-            transport: "raw",
-            device: None,
-            server: None,
-            certain: true,
-            source: i,
-        });
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            if opts
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                return Ok(an.finish(&mut counting));
-            }
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| RunError::Unreadable(format!("{name}: read error: {e}")))?;
-            if n == 0 {
+    let mut item = Item::new();
+    let mut items = 0u64;
+    let mut failure = None;
+    loop {
+        if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            break;
+        }
+        let source = match merged.next_into(&mut item) {
+            Ok(Some(source)) => source,
+            Ok(None) => break,
+            Err(e) => {
+                failure = Some(to_run_error(e));
                 break;
             }
-            read_so_far += n as u64;
-            an.data(id, 0, None, buf.get(..n).unwrap_or(&[]), &mut counting);
-            if let Some(p) = opts.progress.as_mut() {
-                p(Progress {
-                    bytes_read: read_so_far,
-                    bytes_total: total,
-                    frames: frames.get(),
-                });
-            }
+        };
+        net.feed(source, &item, &mut |ev| apply(&mut an, ev, &mut counting));
+        items += 1;
+        if items % 256 == 0
+            && let Some(p) = opts.progress.as_mut()
+        {
+            p(Progress { bytes_read: merged.bytes_read(), bytes_total: merged.total_bytes(), frames: frames.get() });
         }
-        an.close(id, None, &mut counting);
     }
-    Ok(an.finish(&mut counting))
+    net.finish(&mut |ev| apply(&mut an, ev, &mut counting));
+    let flows = an.finish(&mut counting);
+    if let Some(p) = opts.progress.as_mut() {
+        p(Progress { bytes_read: merged.bytes_read(), bytes_total: merged.total_bytes(), frames: frames.get() });
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(flows),
+    }
 }
 
-/// Reads shared bytes without copying them first.
-struct SharedBytes {
-    data: Arc<Vec<u8>>,
-    pos: usize,
+fn to_run_error(e: CaptureError) -> RunError {
+    match e.kind {
+        ErrorKind::Unreadable => RunError::Unreadable(e.to_string()),
+        ErrorKind::Damaged => RunError::Damaged(e.to_string()),
+    }
 }
 
-impl Read for SharedBytes {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        let n = rest.len().min(buf.len());
-        buf.get_mut(..n)
-            .unwrap_or(&mut [])
-            .copy_from_slice(rest.get(..n).unwrap_or(&[]));
-        self.pos += n;
-        Ok(n)
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Device => 0,
+        Side::Server => 1,
+    }
+}
+
+/// Hands one network event to the analyzer.
+fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
+    match ev {
+        FlowEvent::Open(info) => an.open_flow(FlowMeta {
+            id: info.id.0,
+            transport: info.transport.as_str(),
+            device: info.device,
+            server: info.server,
+            certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
+            source: info.source,
+        }),
+        FlowEvent::Data { flow, side, ts, bytes } => an.data(flow.0, side_index(side), ts.map(|t| t.0), bytes, sink),
+        FlowEvent::UnitEnd { flow, side } => an.end_unit(flow.0, side_index(side), sink),
+        FlowEvent::Gap { flow, side, ts, missing } => an.gap(flow.0, side_index(side), ts.map(|t| t.0), missing, sink),
+        FlowEvent::Note { flow, side, code, message, .. } => {
+            an.note(flow.0, side_index(side), Diagnostic::new(Severity::Warning, code, message, Span::new(0, 0)));
+        }
+        FlowEvent::Close { flow } => an.close(flow.0, None, sink),
     }
 }
