@@ -175,7 +175,10 @@ fn server_log_lines_in_both_directions() {
     else {
         panic!()
     };
-    assert_eq!((conn, to_device, local_port, udp), (0x1a2b3c4d, false, None, false));
+    assert_eq!(
+        (conn, to_device, local_port, udp),
+        (0x1a2b3c4d, false, None, false)
+    );
     assert_eq!(peer, Some(addr("203.0.113.5:0")));
     assert_eq!(got[1].data, b"LOAD");
     assert_eq!(got[1].ts, Some(Timestamp(1_714_557_601_250_000_000)));

@@ -85,7 +85,9 @@ pub(crate) fn parse_line(line: &str) -> Option<LogLine<'_>> {
         to_device,
         peer: parse_peer(peer_text),
         local_port: local.and_then(|p| p.parse().ok()),
-        udp: id.len() > 1 && id.starts_with('U') && id.bytes().skip(1).all(|b| b.is_ascii_hexdigit()),
+        udp: id.len() > 1
+            && id.starts_with('U')
+            && id.bytes().skip(1).all(|b| b.is_ascii_hexdigit()),
         hex,
     })
 }

@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 pub use run::{Input, Progress, RunError, RunOptions, run};
 
 use crate::protocol::stream::{Conversation, Framed};
-use crate::protocol::{self, Diagnostic, Direction, FrameFlags, Imei, Kind, Message, Protocol, Tree};
+use crate::protocol::{
+    self, Diagnostic, Direction, FrameFlags, Imei, Kind, Message, Protocol, Tree,
+};
 
 /// What the pipeline knows about a flow.
 #[derive(Debug, Clone)]
@@ -119,7 +121,14 @@ impl Analyzer {
     pub fn open_flow(&mut self, meta: FlowMeta) {
         let raw = meta.transport == "raw";
         let conv = Conversation::new(meta.certain, raw);
-        self.flows.insert(meta.id, FlowState { meta, conv, device: None });
+        self.flows.insert(
+            meta.id,
+            FlowState {
+                meta,
+                conv,
+                device: None,
+            },
+        );
     }
 
     /// Bytes sent on `side` (0 device, 1 server) of `flow`.

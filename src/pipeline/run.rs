@@ -73,7 +73,11 @@ pub enum RunError {
 ///
 /// Inputs are recognised by content (pcap, pcapng, server log, raw stream). A damaged input
 /// stops the run after everything before the damage was decoded and handed to `sink`.
-pub fn run(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> Result<Vec<FlowSummary>, RunError> {
+pub fn run(
+    inputs: &[Input],
+    opts: &mut RunOptions<'_>,
+    sink: &mut Sink<'_>,
+) -> Result<Vec<FlowSummary>, RunError> {
     let mut sources = Vec::with_capacity(inputs.len());
     for input in inputs {
         let opened = match input {
@@ -85,7 +89,10 @@ pub fn run(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> 
     let mut merged = Merged::new(sources);
     let mut ports = vec![8888];
     ports.extend(opts.server_ports.iter().copied());
-    let mut net = Reassembler::new(NetConfig { server_ports: ports, ..NetConfig::default() });
+    let mut net = Reassembler::new(NetConfig {
+        server_ports: ports,
+        ..NetConfig::default()
+    });
     let mut an = Analyzer::new(opts.tree);
     let frames = std::cell::Cell::new(0u64);
     let mut counting = |d: super::Decoded<'_>| {
@@ -96,7 +103,11 @@ pub fn run(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> 
     let mut items = 0u64;
     let mut failure = None;
     loop {
-        if opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        if opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
             break;
         }
         let source = match merged.next_into(&mut item) {
@@ -112,13 +123,21 @@ pub fn run(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> 
         if items % 256 == 0
             && let Some(p) = opts.progress.as_mut()
         {
-            p(Progress { bytes_read: merged.bytes_read(), bytes_total: merged.total_bytes(), frames: frames.get() });
+            p(Progress {
+                bytes_read: merged.bytes_read(),
+                bytes_total: merged.total_bytes(),
+                frames: frames.get(),
+            });
         }
     }
     net.finish(&mut |ev| apply(&mut an, ev, &mut counting));
     let flows = an.finish(&mut counting);
     if let Some(p) = opts.progress.as_mut() {
-        p(Progress { bytes_read: merged.bytes_read(), bytes_total: merged.total_bytes(), frames: frames.get() });
+        p(Progress {
+            bytes_read: merged.bytes_read(),
+            bytes_total: merged.total_bytes(),
+            frames: frames.get(),
+        });
     }
     match failure {
         Some(e) => Err(e),
@@ -151,11 +170,31 @@ fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
             certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
             source: info.source,
         }),
-        FlowEvent::Data { flow, side, ts, bytes } => an.data(flow.0, side_index(side), ts.map(|t| t.0), bytes, sink),
+        FlowEvent::Data {
+            flow,
+            side,
+            ts,
+            bytes,
+        } => an.data(flow.0, side_index(side), ts.map(|t| t.0), bytes, sink),
         FlowEvent::UnitEnd { flow, side } => an.end_unit(flow.0, side_index(side), sink),
-        FlowEvent::Gap { flow, side, ts, missing } => an.gap(flow.0, side_index(side), ts.map(|t| t.0), missing, sink),
-        FlowEvent::Note { flow, side, code, message, .. } => {
-            an.note(flow.0, side_index(side), Diagnostic::new(Severity::Warning, code, message, Span::new(0, 0)));
+        FlowEvent::Gap {
+            flow,
+            side,
+            ts,
+            missing,
+        } => an.gap(flow.0, side_index(side), ts.map(|t| t.0), missing, sink),
+        FlowEvent::Note {
+            flow,
+            side,
+            code,
+            message,
+            ..
+        } => {
+            an.note(
+                flow.0,
+                side_index(side),
+                Diagnostic::new(Severity::Warning, code, message, Span::new(0, 0)),
+            );
         }
         FlowEvent::Close { flow } => an.close(flow.0, None, sink),
     }

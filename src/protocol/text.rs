@@ -84,7 +84,11 @@ impl TextFramer {
         let window = data.get(..limit).unwrap_or(data);
         // A first byte that is a terminator but may not end a frame at the start is skipped.
         let skip = usize::from(data.first().is_some_and(|f| r.not_at_start.contains(f)));
-        let end = window.iter().skip(skip).position(|&b| self.term(b)).map(|i| i + skip);
+        let end = window
+            .iter()
+            .skip(skip)
+            .position(|&b| self.term(b))
+            .map(|i| i + skip);
         match end {
             Some(i) => Cut::Frame(i + 1),
             None if limit >= r.max_len => Cut::Frame(r.max_len),
@@ -97,10 +101,8 @@ impl TextFramer {
             gap_before: std::mem::take(&mut self.gap_before),
             ..Default::default()
         };
-        let terminated = bytes
-            .last()
-            .is_some_and(|&b| self.term(b))
-            || self.rules.words.contains(&bytes);
+        let terminated =
+            bytes.last().is_some_and(|&b| self.term(b)) || self.rules.words.contains(&bytes);
         if self.discarding {
             flags.too_long = true;
             flags.continuation = true;

@@ -37,7 +37,7 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
         ctx.extras(f, 3);
         return;
     }
-    let Some(p) = parse_packet(hex) else {
+    let Some(p) = parse_header(hex) else {
         ctx.error(
             "photo.short",
             "photo packet shorter than its 6-byte header and trailer",
@@ -57,15 +57,14 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
     ctx.add(
         &F::PHOTO_PAYLOAD,
         at(8, hex.len() - 4),
-        Value::Blob(p.payload.len() as u32),
+        Value::Blob(p.payload_len as u32),
     );
     ctx.add(&F::PHOTO_TRAILER, at(hex.len() - 4, hex.len()), Value::Raw);
     ctx.b.close();
-    if usize::from(p.declared_len) != p.payload.len() {
+    if usize::from(p.declared_len) != p.payload_len {
         let m = format!(
             "header says {} payload bytes, the packet carries {}",
-            p.declared_len,
-            p.payload.len()
+            p.declared_len, p.payload_len
         );
         ctx.warn("photo.length", m, at(4, 8), &F::PHOTO_LENGTH);
     }
