@@ -171,3 +171,82 @@ fn text_output_names_frames_devices_and_problems() {
     assert!(text.contains("devices     33"), "{text}");
     assert!(text.contains("imei.luhn"));
 }
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/first-report.pcapng");
+const MULTI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/multi-device.pcap");
+
+#[test]
+fn captures_decode_with_addresses_times_and_both_directions() {
+    let out = bn407(&["decode", "--format", "jsonl", SAMPLE, MULTI], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 50);
+    let ts: Vec<&str> = lines.iter().map(|l| l["ts"].as_str().unwrap()).collect();
+    assert!(
+        ts.windows(2).all(|w| w[0] <= w[1]),
+        "frames of several inputs come in capture-time order"
+    );
+    assert!(lines.iter().any(|l| l["transport"] == "udp"));
+    let load = lines.iter().find(|l| l["kind"] == "login_ack").unwrap();
+    assert_eq!(load["direction"], "to_device");
+    assert!(load["src"].as_str().unwrap().ends_with(":8888"));
+    assert!(
+        load["imei"].is_string(),
+        "server answers carry the flow's device"
+    );
+    let login = lines.iter().find(|l| l["kind"] == "login").unwrap();
+    assert_eq!(login["direction"], "to_server");
+    assert!(login["dst"].as_str().unwrap().ends_with(":8888"));
+}
+
+#[test]
+fn damaged_capture_decodes_what_precedes_the_damage_then_exits_3() {
+    let bytes = std::fs::read(MULTI).unwrap();
+    let cut = &bytes[..bytes.len() - 7];
+    let path = std::env::temp_dir().join(format!("bn407-cut-{}.pcap", std::process::id()));
+    std::fs::write(&path, cut).unwrap();
+    let out = bn407(&["stats", "--format", "json", path.to_str().unwrap()], None);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bn407-cut-") && err.contains("byte"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["frames"].as_u64().unwrap() > 50,
+        "frames before the damage are decoded"
+    );
+    // Not a capture at all although it starts like one: unreadable.
+    let path = std::env::temp_dir().join(format!("bn407-bad-{}.pcap", std::process::id()));
+    std::fs::write(&path, &bytes[..10]).unwrap();
+    let out = bn407(&["decode", path.to_str().unwrap()], None);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn stats_counts_flows_by_protocol_and_bytes_by_direction() {
+    let out = bn407(&["stats", "--format", "json", MULTI], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["flows"], 3);
+    assert_eq!(v["flows_by_protocol"]["bn407"], 3);
+    assert_eq!(v["devices"], 3);
+    assert!(
+        v["bytes_by_direction"]["to_server"].as_u64().unwrap()
+            > v["bytes_by_direction"]["to_device"].as_u64().unwrap()
+    );
+    assert_eq!(v["errors"], 0);
+}

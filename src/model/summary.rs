@@ -57,6 +57,9 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
             s.push_str(&format!(" @{}", crate::protocol::fmt_utc_ms(t)));
         }
     }
+    if m.fix.is_none() && m.kind == Kind::Report {
+        s.push_str("  no position");
+    }
     let v = &m.vitals;
     if let Some(b) = v.battery {
         s.push_str(&format!(" bat {b:.0}%"));
