@@ -456,3 +456,14 @@ fn extra_trailing_fields_are_kept_with_a_warning() {
     assert_eq!(t.nodes.iter().filter(|n| n.def.name == "extra").count(), 2);
     assert_covered(f, &t);
 }
+
+#[test]
+fn upper_case_imei_prefix_is_understood() {
+    let (m, _) = decode(
+        "IMEI:359586015829802,tracker,0809231429,,F,062947.294,A,2234.4026,N,11354.3277,E,0.00,;",
+    );
+    assert_eq!(m.kind, Kind::Report);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let probe = bn407::protocol::bn407::probe(b"IMEI:359586015829802,tracker");
+    assert!(matches!(probe, bn407::protocol::ProbeResult::Match(_)));
+}

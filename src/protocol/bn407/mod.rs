@@ -58,6 +58,12 @@ fn framer(dir: Direction) -> Box<dyn Framer> {
     }))
 }
 
+/// True when `b` starts with `prefix`, ignoring ASCII case (`IMEI:` is met too).
+fn starts_ci(b: &[u8], prefix: &[u8]) -> bool {
+    b.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
 fn digit_run(b: &[u8]) -> usize {
     b.iter().take_while(|c| c.is_ascii_digit()).count()
 }
@@ -88,7 +94,7 @@ pub fn probe(b: &[u8]) -> ProbeResult {
         (CMD, 95, "starts with a server command '**,imei:'", to_d),
         (REPORT, 95, "starts with 'imei:' and digits", to_s),
     ] {
-        if b.starts_with(prefix) {
+        if starts_ci(b, prefix) {
             let rest = b.get(prefix.len()..).unwrap_or(&[]);
             let n = digit_run(rest);
             if n >= 10 || (n > 0 && n == rest.len()) {
@@ -129,7 +135,7 @@ pub fn probe(b: &[u8]) -> ProbeResult {
         if rest.first() == Some(&b';') {
             return m(90, "starts with a heartbeat: 15 digits and ';'", to_s);
         }
-        if rest.starts_with(REPORT) {
+        if starts_ci(rest, REPORT) {
             return m(
                 90,
                 "starts with a heartbeat glued to a report ('<IMEI>imei:')",
@@ -175,7 +181,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         server::decode(&mut ctx, end);
     } else if body.starts_with(b"##,") {
         login(&mut ctx, end);
-    } else if body.starts_with(b"imei:") {
+    } else if starts_ci(body, b"imei:") {
         sentence(&mut ctx, 0, end, star);
     } else if body.first().is_some_and(u8::is_ascii_digit) {
         let n = digit_run(body);
@@ -186,7 +192,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
             ctx.b.open();
             imei(&mut ctx, id, id);
             ctx.b.close();
-        } else if body.get(n..).is_some_and(|r| r.starts_with(b"imei:")) {
+        } else if body.get(n..).is_some_and(|r| starts_ci(r, b"imei:")) {
             ctx.tagged(
                 &fields::GLUED,
                 id,
