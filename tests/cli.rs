@@ -250,3 +250,29 @@ fn stats_counts_flows_by_protocol_and_bytes_by_direction() {
     );
     assert_eq!(v["errors"], 0);
 }
+
+#[test]
+fn every_stream_byte_is_in_a_frame_or_whitespace() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let out = bn407(&["stats", "--format", "json", path.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", path.display());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let stream = v["stream_bytes"].as_u64().unwrap();
+        assert!(stream > 0);
+        assert_eq!(
+            stream,
+            v["bytes"].as_u64().unwrap() + v["whitespace"].as_u64().unwrap(),
+            "{}",
+            path.display()
+        );
+        assert_eq!(v["errors"], 0, "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 7);
+}

@@ -94,7 +94,7 @@ pub fn run(cmd: Command) -> u8 {
                 tree: jsonl,
                 ..Default::default()
             };
-            let r = pipeline::run(&inputs, &mut opts, &mut |d| {
+            let r = pipeline::run_all(&inputs, &mut opts, &mut |d| {
                 stats.add(&d);
                 if broken_pipe {
                     return;
@@ -112,15 +112,13 @@ pub fn run(cmd: Command) -> u8 {
         }
         Command::Stats { format, inputs } => {
             let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
-            let r = pipeline::run(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
+            let r = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
             (r, Some(*format), None)
         }
     };
-    let (flows, err) = match result {
-        Ok(f) => (f, None),
-        Err(e) => (Vec::new(), Some(e)),
-    };
-    stats.finish(flows);
+    let err = result.error;
+    stats.net = result.net;
+    stats.finish(result.flows);
     match format_stats {
         Some(StatsFormat::Text) => {
             let _ = write!(out, "{}", text::stats_text(&stats));
@@ -188,6 +186,9 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
         "warnings": st.warnings,
         "bytes": st.bytes,
         "bytes_by_direction": st.bytes_by_direction,
+        "capture": st.net,
+        "whitespace": st.flows.iter().map(|f| f.skipped).sum::<u64>(),
+        "stream_bytes": st.flows.iter().map(|f| f.bytes_to_server + f.bytes_to_device).sum::<u64>(),
         "findings": st.findings.values().collect::<Vec<_>>(),
         "sessions": device_findings(st),
         "photos": st.photos,

@@ -73,6 +73,37 @@ pub fn stats_text(st: &Stats) -> String {
     let _ = writeln!(s, "kinds       {}", join(&st.by_kind));
     let _ = writeln!(s, "firmware    {}", join(&st.by_firmware));
     let _ = writeln!(s, "bytes       {}", join(&st.bytes_by_direction));
+    let stream: u64 = st
+        .flows
+        .iter()
+        .map(|f| f.bytes_to_server + f.bytes_to_device)
+        .sum();
+    let ws: u64 = st.flows.iter().map(|f| f.skipped).sum();
+    let n = &st.net;
+    if n.packets > 0 || n.log_lines > 0 {
+        let _ = writeln!(
+            s,
+            "capture     {} packets ({} bytes), {} log lines; ignored {} non-IP, {} other, {} malformed, {} cut by snaplen",
+            n.packets, n.bytes, n.log_lines, n.non_ip, n.ignored, n.malformed, n.truncated
+        );
+        let _ = writeln!(
+            s,
+            "            {} IP fragments ({} reassembled, {} dropped), {} TCP retransmissions, {} overlaps ({} disagreeing), {} gaps ({} bytes lost)",
+            n.ip_fragments,
+            n.ip_reassembled,
+            n.ip_fragments_dropped,
+            n.tcp_retransmissions,
+            n.tcp_overlaps,
+            n.tcp_overlap_mismatches,
+            n.gaps,
+            n.gap_bytes
+        );
+    }
+    let _ = writeln!(
+        s,
+        "accounting  {stream} stream bytes = {} in frames + {ws} whitespace between frames",
+        st.bytes
+    );
     let _ = writeln!(s, "flows       {}", st.flows.len());
     for f in &st.flows {
         let dev = f.meta.device.map_or_else(|| "-".into(), |a| a.to_string());

@@ -136,6 +136,8 @@ pub struct Stats {
     /// Flows.
     #[serde(skip)]
     pub flows: Vec<FlowSummary>,
+    /// What the network layer counted.
+    pub net: crate::net::NetStats,
     #[serde(skip)]
     assembler: Assembler,
 }

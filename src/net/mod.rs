@@ -196,7 +196,7 @@ impl Default for NetConfig {
 }
 
 /// Counters of what the reassembler saw.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct NetStats {
     /// Captured packets fed.
     pub packets: u64,

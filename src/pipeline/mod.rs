@@ -9,7 +9,7 @@ mod run;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-pub use run::{Input, Progress, RunError, RunOptions, run};
+pub use run::{Input, Progress, RunError, RunOptions, RunOutcome, run, run_all};
 
 use crate::protocol::stream::{Conversation, Framed};
 use crate::protocol::{

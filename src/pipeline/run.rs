@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Analyzer, FlowMeta, FlowSummary, Sink};
 use crate::capture::{self, CaptureError, ErrorKind, Item, Merged};
-use crate::net::{FlowEvent, NetConfig, Reassembler, Side, SideBy};
+use crate::net::{FlowEvent, NetConfig, NetStats, Reassembler, Side, SideBy};
 use crate::protocol::{Diagnostic, Severity, Span};
 
 /// One input: a file (or `-` for standard input), or bytes already in memory (drag and drop).
@@ -69,6 +69,17 @@ pub enum RunError {
     Damaged(String),
 }
 
+/// Everything a run amounts to besides its frames.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// Every flow, in flow order.
+    pub flows: Vec<FlowSummary>,
+    /// What the network layer counted (packets, ignored, fragments, retransmissions, gaps).
+    pub net: NetStats,
+    /// Why the run stopped early, if it did (frames before the damage were still delivered).
+    pub error: Option<RunError>,
+}
+
 /// Runs every input through one analyzer, calling `sink` for each frame in capture-time order.
 ///
 /// Inputs are recognised by content (pcap, pcapng, server log, raw stream). A damaged input
@@ -78,13 +89,30 @@ pub fn run(
     opts: &mut RunOptions<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<FlowSummary>, RunError> {
+    let out = run_all(inputs, opts, sink);
+    match out.error {
+        Some(e) => Err(e),
+        None => Ok(out.flows),
+    }
+}
+
+/// Like [`run`], returning the flows and network counters even when the run stopped early.
+pub fn run_all(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>) -> RunOutcome {
     let mut sources = Vec::with_capacity(inputs.len());
     for input in inputs {
         let opened = match input {
             Input::Path(p) => capture::open(p),
             Input::Bytes { name, data } => capture::open_bytes(name, data.as_ref().clone()),
         };
-        sources.push(opened.map_err(to_run_error)?);
+        match opened {
+            Ok(s) => sources.push(s),
+            Err(e) => {
+                return RunOutcome {
+                    error: Some(to_run_error(e)),
+                    ..Default::default()
+                };
+            }
+        }
     }
     let mut merged = Merged::new(sources);
     let mut ports = vec![8888];
@@ -139,9 +167,10 @@ pub fn run(
             frames: frames.get(),
         });
     }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(flows),
+    RunOutcome {
+        flows,
+        net: net.stats().clone(),
+        error: failure,
     }
 }
 
