@@ -155,6 +155,22 @@ fn garbage_input_is_decoded_as_findings_not_a_failure() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["bytes"].as_u64().unwrap() > 0);
+    assert_eq!(
+        v["by_protocol"]["unknown"].as_u64().unwrap(),
+        v["frames"].as_u64().unwrap() + v["truncated"].as_u64().unwrap()
+    );
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"protocol.unknown"), "{codes:?}");
+    assert!(
+        !codes.contains(&"frame.too_long"),
+        "unknown bytes are cut in pieces, not flagged: {codes:?}"
+    );
+    assert_eq!(v["flow_list"][0]["protocol"], "unknown");
 }
 
 #[test]

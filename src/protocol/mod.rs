@@ -119,7 +119,7 @@ pub fn decode_frame(
             all,
         ));
     }
-    if f.too_long && protocol.name != unknown::PROTOCOL.name {
+    if f.too_long {
         let text = if f.continuation {
             "rest of an over-long frame, skipped up to the next terminator"
         } else {

@@ -19,6 +19,10 @@ pub struct TextRules {
     pub words: &'static [&'static [u8]],
     /// Largest frame, terminator included.
     pub max_len: usize,
+    /// True when a frame reaching `max_len` without a terminator is malformed (`too_long`,
+    /// then resynchronise at the next terminator); false when `max_len` only bounds the pieces
+    /// of a stream with no framing of its own (unknown protocols).
+    pub oversize_is_error: bool,
 }
 
 /// The framer state for one direction.
@@ -109,7 +113,7 @@ impl TextFramer {
             if terminated {
                 self.discarding = false;
             }
-        } else if len >= self.rules.max_len && !terminated {
+        } else if self.rules.oversize_is_error && len >= self.rules.max_len && !terminated {
             flags.too_long = true;
             self.discarding = true;
         }

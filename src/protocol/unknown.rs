@@ -32,6 +32,7 @@ fn framer(_dir: Direction) -> Box<dyn Framer> {
         not_at_start: b"",
         words: &[],
         max_len: 1024,
+        oversize_is_error: false,
     }))
 }
 

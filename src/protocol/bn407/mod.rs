@@ -42,12 +42,14 @@ const DEVICE_RULES: TextRules = TextRules {
     not_at_start: b"*",
     words: &[],
     max_len: MAX_FRAME,
+    oversize_is_error: true,
 };
 const SERVER_RULES: TextRules = TextRules {
     terminators: b";\n",
     not_at_start: b"",
     words: &[b"LOAD", b"ON"],
     max_len: MAX_FRAME,
+    oversize_is_error: true,
 };
 
 fn framer(dir: Direction) -> Box<dyn Framer> {
