@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod gui;
 pub mod model;
 pub mod net;
 pub mod pipeline;

@@ -8,11 +8,14 @@ fn main() -> ExitCode {
     let cli = bn407::cli::Cli::parse();
     match cli.command {
         Some(cmd) => ExitCode::from(bn407::cli::run(cmd)),
-        None => {
-            eprintln!(
-                "bn407: the window is not built yet; use `bn407 decode FILE` or `bn407 stats FILE`"
-            );
-            ExitCode::from(bn407::cli::EXIT_UNREADABLE)
-        }
+        None => match bn407::gui::run(cli.files) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!(
+                    "bn407: {e}; the headless commands still work: `bn407 decode FILE`, `bn407 stats FILE`"
+                );
+                ExitCode::FAILURE
+            }
+        },
     }
 }

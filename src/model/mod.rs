@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use findings::device_findings;
+pub use findings::{DeviceFinding, device_findings};
 
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::bn407::keywords::{self, Keyword};

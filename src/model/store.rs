@@ -97,6 +97,7 @@ pub struct FrameStore {
     device_index: HashMap<Imei, u32>,
     protocols: Vec<&'static Protocol>,
     flows: Vec<FlowInfo>,
+    flow_index: HashMap<u32, usize>,
 }
 
 fn dir_code(d: Direction) -> u8 {
@@ -184,7 +185,14 @@ impl FrameStore {
 
     /// A flow by id.
     pub fn flow(&self, id: u32) -> Option<&FlowInfo> {
-        self.flows.iter().find(|f| f.id == id)
+        self.flows.get(*self.flow_index.get(&id)?)
+    }
+
+    fn add_flow(&mut self, f: FlowInfo) {
+        if !self.flow_index.contains_key(&f.id) {
+            self.flow_index.insert(f.id, self.flows.len());
+            self.flows.push(f);
+        }
     }
 
     fn intern_device(&mut self, imei: Imei) -> u32 {
@@ -215,6 +223,7 @@ impl FrameStore {
             device_index: _,
             protocols,
             flows,
+            flow_index: _,
         } = batch;
         let base = self.arena.len() as u64;
         let diag_base = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
@@ -233,9 +242,7 @@ impl FrameStore {
             self.records.push(r);
         }
         for f in flows {
-            if self.flow(f.id).is_none() {
-                self.flows.push(f);
-            }
+            self.add_flow(f);
         }
     }
 
@@ -272,8 +279,8 @@ impl FrameStore {
         if m.imei.is_some() {
             flags |= bit::OWN_IMEI;
         }
-        if self.flow(d.flow.id).is_none() {
-            self.flows.push(FlowInfo {
+        if !self.flow_index.contains_key(&d.flow.id) {
+            self.add_flow(FlowInfo {
                 id: d.flow.id,
                 transport: d.flow.transport,
                 device: d.flow.device,

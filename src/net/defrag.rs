@@ -6,7 +6,8 @@
 //! reach past the largest IP datagram. Given-up fragments are counted in the statistics; for
 //! TCP the lost datagram then shows as a gap. Overlapping fragments: the first copy wins.
 
-use std::collections::HashMap;
+/// Flow tables are keyed by addresses from the capture: a fast hasher, randomly seeded.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;

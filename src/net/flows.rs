@@ -1,7 +1,8 @@
 //! The flow table: keys, the device side, UDP / log / raw flows, timeouts and eviction.
 //! TCP's own state machine is in `tcpflow`.
 
-use std::collections::HashMap;
+/// Flow tables are keyed by addresses from the capture: a fast hasher, randomly seeded.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use super::ip::UdpDgram;
@@ -147,7 +148,7 @@ impl Flows {
     pub(crate) fn new(config: NetConfig) -> Self {
         Flows {
             config,
-            table: HashMap::new(),
+            table: HashMap::default(),
             infos: Vec::new(),
             stats: NetStats::default(),
             activity: 0,

@@ -6,7 +6,8 @@
 
 mod run;
 
-use std::collections::HashMap;
+/// Flow tables are keyed by addresses from the capture: a fast hasher, randomly seeded.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::SocketAddr;
 
 pub use run::{Input, Progress, RunError, RunOptions, RunOutcome, run, run_all};
@@ -109,7 +110,7 @@ impl Analyzer {
     /// An analyzer; `tree` asks for a field tree with every frame.
     pub fn new(tree: bool) -> Self {
         Self {
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             closed: Vec::new(),
             want_tree: tree,
             tree: Tree::default(),

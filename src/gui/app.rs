@@ -1,0 +1,601 @@
+//! The analyzer window: owns the session, the selection and the panels; drains the loader and
+//! filter threads at the start of each frame, draws the panels, then applies their commands.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use eframe::egui::{self, Key, Modifiers, Ui};
+
+use super::bytes_view::BytesView;
+use super::conversation::ConversationView;
+use super::filter_bar::FilterBar;
+use super::filter_job::{FilterJob, FilterMsg};
+use super::frame_list::FrameList;
+use super::loader::{LoadMsg, Loader};
+use super::menu::MenuBar;
+use super::side_panel::SidePanel;
+use super::state::{
+    CentralTab, Command, CopyAs, Detail, LoadProgress, Selection, Session, Settings, ThemeChoice,
+    View, Visible,
+};
+use super::status_bar::StatusBar;
+use super::tree_view::TreeView;
+use crate::model::filter;
+use crate::model::store::FrameStore;
+use crate::pipeline::{Decoded, FlowMeta, Input};
+use crate::protocol::{FrameFlags, Tree};
+
+/// Key under which the settings are persisted.
+pub const SETTINGS_KEY: &str = "bn407-settings";
+
+/// The analyzer window's state.
+pub struct AnalyzerApp {
+    settings: Settings,
+    session: Session,
+    store: Arc<RwLock<FrameStore>>,
+    store_complete: Arc<AtomicBool>,
+    loader: Option<Loader>,
+    filter_job: Option<FilterJob>,
+    visible: Visible,
+    selection: Selection,
+    detail: Option<Detail>,
+    commands: Vec<Command>,
+    pending_open: Vec<Input>,
+    theme_applied: Option<ThemeChoice>,
+    menu: MenuBar,
+    filter_bar: FilterBar,
+    frame_list: FrameList,
+    tree_view: TreeView,
+    bytes_view: BytesView,
+    side: SidePanel,
+    conversation: ConversationView,
+    status: StatusBar,
+}
+
+impl AnalyzerApp {
+    /// A window with these settings that opens `files` on its first frame.
+    pub fn new(settings: Settings, files: Vec<PathBuf>) -> Self {
+        let pending_open = files.into_iter().map(Input::Path).collect();
+        Self {
+            settings,
+            session: Session::default(),
+            store: Arc::new(RwLock::new(FrameStore::new())),
+            store_complete: Arc::new(AtomicBool::new(true)),
+            loader: None,
+            filter_job: None,
+            visible: Visible::All,
+            selection: Selection::default(),
+            detail: None,
+            commands: Vec::new(),
+            pending_open,
+            theme_applied: None,
+            menu: MenuBar::default(),
+            filter_bar: FilterBar::default(),
+            frame_list: FrameList::default(),
+            tree_view: TreeView::default(),
+            bytes_view: BytesView::default(),
+            side: SidePanel::default(),
+            conversation: ConversationView::default(),
+            status: StatusBar::default(),
+        }
+    }
+
+    /// The window for eframe, with the persisted settings.
+    pub fn from_creation(cc: &eframe::CreationContext<'_>, files: Vec<PathBuf>) -> Self {
+        let settings = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        Self::new(settings, files)
+    }
+
+    /// Settings (recent files, theme, layout).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    /// The session (names, totals, error, progress).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+    /// The selection.
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+    /// The selected frame, decoded.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+    /// True while inputs are being read or a filter is running.
+    pub fn is_busy(&self) -> bool {
+        self.loader.is_some()
+            || !self.pending_open.is_empty()
+            || matches!(self.visible, Visible::Some { done: false, .. })
+    }
+    /// Frames stored.
+    pub fn frame_count(&self) -> usize {
+        self.read_store().len()
+    }
+    /// Rows the list shows.
+    pub fn row_count(&self) -> usize {
+        let n = self.read_store().len();
+        self.visible.len(n)
+    }
+    /// Frame number of list row `row`.
+    pub fn row_frame(&self, row: usize) -> Option<usize> {
+        let n = self.read_store().len();
+        self.visible.frame(row, n)
+    }
+    /// The filter's error, if the expression is wrong.
+    pub fn filter_error(&self) -> Option<&filter::FilterError> {
+        self.filter_bar.error.as_ref()
+    }
+    /// The byte range the bytes view highlights (the selected field's span).
+    pub fn highlighted_bytes(&self) -> Option<std::ops::Range<usize>> {
+        let d = self.detail.as_ref()?;
+        BytesView::highlight(d, self.selection.field)
+    }
+    /// Runs `f` on the frame store.
+    pub fn with_store<R>(&self, f: impl FnOnce(&FrameStore) -> R) -> R {
+        f(&self.read_store())
+    }
+    /// Queues a command, applied at the end of the next frame (what a panel would do).
+    pub fn command(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+    /// Clicks byte `offset` of the selected frame in the bytes view.
+    pub fn click_byte(&mut self, offset: usize) {
+        if let Some(d) = &self.detail {
+            self.commands
+                .push(Command::SelectField(d.tree.node_at(offset)));
+        }
+    }
+
+    fn read_store(&self) -> std::sync::RwLockReadGuard<'_, FrameStore> {
+        self.store.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Draws the whole window (what `eframe::App::ui` calls; tests call it too).
+    pub fn ui(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        if self.theme_applied != Some(self.settings.theme) {
+            apply_theme(&ctx, self.settings.theme);
+            self.theme_applied = Some(self.settings.theme);
+        }
+        if !self.pending_open.is_empty() {
+            let inputs = std::mem::take(&mut self.pending_open);
+            self.start_load(inputs, &ctx);
+        }
+        self.drain(&ctx);
+        self.handle_input(&ctx);
+        self.refresh_detail();
+        self.draw(ui);
+        self.selection.hovered_field = None;
+        let cmds = std::mem::take(&mut self.commands);
+        for c in cmds {
+            self.apply(c, &ctx);
+        }
+        if self.is_busy() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn draw(&mut self, ui: &mut Ui) {
+        let Self {
+            settings,
+            session,
+            store,
+            visible,
+            selection,
+            detail,
+            commands,
+            menu,
+            filter_bar,
+            frame_list,
+            tree_view,
+            bytes_view,
+            side,
+            conversation,
+            status,
+            ..
+        } = self;
+        let store = store.read().unwrap_or_else(|e| e.into_inner());
+        let mut view = View {
+            store: &store,
+            session,
+            visible,
+            selection,
+            detail: detail.as_ref(),
+            filter: "",
+            commands,
+        };
+        view.filter = &session.filter;
+        egui::Panel::top("menu").show(ui, |ui| menu.ui(ui, settings, &mut view));
+        egui::Panel::top("filter").show(ui, |ui| {
+            filter_bar.ui(ui, &settings.recent_filters, &mut view)
+        });
+        egui::Panel::bottom("status").show(ui, |ui| status.ui(ui, &mut view));
+        if settings.show_side {
+            egui::Panel::left("side")
+                .resizable(true)
+                .default_size(330.0)
+                .show(ui, |ui| side.ui(ui, settings.side_tab, &mut view));
+        }
+        egui::Panel::bottom("details")
+            .resizable(true)
+            .default_size(340.0)
+            .show(ui, |ui| {
+                // Wide enough for 16 bytes of hex and their ASCII.
+                let w = ui.available_width();
+                egui::Panel::right("bytes")
+                    .resizable(true)
+                    .min_size(200.0)
+                    .default_size(620.0_f32.min(w * 0.6))
+                    .show(ui, |ui| bytes_view.ui(ui, &mut view));
+                egui::CentralPanel::default().show(ui, |ui| tree_view.ui(ui, &mut view));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (tab, label) in [
+                    (CentralTab::Frames, "Frames"),
+                    (CentralTab::Conversation, "Conversation"),
+                ] {
+                    if ui
+                        .selectable_label(settings.central == tab, label)
+                        .clicked()
+                    {
+                        view.commands.push(Command::ShowTab(tab));
+                    }
+                }
+            });
+            ui.separator();
+            match settings.central {
+                CentralTab::Frames => frame_list.ui(ui, &mut view),
+                CentralTab::Conversation => conversation.ui(ui, &mut view),
+            }
+        });
+        ui.ctx().input(|i| {
+            if !i.raw.hovered_files.is_empty() {
+                let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                    egui::Order::Foreground,
+                    egui::Id::unique("bn407-drop"),
+                ));
+                let rect = ui.ctx().content_rect();
+                painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+                painter.text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "Drop captures or logs to open them",
+                    egui::FontId::proportional(24.0),
+                    egui::Color32::WHITE,
+                );
+            }
+        });
+    }
+
+    fn drain(&mut self, ctx: &egui::Context) {
+        let mut done = false;
+        if let Some(l) = &self.loader {
+            let ended = l.finished.load(Ordering::Acquire);
+            while let Ok(msg) = l.rx.try_recv() {
+                match msg {
+                    LoadMsg::Batch(b) => {
+                        let first = !b.is_empty()
+                            && self.selection.frame.is_none()
+                            && self.read_store().is_empty();
+                        self.store
+                            .write()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .append(b);
+                        if first {
+                            // Show the first frame's fields as soon as it arrives.
+                            self.selection.frame = Some(0);
+                        }
+                    }
+                    LoadMsg::Progress(p) => self.session.loading = Some(p),
+                    LoadMsg::Done {
+                        stats,
+                        findings,
+                        net,
+                        error,
+                    } => {
+                        self.session.stats = Some(*stats);
+                        self.session.net = Some(net);
+                        self.session.device_findings = findings;
+                        self.session.error = error;
+                        done = true;
+                    }
+                }
+            }
+            // A thread that ended without saying so (it cannot) must not keep us loading.
+            done |= ended;
+        }
+        if done {
+            self.loader = None;
+            self.session.loading = None;
+            self.store_complete.store(true, Ordering::Release);
+            ctx.request_repaint();
+        }
+        if let Some(job) = &self.filter_job {
+            let mut finished = false;
+            while let Ok(msg) = job.rx.try_recv() {
+                match (msg, &mut self.visible) {
+                    (FilterMsg::Rows(r), Visible::Some { rows, .. }) => rows.extend(r),
+                    (FilterMsg::Done, Visible::Some { done, .. }) => {
+                        *done = true;
+                        finished = true;
+                    }
+                    _ => {}
+                }
+            }
+            if finished {
+                self.filter_job = None;
+            }
+        }
+    }
+
+    fn handle_input(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        if !dropped.is_empty() {
+            let inputs = dropped
+                .iter()
+                .map(|f| {
+                    let p = f.path();
+                    if !p.as_os_str().is_empty() && p.exists() {
+                        Input::Path(p.to_path_buf())
+                    } else {
+                        Input::Bytes {
+                            name: p.display().to_string(),
+                            data: Arc::new(f.bytes().unwrap_or_default()),
+                        }
+                    }
+                })
+                .collect();
+            self.commands.push(Command::Open(inputs));
+        }
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|i| {
+            if i.consume_key(Modifiers::COMMAND, Key::O) {
+                self.commands.push(Command::OpenDialog);
+            }
+            if i.consume_key(Modifiers::COMMAND, Key::F) {
+                self.commands.push(Command::FocusFilter);
+            }
+            if typing {
+                return;
+            }
+            let moves = [
+                (Key::ArrowDown, 1),
+                (Key::ArrowUp, -1),
+                (Key::PageDown, 20),
+                (Key::PageUp, -20),
+                (Key::Home, i64::MIN / 2),
+                (Key::End, i64::MAX / 2),
+            ];
+            for (key, by) in moves {
+                if i.consume_key(Modifiers::NONE, key) {
+                    self.commands.push(Command::MoveSelection(by));
+                }
+            }
+            let copy = i.events.iter().any(|e| matches!(e, egui::Event::Copy))
+                || i.consume_key(Modifiers::COMMAND, Key::C);
+            if copy && self.selection.frame.is_some() {
+                self.commands.push(Command::Copy(CopyAs::Text));
+            }
+        });
+    }
+
+    fn refresh_detail(&mut self) {
+        let want = self.selection.frame;
+        if self.detail.as_ref().map(|d| d.frame) == want {
+            return;
+        }
+        self.detail = want.and_then(|i| {
+            let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+            let f = store.get(i)?;
+            let mut tree = Tree::default();
+            let message = f.decode(&mut tree);
+            Some(Detail {
+                frame: i,
+                bytes: f.bytes().to_vec(),
+                message,
+                tree,
+            })
+        });
+    }
+
+    fn start_load(&mut self, inputs: Vec<Input>, ctx: &egui::Context) {
+        if let Some(l) = self.loader.take() {
+            l.stop();
+        }
+        self.filter_job = None;
+        for i in &inputs {
+            if let Input::Path(p) = i {
+                let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                self.settings.remember(p);
+            }
+        }
+        self.session = Session {
+            names: inputs.iter().map(Input::name).collect(),
+            loading: Some(LoadProgress::default()),
+            ..Session::default()
+        };
+        self.store = Arc::new(RwLock::new(FrameStore::new()));
+        self.store_complete = Arc::new(AtomicBool::new(false));
+        self.selection = Selection::default();
+        self.detail = None;
+        let title = match self.session.names.as_slice() {
+            [one] => format!("{one} - BN-407 Analyzer"),
+            many => format!("{} files - BN-407 Analyzer", many.len()),
+        };
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+        let wake_ctx = ctx.clone();
+        self.loader = Some(Loader::start(inputs, move || wake_ctx.request_repaint()));
+        self.apply_filter(ctx);
+    }
+
+    fn apply_filter(&mut self, ctx: &egui::Context) {
+        self.filter_job = None;
+        match filter::parse(&self.filter_bar.text) {
+            Err(e) => self.filter_bar.error = Some(e),
+            Ok(None) => {
+                self.session.filter.clear();
+                self.filter_bar.error = None;
+                self.visible = Visible::All;
+                self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
+            }
+            Ok(Some(f)) => {
+                self.session.filter = self.filter_bar.text.trim().to_string();
+                self.filter_bar.error = None;
+                self.filter_bar.remember(&mut self.settings);
+                self.visible = Visible::Some {
+                    rows: Vec::new(),
+                    done: false,
+                };
+                self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
+                let wake_ctx = ctx.clone();
+                self.filter_job = Some(FilterJob::start(
+                    f,
+                    Arc::clone(&self.store),
+                    Arc::clone(&self.store_complete),
+                    move || wake_ctx.request_repaint(),
+                ));
+            }
+        }
+    }
+
+    fn apply(&mut self, c: Command, ctx: &egui::Context) {
+        match c {
+            Command::SelectFrame(i) => {
+                if self.selection.frame != Some(i) {
+                    self.selection.field = None;
+                }
+                self.selection.frame = Some(i);
+                self.frame_list.scroll_to(i);
+            }
+            Command::MoveSelection(by) => {
+                let total = self.read_store().len();
+                let rows = self.visible.len(total);
+                if rows == 0 {
+                    return;
+                }
+                let cur = self
+                    .selection
+                    .frame
+                    .and_then(|f| self.visible.row_of(f, total));
+                let next = match cur {
+                    None if by < 0 => rows - 1,
+                    None => 0,
+                    Some(r) => {
+                        let r = i64::try_from(r).unwrap_or(0).saturating_add(by);
+                        usize::try_from(r.max(0)).unwrap_or(0).min(rows - 1)
+                    }
+                };
+                if let Some(f) = self.visible.frame(next, total) {
+                    self.apply(Command::SelectFrame(f), ctx);
+                }
+            }
+            Command::SelectField(f) => self.selection.field = f,
+            Command::HoverField(f) => self.selection.hovered_field = f,
+            Command::SetFilter(text) => {
+                self.filter_bar.text = text;
+                self.apply_filter(ctx);
+            }
+            Command::ApplyFilter => self.apply_filter(ctx),
+            Command::Open(inputs) => {
+                if !inputs.is_empty() {
+                    self.start_load(inputs, ctx);
+                }
+            }
+            Command::OpenDialog => {
+                let files = rfd::FileDialog::new()
+                    .set_title("Open captures or logs")
+                    .add_filter("Captures", &["pcap", "pcapng", "cap"])
+                    .add_filter("Logs", &["log", "txt"])
+                    .add_filter("All files", &["*"])
+                    .pick_files();
+                if let Some(files) = files {
+                    let inputs = files.into_iter().map(Input::Path).collect();
+                    self.apply(Command::Open(inputs), ctx);
+                }
+            }
+            Command::CancelLoad => {
+                if let Some(l) = &self.loader {
+                    l.stop();
+                    self.session.cancelled = true;
+                }
+            }
+            Command::Copy(how) => {
+                self.refresh_detail();
+                if let Some(text) = self.copy_text(how) {
+                    ctx.copy_text(text);
+                }
+            }
+            Command::SetTheme(t) => self.settings.theme = t,
+            Command::ClearRecent => self.settings.recent.clear(),
+            Command::ShowTab(t) => self.settings.central = t,
+            Command::ShowSide(t) => {
+                self.settings.side_tab = t;
+                self.settings.show_side = true;
+            }
+            Command::ToggleSide => self.settings.show_side = !self.settings.show_side,
+            Command::FocusFilter => self.filter_bar.focus = true,
+        }
+    }
+
+    /// The selected frame as text, hex or JSON.
+    pub fn copy_text(&self, how: CopyAs) -> Option<String> {
+        let d = self.detail.as_ref()?;
+        let store = self.read_store();
+        let f = store.get(d.frame)?;
+        let info = store.flow(f.flow());
+        let meta = FlowMeta {
+            id: f.flow(),
+            transport: info.map_or("raw", |i| i.transport),
+            device: info.and_then(|i| i.device),
+            server: info.and_then(|i| i.server),
+            certain: true,
+            source: info.map_or(0, |i| i.source),
+        };
+        let decoded = Decoded {
+            index: d.frame as u64,
+            ts: f.ts(),
+            flow: &meta,
+            direction: f.direction(),
+            protocol: f.protocol(),
+            bytes: &d.bytes,
+            offset: 0,
+            flags: FrameFlags {
+                truncated: f.truncated(),
+                ..FrameFlags::default()
+            },
+            message: d.message.clone(),
+            device: d.message.imei,
+            tree: Some(&d.tree),
+        };
+        Some(match how {
+            CopyAs::Text => crate::cli::text::frame_line(&decoded),
+            CopyAs::Hex => crate::cli::json::hex(&d.bytes),
+            CopyAs::Json => crate::cli::json::frame_json(&decoded).to_string(),
+        })
+    }
+}
+
+fn apply_theme(ctx: &egui::Context, t: ThemeChoice) {
+    ctx.set_theme(match t {
+        ThemeChoice::System => egui::ThemePreference::System,
+        ThemeChoice::Light => egui::ThemePreference::Light,
+        ThemeChoice::Dark => egui::ThemePreference::Dark,
+    });
+}
+
+impl eframe::App for AnalyzerApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        AnalyzerApp::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,146 @@
+//! The loader thread: runs the pipeline on the inputs and sends the frames to the window in
+//! batches, with progress, the totals at the end, and the one-line error of an unreadable input.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use super::state::{LoadProgress, SessionFinding};
+use crate::model::store::{FrameStore, StoreBuilder};
+use crate::model::{Stats, device_findings};
+use crate::net::NetStats;
+use crate::pipeline::{self, Input, Progress, RunOptions};
+
+/// Frames per batch at most.
+const BATCH: usize = 4096;
+/// A batch is sent at least this often while frames come.
+const TICK: Duration = Duration::from_millis(40);
+
+/// What the loader sends.
+pub enum LoadMsg {
+    /// More frames.
+    Batch(FrameStore),
+    /// How far it is.
+    Progress(LoadProgress),
+    /// It ended.
+    Done {
+        /// Totals.
+        stats: Box<Stats>,
+        /// Device and session findings.
+        findings: Vec<SessionFinding>,
+        /// What the network layer counted.
+        net: NetStats,
+        /// The error that stopped it, if any.
+        error: Option<String>,
+    },
+}
+
+/// A running load.
+pub struct Loader {
+    /// Messages from the thread.
+    pub rx: Receiver<LoadMsg>,
+    /// Set to stop.
+    pub cancel: Arc<AtomicBool>,
+    /// Set by the thread when it has sent everything.
+    pub finished: Arc<AtomicBool>,
+}
+
+impl Loader {
+    /// Starts loading `inputs`; `wake` is called whenever something was sent.
+    pub fn start(inputs: Vec<Input>, wake: impl Fn() + Send + 'static) -> Self {
+        let (tx, rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicBool::new(false));
+        let c = Arc::clone(&cancel);
+        let f = Arc::clone(&finished);
+        let spawned = std::thread::Builder::new()
+            .name("bn407-loader".into())
+            .spawn(move || {
+                load(&inputs, &tx, c, &wake);
+                f.store(true, Ordering::Release);
+                wake();
+            });
+        if let Err(e) = spawned {
+            let (tx2, rx2) = channel();
+            let _ = tx2.send(LoadMsg::Done {
+                stats: Box::default(),
+                findings: Vec::new(),
+                net: NetStats::default(),
+                error: Some(format!("cannot start the loader: {e}")),
+            });
+            finished.store(true, Ordering::Release);
+            return Self {
+                rx: rx2,
+                cancel,
+                finished,
+            };
+        }
+        Self {
+            rx,
+            cancel,
+            finished,
+        }
+    }
+
+    /// Asks the thread to stop (it sends what it has and ends).
+    pub fn stop(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &dyn Fn()) {
+    let mut builder = StoreBuilder::new();
+    let mut stats = Stats::default();
+    let mut last = Instant::now();
+    let mut last_progress = Instant::now();
+    let ptx = tx.clone();
+    let mut progress = |p: Progress| {
+        if last_progress.elapsed() >= TICK || p.bytes_total == Some(p.bytes_read) {
+            last_progress = Instant::now();
+            let _ = ptx.send(LoadMsg::Progress(LoadProgress {
+                bytes_read: p.bytes_read,
+                bytes_total: p.bytes_total,
+                frames: p.frames,
+            }));
+        }
+    };
+    let mut opts = RunOptions {
+        tree: false,
+        server_ports: Vec::new(),
+        cancel: Some(cancel),
+        progress: Some(&mut progress),
+    };
+    let outcome = pipeline::run_all(inputs, &mut opts, &mut |d| {
+        builder.add(&d);
+        stats.add(&d);
+        if builder.pending() >= BATCH || last.elapsed() >= TICK {
+            last = Instant::now();
+            let _ = tx.send(LoadMsg::Batch(builder.take()));
+            wake();
+        }
+    });
+    drop(opts);
+    if builder.pending() > 0 {
+        let _ = tx.send(LoadMsg::Batch(builder.take()));
+    }
+    // A damaged input still has its flows: everything before the damage counts.
+    let error = outcome.error.map(|e| e.to_string());
+    stats.finish(outcome.flows);
+    let findings = device_findings(&stats)
+        .into_iter()
+        .map(|f| SessionFinding {
+            severity: f.severity,
+            code: f.code,
+            imei: f.imei,
+            message: f.message,
+        })
+        .collect();
+    let _ = tx.send(LoadMsg::Done {
+        stats: Box::new(stats),
+        findings,
+        net: outcome.net,
+        error,
+    });
+    wake();
+}

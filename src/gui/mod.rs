@@ -1,0 +1,47 @@
+//! The analyzer window (egui/eframe): a Wireshark-like frame list, decode tree and bytes view,
+//! devices, flows and findings, a conversation view and a filter bar.
+//!
+//! One file per panel; each panel is a struct with its own state and one `ui` method. Panels
+//! read the shared [`state`] (session, selection) and push [`state::Command`]s that the app
+//! applies after drawing. Loading and filtering run in their own threads and send batches over
+//! channels, drained at the start of each UI frame.
+
+mod app;
+mod bytes_view;
+mod conversation;
+mod filter_bar;
+mod filter_job;
+mod frame_list;
+mod loader;
+mod menu;
+mod side_panel;
+pub mod state;
+mod status_bar;
+mod theme;
+mod tree_view;
+
+use std::path::PathBuf;
+
+pub use app::AnalyzerApp;
+pub use bytes_view::BytesView;
+pub use conversation::fmt_gap;
+pub use state::{Command, CopyAs, Selection, Settings};
+
+/// Opens the window, loading `files` (none: an empty window).
+pub fn run(files: Vec<PathBuf>) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("BN-407 Analyzer")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true)
+            .with_app_id("bn407-analyzer"),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "bn407-analyzer",
+        options,
+        Box::new(move |cc| Ok(Box::new(AnalyzerApp::from_creation(cc, files)))),
+    )
+    .map_err(|e| format!("cannot open the window: {e}"))
+}

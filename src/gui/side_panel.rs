@@ -1,0 +1,326 @@
+//! The side panel: devices, flows and findings (expert info). Selecting an entry filters the
+//! frame list to it (by setting the filter expression, so the user sees and can edit it).
+
+use eframe::egui::{self, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::frame_list::fmt_date_time;
+use super::state::{Command, SideTab, View};
+use super::theme::{Palette, severity_letter};
+use crate::protocol::Severity;
+
+/// The side panel's state.
+#[derive(Debug, Default)]
+pub struct SidePanel {}
+
+impl SidePanel {
+    /// Draws the panel with tab `tab`.
+    pub fn ui(&mut self, ui: &mut Ui, tab: SideTab, view: &mut View<'_>) {
+        ui.horizontal(|ui| {
+            for (t, label) in [
+                (SideTab::Devices, "Devices"),
+                (SideTab::Flows, "Flows"),
+                (SideTab::Findings, "Findings"),
+            ] {
+                if ui.selectable_label(tab == t, label).clicked() {
+                    view.commands.push(Command::ShowSide(t));
+                }
+            }
+        });
+        ui.separator();
+        ui.style_mut().interaction.selectable_labels = false;
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        match tab {
+            SideTab::Devices => devices(ui, view),
+            SideTab::Flows => flows(ui, view),
+            SideTab::Findings => findings(ui, view),
+        }
+    }
+}
+
+fn waiting(ui: &mut Ui, view: &View<'_>) -> bool {
+    if view.session.stats.is_some() {
+        return false;
+    }
+    if view.session.loading.is_some() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Reading…");
+        });
+    } else {
+        ui.label(RichText::new("Nothing loaded.").weak());
+    }
+    true
+}
+
+fn devices(ui: &mut Ui, view: &mut View<'_>) {
+    if waiting(ui, view) {
+        return;
+    }
+    let Some(stats) = &view.session.stats else {
+        return;
+    };
+    let palette = Palette::of(ui);
+    ui.label(
+        RichText::new(format!(
+            "{} device(s); click one to show its frames",
+            stats.devices.len()
+        ))
+        .weak(),
+    );
+    let filter = view.filter;
+    let commands = &mut *view.commands;
+    TableBuilder::new(ui)
+        .id_salt("devices")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .column(Column::initial(128.0))
+        .column(Column::initial(72.0))
+        .column(Column::initial(44.0))
+        .column(Column::initial(34.0))
+        .column(Column::remainder().at_least(60.0))
+        .header(18.0, |mut h| {
+            for name in ["IMEI", "Firmware", "Frames", "Diag", "Last seen"] {
+                h.col(|ui| {
+                    ui.strong(name);
+                });
+            }
+        })
+        .body(|mut body| {
+            for dev in stats.devices.values() {
+                body.row(18.0, |mut row| {
+                    row.set_selected(filter == format!("imei == {}", dev.imei));
+                    row.col(|ui| {
+                        ui.label(&dev.imei)
+                            .on_hover_text(format!("protocol {}", dev.protocol));
+                    });
+                    row.col(|ui| {
+                        ui.label(dev.firmware);
+                    });
+                    row.col(|ui| {
+                        ui.label(dev.frames.to_string());
+                    });
+                    row.col(|ui| {
+                        if dev.errors > 0 {
+                            ui.label(
+                                RichText::new(format!("E{}", dev.errors)).color(palette.error),
+                            )
+                            .on_hover_text(format!(
+                                "{} frame(s) with errors, {} with warnings",
+                                dev.errors, dev.warnings
+                            ));
+                        } else if dev.warnings > 0 {
+                            ui.label(
+                                RichText::new(format!("W{}", dev.warnings)).color(palette.warning),
+                            )
+                            .on_hover_text(format!("{} frame(s) with warnings", dev.warnings));
+                        }
+                    });
+                    row.col(|ui| {
+                        let first = dev.first_seen.map(fmt_date_time);
+                        let last = dev.last_seen.map(fmt_date_time);
+                        match (first, last) {
+                            (Some(f), Some(l)) => {
+                                ui.label(short_time(dev.last_seen))
+                                    .on_hover_text(format!("first seen {f}\nlast seen {l}"));
+                            }
+                            _ => {
+                                ui.label(RichText::new("–").weak())
+                                    .on_hover_text("no capture time (a raw file)");
+                            }
+                        }
+                    });
+                    if row.response().clicked() {
+                        commands.push(Command::SetFilter(format!("imei == {}", dev.imei)));
+                    }
+                });
+            }
+        });
+}
+
+fn flows(ui: &mut Ui, view: &mut View<'_>) {
+    let store = view.store;
+    let stats = view.session.stats.as_ref();
+    ui.label(
+        RichText::new(format!(
+            "{} flow(s); click one to show its frames",
+            store.flows().len()
+        ))
+        .weak(),
+    );
+    let commands = &mut *view.commands;
+    egui::ScrollArea::vertical()
+        .id_salt("flows")
+        .show(ui, |ui| {
+            for f in store.flows() {
+                let summary = stats.and_then(|s| s.flows.iter().find(|x| x.meta.id == f.id));
+                let ends = match (f.device, f.server) {
+                    (Some(d), Some(s)) => format!("{d} -> {s}"),
+                    _ => view
+                        .session
+                        .names
+                        .get(f.source)
+                        .cloned()
+                        .unwrap_or_default(),
+                };
+                let text = format!("#{} {} {}", f.id, f.transport, ends);
+                let resp = ui.selectable_label(view.filter == format!("flow == {}", f.id), text);
+                let resp = if let Some(s) = summary {
+                    resp.on_hover_text(format!(
+                        "protocol {}{}\n{} bytes to the server, {} to the device",
+                        s.protocol,
+                        s.reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+                        s.bytes_to_server,
+                        s.bytes_to_device
+                    ))
+                } else {
+                    resp
+                };
+                if resp.clicked() {
+                    commands.push(Command::SetFilter(format!("flow == {}", f.id)));
+                }
+                ui.horizontal(|ui| {
+                    if let Some(s) = summary {
+                        ui.label(
+                            RichText::new(format!(
+                                "   {} · {} B up · {} B down",
+                                s.protocol, s.bytes_to_server, s.bytes_to_device
+                            ))
+                            .small()
+                            .weak(),
+                        );
+                    }
+                    if ui.small_button("Conversation").clicked() {
+                        // The conversation follows the selected frame: select the flow's first.
+                        if let Some(first) = store.iter().find(|x| x.flow() == f.id) {
+                            commands.push(Command::SelectFrame(first.index()));
+                        }
+                        commands.push(Command::ShowTab(super::state::CentralTab::Conversation));
+                    }
+                });
+            }
+        });
+}
+
+fn findings(ui: &mut Ui, view: &mut View<'_>) {
+    if waiting(ui, view) {
+        return;
+    }
+    let Some(stats) = &view.session.stats else {
+        return;
+    };
+    let palette = Palette::of(ui);
+    let commands = &mut *view.commands;
+    egui::ScrollArea::vertical()
+        .id_salt("findings")
+        .show(ui, |ui| {
+            if !view.session.device_findings.is_empty() {
+                ui.strong("Sessions and devices");
+                // Grouped by code, worst first: many devices often share one finding.
+                let mut codes: Vec<(Severity, &str)> = view
+                    .session
+                    .device_findings
+                    .iter()
+                    .map(|f| (f.severity, f.code))
+                    .collect();
+                codes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+                codes.dedup();
+                for (sev, code) in codes {
+                    let of_code: Vec<_> = view
+                        .session
+                        .device_findings
+                        .iter()
+                        .filter(|f| f.code == code)
+                        .collect();
+                    let title = RichText::new(format!(
+                        "{} {code} ({})",
+                        severity_letter(sev),
+                        of_code.len()
+                    ))
+                    .color(palette.severity(sev));
+                    egui::CollapsingHeader::new(title)
+                        .id_salt(("session", code))
+                        .default_open(of_code.len() <= 3)
+                        .show(ui, |ui| {
+                            for f in of_code {
+                                let who = if f.imei.is_empty() {
+                                    "(flow)".to_string()
+                                } else {
+                                    f.imei.clone()
+                                };
+                                let resp = ui
+                                    .selectable_label(false, RichText::new(who).strong())
+                                    .on_hover_text(format!(
+                                        "{}\nClick to show this device's frames.",
+                                        f.message
+                                    ));
+                                if resp.clicked() && !f.imei.is_empty() {
+                                    commands
+                                        .push(Command::SetFilter(format!("imei == {}", f.imei)));
+                                }
+                                ui.label(RichText::new(&f.message).small().weak());
+                            }
+                        });
+                }
+                ui.separator();
+            }
+            ui.strong("Frame diagnostics");
+            if stats.findings.is_empty() {
+                ui.label(RichText::new("None: every frame decoded cleanly.").weak());
+            }
+            for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+                let mut of_sev: Vec<_> = stats
+                    .findings
+                    .values()
+                    .filter(|f| f.severity == sev)
+                    .collect();
+                if of_sev.is_empty() {
+                    continue;
+                }
+                of_sev.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+                let total: u64 = of_sev.iter().map(|f| f.count).sum();
+                egui::CollapsingHeader::new(
+                    RichText::new(format!("{} ({total})", sev_title(sev)))
+                        .color(palette.severity(sev)),
+                )
+                .id_salt(sev.as_str())
+                .default_open(true)
+                .show(ui, |ui| {
+                    for f in of_sev {
+                        let resp = ui.selectable_label(false, format!("{}  ×{}", f.code, f.count));
+                        let resp = resp.on_hover_text(format!(
+                            "{}\nClick to show the frames with it.",
+                            f.example
+                        ));
+                        if resp.clicked() {
+                            commands.push(Command::SetFilter(format!("code == {}", f.code)));
+                            if let Some(first) =
+                                f.frames.first().and_then(|i| usize::try_from(*i).ok())
+                            {
+                                commands.push(Command::SelectFrame(first));
+                            }
+                        }
+                        ui.label(RichText::new(format!("   {}", f.example)).small().weak());
+                    }
+                });
+            }
+        });
+}
+
+/// `hh:mm:ss` (UTC) of a capture time.
+fn short_time(ns: Option<i64>) -> String {
+    let Some(ns) = ns else {
+        return String::new();
+    };
+    chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0)
+        .map_or_else(|| ns.to_string(), |t| t.format("%H:%M:%S").to_string())
+}
+
+fn sev_title(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "Errors",
+        Severity::Warning => "Warnings",
+        Severity::Info => "Notes",
+    }
+}

@@ -1,0 +1,270 @@
+//! App state the panels read (selection, session, settings) and the commands they send.
+//!
+//! As in rerun's viewer, panels never change each other: they read this state while drawing and
+//! push [`Command`]s, which the app applies after the frame is drawn.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Stats;
+use crate::model::store::FrameStore;
+use crate::pipeline::Input;
+use crate::protocol::{Message, Severity, Tree};
+
+/// What the user has selected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Selected frame (its number).
+    pub frame: Option<usize>,
+    /// Selected node of that frame's tree.
+    pub field: Option<usize>,
+    /// Field under the mouse (in the tree or the bytes).
+    pub hovered_field: Option<usize>,
+}
+
+/// What the frame list shows in its place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CentralTab {
+    /// The frame list.
+    #[default]
+    Frames,
+    /// The selected frame's flow as a chat.
+    Conversation,
+}
+
+/// Side panel tabs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SideTab {
+    /// Devices.
+    #[default]
+    Devices,
+    /// Flows.
+    Flows,
+    /// Findings (expert info).
+    Findings,
+}
+
+/// Colour theme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// How to copy a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyAs {
+    /// The one-line text summary.
+    Text,
+    /// Hex of the bytes.
+    Hex,
+    /// The JSON object of `decode --format jsonl`.
+    Json,
+}
+
+/// A change a panel asks for; applied after drawing.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Select a frame and scroll to it.
+    SelectFrame(usize),
+    /// Move the selection by this many visible rows.
+    MoveSelection(i64),
+    /// Select a field of the selected frame's tree (or none).
+    SelectField(Option<usize>),
+    /// The field under the mouse.
+    HoverField(Option<usize>),
+    /// Replace the filter text and apply it.
+    SetFilter(String),
+    /// Apply the filter text as typed.
+    ApplyFilter,
+    /// Load these inputs (replacing the session).
+    Open(Vec<Input>),
+    /// Show the native open dialog.
+    OpenDialog,
+    /// Stop loading.
+    CancelLoad,
+    /// Copy the selected frame.
+    Copy(CopyAs),
+    /// Change the theme.
+    SetTheme(ThemeChoice),
+    /// Forget the recent files.
+    ClearRecent,
+    /// Show a central tab.
+    ShowTab(CentralTab),
+    /// Show a side tab.
+    ShowSide(SideTab),
+    /// Show or hide the side panel.
+    ToggleSide,
+    /// Focus the filter field.
+    FocusFilter,
+}
+
+/// Settings remembered between runs (eframe persistence).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// Recently opened files, newest first.
+    pub recent: Vec<PathBuf>,
+    /// Theme.
+    pub theme: ThemeChoice,
+    /// Side panel shown.
+    pub show_side: bool,
+    /// Side panel tab.
+    pub side_tab: SideTab,
+    /// Central tab.
+    pub central: CentralTab,
+    /// Recent filters, newest first.
+    pub recent_filters: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            recent: Vec::new(),
+            theme: ThemeChoice::System,
+            show_side: true,
+            side_tab: SideTab::Devices,
+            central: CentralTab::Frames,
+            recent_filters: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Most recent files kept.
+    pub const MAX_RECENT: usize = 10;
+
+    /// Puts `path` first in the recent files.
+    pub fn remember(&mut self, path: PathBuf) {
+        self.recent.retain(|p| *p != path);
+        self.recent.insert(0, path);
+        self.recent.truncate(Self::MAX_RECENT);
+    }
+}
+
+/// Loading progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadProgress {
+    /// Bytes read.
+    pub bytes_read: u64,
+    /// Total bytes, when known.
+    pub bytes_total: Option<u64>,
+    /// Frames so far.
+    pub frames: u64,
+}
+
+/// A finding about a device or a session (from [`crate::model::device_findings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFinding {
+    /// Severity.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: &'static str,
+    /// Device (empty for a flow finding).
+    pub imei: String,
+    /// What it means and what to do.
+    pub message: String,
+}
+
+/// What was loaded, and what is known about it.
+#[derive(Default)]
+pub struct Session {
+    /// Names of the inputs.
+    pub names: Vec<String>,
+    /// Totals, devices, findings: when loading has finished.
+    pub stats: Option<Stats>,
+    /// Device and session findings: when loading has finished.
+    pub device_findings: Vec<SessionFinding>,
+    /// Progress while loading.
+    pub loading: Option<LoadProgress>,
+    /// The one-line error of an input that could not be read.
+    pub error: Option<String>,
+    /// True when the user stopped the loading.
+    pub cancelled: bool,
+    /// The filter expression in force (empty: none).
+    pub filter: String,
+    /// What the network layer counted: when loading has finished.
+    pub net: Option<crate::net::NetStats>,
+}
+
+/// Which frames the list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Visible {
+    /// Every frame.
+    #[default]
+    All,
+    /// The frames matching the filter, in order (more may come while `done` is false).
+    Some {
+        /// Frame numbers.
+        rows: Vec<u32>,
+        /// True when the filter has seen every frame.
+        done: bool,
+    },
+}
+
+impl Visible {
+    /// Number of rows shown, given the store's length.
+    pub fn len(&self, total: usize) -> usize {
+        match self {
+            Visible::All => total,
+            Visible::Some { rows, .. } => rows.len(),
+        }
+    }
+    /// True when no row is shown.
+    pub fn is_empty(&self, total: usize) -> bool {
+        self.len(total) == 0
+    }
+    /// Frame number of row `row`.
+    pub fn frame(&self, row: usize, total: usize) -> Option<usize> {
+        match self {
+            Visible::All => (row < total).then_some(row),
+            Visible::Some { rows, .. } => rows.get(row).map(|r| *r as usize),
+        }
+    }
+    /// Row showing frame `frame`, if shown.
+    pub fn row_of(&self, frame: usize, total: usize) -> Option<usize> {
+        match self {
+            Visible::All => (frame < total).then_some(frame),
+            Visible::Some { rows, .. } => {
+                let f = u32::try_from(frame).ok()?;
+                rows.binary_search(&f).ok()
+            }
+        }
+    }
+}
+
+/// The selected frame decoded again with its tree.
+pub struct Detail {
+    /// Frame number.
+    pub frame: usize,
+    /// The frame's bytes.
+    pub bytes: Vec<u8>,
+    /// The message (with the stored diagnostics).
+    pub message: Message,
+    /// The field tree.
+    pub tree: Tree,
+}
+
+/// What panels read while drawing.
+pub struct View<'a> {
+    /// All frames.
+    pub store: &'a FrameStore,
+    /// The session.
+    pub session: &'a Session,
+    /// Which frames the list shows.
+    pub visible: &'a Visible,
+    /// The filter expression in force (empty: none).
+    pub filter: &'a str,
+    /// The selection.
+    pub selection: &'a Selection,
+    /// The selected frame, decoded.
+    pub detail: Option<&'a Detail>,
+    /// Commands to apply after drawing.
+    pub commands: &'a mut Vec<Command>,
+}
