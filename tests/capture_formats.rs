@@ -330,7 +330,7 @@ fn merged_sources_follow_capture_time() {
 /// A little-endian pcapng block of `kind` around `body` (padded to 4 bytes).
 fn block(kind: u32, body: &[u8]) -> Vec<u8> {
     let mut body = body.to_vec();
-    while body.len() % 4 != 0 {
+    while !body.len().is_multiple_of(4) {
         body.push(0);
     }
     let len = (body.len() + 12) as u32;
@@ -345,7 +345,7 @@ fn option(code: u16, value: &[u8]) -> Vec<u8> {
     let mut o = code.to_le_bytes().to_vec();
     o.extend_from_slice(&(value.len() as u16).to_le_bytes());
     o.extend_from_slice(value);
-    while o.len() % 4 != 0 {
+    while !o.len().is_multiple_of(4) {
         o.push(0);
     }
     o

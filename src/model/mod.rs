@@ -2,10 +2,13 @@
 //! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
 //! `stats` command and the window.
 
+pub mod basemap;
 pub mod filter;
 mod findings;
+pub mod geo;
 pub mod store;
 pub mod summary;
+pub mod tracks;
 
 use std::collections::BTreeMap;
 

@@ -291,10 +291,10 @@ impl Stream {
     ) -> (usize, bool) {
         let end = start + bytes.len() as u64;
         let mut known: Vec<(u64, u64)> = Vec::new();
-        if let Some((&k, v)) = self.ooo.range(..start).next_back() {
-            if k + v.len() as u64 > start {
-                known.push((k, k + v.len() as u64));
-            }
+        if let Some((&k, v)) = self.ooo.range(..start).next_back()
+            && k + v.len() as u64 > start
+        {
+            known.push((k, k + v.len() as u64));
         }
         known.extend(
             self.ooo

@@ -148,7 +148,7 @@ pub fn run_all(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>)
         };
         net.feed(source, &item, &mut |ev| apply(&mut an, ev, &mut counting));
         items += 1;
-        if items % 256 == 0
+        if items.is_multiple_of(256)
             && let Some(p) = opts.progress.as_mut()
         {
             p(Progress {

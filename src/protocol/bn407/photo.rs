@@ -27,7 +27,7 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
     };
     let hex = ctx.text(s);
     ctx.add(&F::PHOTO_DATA, s, Value::Blob((hex.len() / 2) as u32));
-    if hex.len() % 2 != 0 || !hex.iter().all(u8::is_ascii_hexdigit) {
+    if !hex.len().is_multiple_of(2) || !hex.iter().all(u8::is_ascii_hexdigit) {
         ctx.error(
             "photo.hex",
             "photo data must be an even number of hex digits",

@@ -21,7 +21,7 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Value of up to 9 ASCII digits (callers check they are digits).

@@ -1,0 +1,427 @@
+//! Tracks and time series per device, for the map and the plots.
+//!
+//! A [`TrackBuilder`] takes decoded frames one at a time ([`TrackBuilder::add`]) and keeps one
+//! [`Track`] per device: the positions the device reported, in arrival order, with their
+//! frame, capture time, validity, speed and alarm; the device's alarms (placed or not); and its
+//! [`TimeSeries`] over capture time (speed, altitude, battery, fuel, temperature, fix validity,
+//! ignition, intervals between reports and between heartbeats).
+//!
+//! Fixes at exactly 0°, 0° (what units send before their first fix) and fixes outside the
+//! globe or not finite are not placed; the track counts them ([`Track::skipped`]).
+//!
+//! For drawing hundreds of thousands of points, each track keeps one index list per zoom level,
+//! built as points arrive (Douglas–Peucker in Web Mercator, half a pixel at that zoom, see
+//! `tracks/simplify.rs`); [`Track::simplified`] returns the cached list and never computes
+//! anything. The first and last points, invalid fixes and alarms are in every list. The newest
+//! points (up to [`CHUNK`] a track) stay unsimplified until [`TrackBuilder::finish`] or until
+//! enough follow.
+//!
+//! The window can feed the builder from the loader (with [`TrackBuilder::add`]) or from its
+//! frame store (with [`TrackBuilder::add_message`] and a frame's re-decoded summary).
+
+mod series;
+mod simplify;
+
+use std::collections::BTreeMap;
+
+pub use series::{Series, SeriesKind, TimeSeries};
+pub use simplify::{CHUNK, LEVELS, tolerance};
+
+use super::geo::{self, BBox};
+use crate::pipeline::Decoded;
+use crate::protocol::{Direction, Imei, Kind, Message};
+
+/// One placed position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackPoint {
+    /// Frame index in the run.
+    pub frame: u64,
+    /// Capture time, ns since the Unix epoch.
+    pub t_ns: Option<i64>,
+    /// Fix time (UTC), ms since the Unix epoch, when the device's date is known.
+    pub fix_time_ms: Option<i64>,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// False for a last-known position (`V`).
+    pub valid: bool,
+    /// Speed, km/h.
+    pub speed_kmh: Option<f32>,
+    /// Course, degrees.
+    pub course: Option<f32>,
+    /// The alarm keyword as sent (`help me`), when the report is an alarm.
+    pub alarm: Option<Box<str>>,
+}
+
+impl TrackPoint {
+    /// `(lon, lat)`.
+    pub fn lon_lat(&self) -> (f64, f64) {
+        (self.lon, self.lat)
+    }
+
+    /// The time to plot it at: capture time, else fix time; seconds since the Unix epoch.
+    pub fn t_seconds(&self) -> Option<f64> {
+        frame_time(self.t_ns, self.fix_time_ms)
+    }
+}
+
+/// An alarm frame of the device, with or without a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmEvent {
+    /// Frame index.
+    pub frame: u64,
+    /// Capture time, ns since the Unix epoch.
+    pub t_ns: Option<i64>,
+    /// Keyword as sent.
+    pub keyword: Box<str>,
+    /// What it means (`SOS button`), when known.
+    pub meaning: Option<&'static str>,
+    /// Index into [`Track::points`] when the alarm carried a placeable fix.
+    pub point: Option<u32>,
+}
+
+/// Fixes that were not placed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Exactly 0°, 0°.
+    pub zero: u64,
+    /// Not finite, or outside ±90° / ±180°.
+    pub out_of_range: u64,
+    /// Beyond the 4,294,967,295 points one track holds.
+    pub over_capacity: u64,
+}
+
+/// One device's track, alarms and time series.
+#[derive(Debug, Clone)]
+pub struct Track {
+    device: Option<Imei>,
+    points: Vec<TrackPoint>,
+    bbox: BBox,
+    alarms: Vec<AlarmEvent>,
+    skipped: Skipped,
+    valid_points: usize,
+    points_sorted: bool,
+    length_m: f64,
+    last_valid: Option<(f64, f64)>,
+    levels: simplify::Levels,
+    series: TimeSeries,
+}
+
+impl Track {
+    fn new(device: Option<Imei>) -> Self {
+        Self {
+            device,
+            points: Vec::new(),
+            bbox: BBox::EMPTY,
+            alarms: Vec::new(),
+            skipped: Skipped::default(),
+            valid_points: 0,
+            points_sorted: true,
+            length_m: 0.0,
+            last_valid: None,
+            levels: simplify::Levels::default(),
+            series: TimeSeries::default(),
+        }
+    }
+
+    /// The device (`None` for frames no IMEI could be attributed to).
+    pub fn device(&self) -> Option<&Imei> {
+        self.device.as_ref()
+    }
+
+    /// Every placed position, in arrival order.
+    pub fn points(&self) -> &[TrackPoint] {
+        &self.points
+    }
+
+    /// Number of placed positions.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// True when nothing was placed.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Number of placed positions with a valid fix.
+    pub fn valid_len(&self) -> usize {
+        self.valid_points
+    }
+
+    /// Bounding box of all placed positions (empty when none).
+    pub fn bbox(&self) -> BBox {
+        self.bbox
+    }
+
+    /// The first position (the start marker).
+    pub fn start(&self) -> Option<&TrackPoint> {
+        self.points.first()
+    }
+
+    /// The last position (the end marker).
+    pub fn end(&self) -> Option<&TrackPoint> {
+        self.points.last()
+    }
+
+    /// Every alarm of the device, in arrival order.
+    pub fn alarms(&self) -> &[AlarmEvent] {
+        &self.alarms
+    }
+
+    /// Fixes that were not placed.
+    pub fn skipped(&self) -> Skipped {
+        self.skipped
+    }
+
+    /// Length along consecutive valid fixes, metres (great circle).
+    pub fn length_m(&self) -> f64 {
+        self.length_m
+    }
+
+    /// The points to draw at `zoom` (fractional zooms round up; NaN means the finest level), as
+    /// ascending indices into [`Track::points`]: a subsequence of the track that stays within
+    /// a pixel of it (half a pixel but where chunks meet), always holding the first and last
+    /// points, invalid fixes and alarms. Cached: costs nothing to call every frame.
+    pub fn simplified(&self, zoom: f64) -> &[u32] {
+        self.levels.get(zoom)
+    }
+
+    /// The points of [`Track::simplified`].
+    pub fn simplified_points(&self, zoom: f64) -> impl Iterator<Item = &TrackPoint> {
+        self.simplified(zoom)
+            .iter()
+            .filter_map(|&i| self.points.get(i as usize))
+    }
+
+    /// The time series of the device.
+    pub fn series(&self) -> &TimeSeries {
+        &self.series
+    }
+
+    /// Index of the position nearest in time to `t` (seconds since the Unix epoch; capture
+    /// time, else fix time), for the map's marker under the shared time cursor.
+    pub fn nearest_point(&self, t: f64) -> Option<usize> {
+        let key = |p: &TrackPoint| p.t_seconds().unwrap_or(f64::INFINITY);
+        series::nearest_index(&self.points, key, self.points_sorted, t)
+    }
+
+    /// Simplifies the newest points now (see the [module documentation](self)).
+    pub fn finish(&mut self) {
+        let points = &self.points;
+        self.levels.settle(&|i| world_of(points, i));
+    }
+
+    fn place(&mut self, point: TrackPoint) -> Option<u32> {
+        let (lon, lat) = point.lon_lat();
+        if lon == 0.0 && lat == 0.0 {
+            self.skipped.zero += 1;
+            return None;
+        }
+        if !(lon.is_finite() && lat.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0) {
+            self.skipped.out_of_range += 1;
+            return None;
+        }
+        let Ok(index) = u32::try_from(self.points.len()) else {
+            self.skipped.over_capacity += 1;
+            return None;
+        };
+        if index == u32::MAX {
+            self.skipped.over_capacity += 1;
+            return None;
+        }
+        if point.valid {
+            if let Some(prev) = self.last_valid {
+                self.length_m += geo::haversine_m(prev, (lon, lat));
+            }
+            self.last_valid = Some((lon, lat));
+            self.valid_points += 1;
+        }
+        let forced = index == 0 || !point.valid || point.alarm.is_some();
+        let t = point.t_seconds();
+        let prev_t = self.points.last().map(TrackPoint::t_seconds);
+        self.points_sorted &= match (prev_t, t) {
+            (None, Some(_)) => true,
+            (Some(Some(a)), Some(b)) => a <= b,
+            _ => false,
+        };
+        self.bbox.expand(lon, lat);
+        self.points.push(point);
+        if self.levels.push(index, forced) {
+            self.finish();
+        }
+        Some(index)
+    }
+}
+
+/// Projected position of point `i` (the origin for an index out of range, which cannot occur).
+fn world_of(points: &[TrackPoint], i: u32) -> (f64, f64) {
+    points
+        .get(i as usize)
+        .map_or((0.0, 0.0), |p| geo::lonlat_to_world(p.lon, p.lat))
+}
+
+/// Seconds since the Unix epoch from a capture time in ns, else a fix time in ms.
+fn frame_time(t_ns: Option<i64>, fix_ms: Option<i64>) -> Option<f64> {
+    t_ns.map(|t| t as f64 / 1e9)
+        .or_else(|| fix_ms.map(|t| t as f64 / 1e3))
+}
+
+/// Builds the tracks of a run, one frame at a time.
+#[derive(Debug, Clone, Default)]
+pub struct TrackBuilder {
+    tracks: BTreeMap<Option<Imei>, Track>,
+}
+
+impl TrackBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one decoded frame.
+    pub fn add(&mut self, d: &Decoded<'_>) {
+        self.add_message(d.index, d.ts, d.direction, d.device, &d.message, d.bytes);
+    }
+
+    /// Takes one frame given by its parts (for callers that keep frames elsewhere, such as the
+    /// window's frame store): its index, capture time (ns), direction, device, summary and bytes
+    /// (used only to read the alarm keyword).
+    pub fn add_message(
+        &mut self,
+        frame: u64,
+        ts: Option<i64>,
+        direction: Direction,
+        device: Option<Imei>,
+        message: &Message,
+        bytes: &[u8],
+    ) {
+        let track = self
+            .tracks
+            .entry(device)
+            .or_insert_with(|| Track::new(device));
+        let fix_ms = message.fix.and_then(|f| f.time);
+        let t = frame_time(ts, fix_ms);
+        if let Some(t) = t {
+            track.series.frame(t, frame);
+        }
+        if direction == Direction::ToDevice {
+            return;
+        }
+        let alarm: Option<Box<str>> = message.alarm.then(|| {
+            let text = message.keyword_text(bytes).unwrap_or("");
+            let text = if text.is_empty() {
+                message.keyword_meaning.unwrap_or("alarm")
+            } else {
+                text
+            };
+            Box::from(text)
+        });
+        let mut placed = None;
+        if let Some(fix) = message.fix {
+            placed = track.place(TrackPoint {
+                frame,
+                t_ns: ts,
+                fix_time_ms: fix.time,
+                lat: fix.lat,
+                lon: fix.lon,
+                valid: fix.valid,
+                speed_kmh: fix.speed_kmh,
+                course: fix.course,
+                alarm: alarm.clone(),
+            });
+        }
+        if let Some(keyword) = alarm {
+            track.alarms.push(AlarmEvent {
+                frame,
+                t_ns: ts,
+                keyword,
+                meaning: message.keyword_meaning,
+                point: placed,
+            });
+        }
+        let Some(t) = t else { return };
+        let s = &mut track.series;
+        match message.kind {
+            Kind::Report => s.report(t, frame),
+            Kind::Heartbeat => s.heartbeat(t, frame),
+            _ => {}
+        }
+        if let Some(fix) = message.fix {
+            s.push(
+                SeriesKind::FixValid,
+                t,
+                if fix.valid { 1.0 } else { 0.0 },
+                frame,
+            );
+            if let Some(v) = fix.speed_kmh {
+                s.push(SeriesKind::Speed, t, f64::from(v), frame);
+            }
+        }
+        let v = &message.vitals;
+        for (kind, value) in [
+            (SeriesKind::Altitude, v.altitude),
+            (SeriesKind::Battery, v.battery),
+            (SeriesKind::Fuel, v.fuel),
+            (SeriesKind::Temperature, v.temperature),
+        ] {
+            if let Some(value) = value {
+                s.push(kind, t, f64::from(value), frame);
+            }
+        }
+        if let Some(acc) = v.acc {
+            s.push(SeriesKind::Ignition, t, if acc { 1.0 } else { 0.0 }, frame);
+        }
+    }
+
+    /// Simplifies the newest points of every track; call when a file is loaded (adding more
+    /// frames afterwards is fine).
+    pub fn finish(&mut self) {
+        for t in self.tracks.values_mut() {
+            t.finish();
+        }
+    }
+
+    /// Every device's track, ordered by IMEI (the track of frames without a device first).
+    pub fn tracks(&self) -> impl Iterator<Item = &Track> {
+        self.tracks.values()
+    }
+
+    /// The track of `device` (`None`: frames no IMEI could be attributed to).
+    pub fn track(&self, device: Option<&Imei>) -> Option<&Track> {
+        self.tracks.get(&device.copied())
+    }
+
+    /// Number of devices.
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// True when no frame was added.
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    /// Bounding box of every track.
+    pub fn bbox(&self) -> BBox {
+        self.tracks
+            .values()
+            .fold(BBox::EMPTY, |b, t| b.union(&t.bbox))
+    }
+
+    /// The frame of any device nearest in time to `t` (seconds since the Unix epoch).
+    pub fn nearest_frame(&self, t: f64) -> Option<u64> {
+        self.tracks
+            .values()
+            .filter_map(|tr| tr.series.nearest(t))
+            .map(|(ft, f)| ((ft - t).abs(), f))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, f)| f)
+    }
+
+    /// The tracks, ordered as [`TrackBuilder::tracks`].
+    pub fn into_tracks(self) -> Vec<Track> {
+        self.tracks.into_values().collect()
+    }
+}
