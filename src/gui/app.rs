@@ -215,6 +215,9 @@ impl AnalyzerApp {
         egui::Panel::top("filter").show(ui, |ui| {
             filter_bar.ui(ui, &settings.recent_filters, &mut view)
         });
+        if super::banner::wanted(&view) {
+            egui::Panel::top("banner").show(ui, |ui| super::banner::ui(ui, &mut view));
+        }
         egui::Panel::bottom("status").show(ui, |ui| status.ui(ui, &mut view));
         if settings.show_side {
             egui::Panel::left("side")

@@ -7,6 +7,7 @@
 //! channels, drained at the start of each UI frame.
 
 mod app;
+mod banner;
 mod bytes_view;
 mod conversation;
 mod filter_bar;

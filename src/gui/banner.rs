@@ -1,0 +1,70 @@
+//! The findings banner: the answer to "why does this device not show up" on screen at once.
+//!
+//! Session findings (a server that never answered `LOAD`, a unit that only sends heartbeats, a
+//! clock set to the wrong zone) are the first thing a support engineer needs, so the worst of
+//! them stand above the frame list once loading has finished, each with a button that filters
+//! the list to that device's frames. The full list stays in the side panel's Findings tab.
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::state::{Command, SideTab, View};
+use super::theme::{Palette, badge, severity_letter};
+use crate::protocol::Severity;
+
+/// Findings shown at most; the rest are counted.
+const SHOWN: usize = 3;
+
+/// True when there is something to show.
+pub fn wanted(view: &View<'_>) -> bool {
+    view.session
+        .device_findings
+        .iter()
+        .any(|f| f.severity >= Severity::Warning)
+}
+
+/// Draws the banner.
+pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
+    let p = Palette::of(ui);
+    let mut findings: Vec<_> = view
+        .session
+        .device_findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.cmp(b.code))
+            .then(a.imei.cmp(&b.imei))
+    });
+    for f in findings.iter().take(SHOWN) {
+        ui.horizontal(|ui| {
+            badge(ui, severity_letter(f.severity), p.severity(f.severity));
+            if !f.imei.is_empty() {
+                ui.label(RichText::new(&f.imei).strong());
+                if ui
+                    .small_button("Show its frames")
+                    .on_hover_text("Filter the list to this device")
+                    .clicked()
+                {
+                    view.commands
+                        .push(Command::SetFilter(format!("imei == {}", f.imei)));
+                }
+            }
+            // The message last: it is cut to the window's width, the full text in its tooltip.
+            ui.add(
+                egui::Label::new(RichText::new(&f.message).color(p.severity(f.severity)))
+                    .truncate(),
+            )
+            .on_hover_text(format!("{}: {}", f.code, f.message));
+        });
+    }
+    if findings.len() > SHOWN {
+        ui.horizontal(|ui| {
+            ui.label(format!("and {} more finding(s)", findings.len() - SHOWN));
+            if ui.small_button("Show all").clicked() {
+                view.commands.push(Command::ShowSide(SideTab::Findings));
+            }
+        });
+    }
+}
