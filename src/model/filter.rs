@@ -507,16 +507,8 @@ fn ordinal_of<T: Copy>(
         })
 }
 
-const DIRECTIONS: [Direction; 3] = [Direction::ToServer, Direction::ToDevice, Direction::Unknown];
-const GENERATIONS: [Generation; 7] = [
-    Generation::Unknown,
-    Generation::Classic,
-    Generation::Extended,
-    Generation::FourG,
-    Generation::Obd,
-    Generation::Alternative,
-    Generation::Clone,
-];
+const DIRECTIONS: [Direction; 3] = Direction::ALL;
+const GENERATIONS: [Generation; 7] = Generation::ALL;
 
 fn parse_num(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())

@@ -116,15 +116,7 @@ fn dir_of(c: u8) -> Direction {
     }
 }
 
-const GENERATIONS: [Generation; 7] = [
-    Generation::Unknown,
-    Generation::Classic,
-    Generation::Extended,
-    Generation::FourG,
-    Generation::Obd,
-    Generation::Alternative,
-    Generation::Clone,
-];
+const GENERATIONS: [Generation; 7] = Generation::ALL;
 
 fn sev_code(s: Option<Severity>) -> u8 {
     match s {

@@ -31,6 +31,17 @@ pub enum Generation {
 }
 
 impl Generation {
+    /// Every generation, in order (the order compact records and filters number them by).
+    pub const ALL: [Generation; 7] = [
+        Generation::Unknown,
+        Generation::Classic,
+        Generation::Extended,
+        Generation::FourG,
+        Generation::Obd,
+        Generation::Alternative,
+        Generation::Clone,
+    ];
+
     /// Short name used in JSON and filters.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -20,6 +20,9 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// Every direction, in order (the order compact records and filters number them by).
+    pub const ALL: [Direction; 3] = [Direction::ToServer, Direction::ToDevice, Direction::Unknown];
+
     /// Name as in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
