@@ -14,7 +14,9 @@ use super::filter_bar::FilterBar;
 use super::filter_job::{FilterJob, FilterMsg};
 use super::frame_list::FrameList;
 use super::loader::{LoadMsg, Loader};
+use super::map::MapView;
 use super::menu::MenuBar;
+use super::plots::PlotsView;
 use super::side_panel::SidePanel;
 use super::state::{
     CentralTab, Command, CopyAs, Detail, LoadProgress, Selection, Session, Settings, ThemeChoice,
@@ -24,6 +26,7 @@ use super::status_bar::StatusBar;
 use super::tree_view::TreeView;
 use crate::model::filter;
 use crate::model::store::FrameStore;
+use crate::model::tracks::TrackBuilder;
 use crate::pipeline::{Decoded, FlowMeta, Input};
 use crate::protocol::{FrameFlags, Tree};
 
@@ -52,7 +55,15 @@ pub struct AnalyzerApp {
     side: SidePanel,
     conversation: ConversationView,
     status: StatusBar,
+    tracks: TrackBuilder,
+    tracks_fed: usize,
+    tracks_complete: bool,
+    map: MapView,
+    plots: PlotsView,
 }
+
+/// Time spent feeding the tracks per UI frame at most.
+const TRACK_BUDGET: Duration = Duration::from_millis(8);
 
 impl AnalyzerApp {
     /// A window with these settings that opens `files` on its first frame.
@@ -79,6 +90,11 @@ impl AnalyzerApp {
             side: SidePanel::default(),
             conversation: ConversationView::default(),
             status: StatusBar::default(),
+            tracks: TrackBuilder::new(),
+            tracks_fed: 0,
+            tracks_complete: true,
+            map: MapView::default(),
+            plots: PlotsView::default(),
         }
     }
 
@@ -107,9 +123,22 @@ impl AnalyzerApp {
     pub fn detail(&self) -> Option<&Detail> {
         self.detail.as_ref()
     }
-    /// True while inputs are being read or a filter is running.
+    /// Every device's track and series, as far as the frames were fed to them.
+    pub fn tracks(&self) -> &TrackBuilder {
+        &self.tracks
+    }
+    /// The map's state.
+    pub fn map(&self) -> &MapView {
+        &self.map
+    }
+    /// The plots' state.
+    pub fn plots(&self) -> &PlotsView {
+        &self.plots
+    }
+    /// True while inputs are being read, tracks built or a filter is running.
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
+            || !self.tracks_complete
             || !self.pending_open.is_empty()
             || matches!(self.visible, Visible::Some { done: false, .. })
     }
@@ -168,11 +197,17 @@ impl AnalyzerApp {
             self.start_load(inputs, &ctx);
         }
         self.drain(&ctx);
+        self.feed_tracks(&ctx);
         self.handle_input(&ctx);
         self.refresh_detail();
         self.draw(ui);
         self.selection.hovered_field = None;
         let cmds = std::mem::take(&mut self.commands);
+        // The time cursor lasts while something is hovered.
+        if !cmds.iter().any(|c| matches!(c, Command::HoverTime { .. })) {
+            self.selection.hovered_time = None;
+            self.selection.hovered_frame = None;
+        }
         for c in cmds {
             self.apply(c, &ctx);
         }
@@ -198,6 +233,10 @@ impl AnalyzerApp {
             side,
             conversation,
             status,
+            tracks,
+            tracks_complete,
+            map,
+            plots,
             ..
         } = self;
         let store = store.read().unwrap_or_else(|e| e.into_inner());
@@ -207,6 +246,8 @@ impl AnalyzerApp {
             visible,
             selection,
             detail: detail.as_ref(),
+            tracks,
+            tracks_complete: *tracks_complete,
             filter: "",
             commands,
         };
@@ -225,24 +266,49 @@ impl AnalyzerApp {
                 .default_size(330.0)
                 .show(ui, |ui| side.ui(ui, settings.side_tab, &mut view));
         }
-        egui::Panel::bottom("details")
-            .resizable(true)
-            .default_size(340.0)
-            .show(ui, |ui| {
-                // Wide enough for 16 bytes of hex and their ASCII.
-                let w = ui.available_width();
-                egui::Panel::right("bytes")
-                    .resizable(true)
-                    .min_size(200.0)
-                    .default_size(620.0_f32.min(w * 0.6))
-                    .show(ui, |ui| bytes_view.ui(ui, &mut view));
-                egui::CentralPanel::default().show(ui, |ui| tree_view.ui(ui, &mut view));
-            });
+        // Beside the list, the map and plots take the window's full height.
+        let beside = settings.geo_panel
+            && matches!(
+                settings.central,
+                CentralTab::Frames | CentralTab::Conversation
+            );
+        if beside {
+            egui::Panel::right("geo")
+                .resizable(true)
+                .default_size(560.0)
+                .show(ui, |ui| {
+                    let h = ui.available_height();
+                    egui::Panel::bottom("geo-plots")
+                        .resizable(true)
+                        .default_size(h * 0.45)
+                        .show(ui, |ui| plots.ui(ui, &mut view));
+                    egui::CentralPanel::default()
+                        .show(ui, |ui| map.ui(ui, &mut view, &settings.tiles));
+                });
+        }
+        // The plots need the height more than the selected frame's fields.
+        if settings.central != CentralTab::Plots {
+            egui::Panel::bottom("details")
+                .resizable(true)
+                .default_size(340.0)
+                .show(ui, |ui| {
+                    // Wide enough for 16 bytes of hex and their ASCII.
+                    let w = ui.available_width();
+                    egui::Panel::right("bytes")
+                        .resizable(true)
+                        .min_size(200.0)
+                        .default_size(620.0_f32.min(w * 0.6))
+                        .show(ui, |ui| bytes_view.ui(ui, &mut view));
+                    egui::CentralPanel::default().show(ui, |ui| tree_view.ui(ui, &mut view));
+                });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 for (tab, label) in [
                     (CentralTab::Frames, "Frames"),
                     (CentralTab::Conversation, "Conversation"),
+                    (CentralTab::Map, "Map"),
+                    (CentralTab::Plots, "Plots"),
                 ] {
                     if ui
                         .selectable_label(settings.central == tab, label)
@@ -256,6 +322,8 @@ impl AnalyzerApp {
             match settings.central {
                 CentralTab::Frames => frame_list.ui(ui, &mut view),
                 CentralTab::Conversation => conversation.ui(ui, &mut view),
+                CentralTab::Map => map.ui(ui, &mut view, &settings.tiles),
+                CentralTab::Plots => plots.ui(ui, &mut view),
             }
         });
         ui.ctx().input(|i| {
@@ -335,6 +403,41 @@ impl AnalyzerApp {
             if finished {
                 self.filter_job = None;
             }
+        }
+    }
+
+    /// Feeds the frames stored since the last call to the tracks, for at most
+    /// [`TRACK_BUDGET`]; finishes them once loading has ended and every frame is in.
+    fn feed_tracks(&mut self, ctx: &egui::Context) {
+        let store = self.store.read().unwrap_or_else(|e| e.into_inner());
+        let start = std::time::Instant::now();
+        let total = store.len();
+        while self.tracks_fed < total {
+            let end = (self.tracks_fed + 256).min(total);
+            for i in self.tracks_fed..end {
+                if let Some(f) = store.get(i) {
+                    self.tracks.add_message(
+                        i as u64,
+                        f.ts(),
+                        f.direction(),
+                        f.imei().copied(),
+                        &f.message(),
+                        f.bytes(),
+                    );
+                }
+            }
+            self.tracks_fed = end;
+            if start.elapsed() >= TRACK_BUDGET {
+                break;
+            }
+        }
+        drop(store);
+        if self.tracks_fed < total {
+            ctx.request_repaint();
+        } else if self.loader.is_none() && !self.tracks_complete {
+            self.tracks.finish();
+            self.tracks_complete = true;
+            ctx.request_repaint();
         }
     }
 
@@ -428,6 +531,9 @@ impl AnalyzerApp {
         self.store_complete = Arc::new(AtomicBool::new(false));
         self.selection = Selection::default();
         self.detail = None;
+        self.tracks = TrackBuilder::new();
+        self.tracks_fed = 0;
+        self.tracks_complete = false;
         let title = match self.session.names.as_slice() {
             [one] => format!("{one} - BN-407 Analyzer"),
             many => format!("{} files - BN-407 Analyzer", many.len()),
@@ -544,6 +650,22 @@ impl AnalyzerApp {
             }
             Command::ToggleSide => self.settings.show_side = !self.settings.show_side,
             Command::FocusFilter => self.filter_bar.focus = true,
+            Command::HoverTime { t, frame } => {
+                self.selection.hovered_time = Some(t);
+                self.selection.hovered_frame = frame;
+            }
+            Command::ToggleGeoPanel => self.settings.geo_panel = !self.settings.geo_panel,
+            Command::SetTiles(t) => self.settings.tiles = t,
+            Command::OpenPmTilesDialog => {
+                let file = rfd::FileDialog::new()
+                    .set_title("Open a map file")
+                    .add_filter("PMTiles (raster)", &["pmtiles"])
+                    .pick_file();
+                if let Some(f) = file {
+                    self.settings.tiles.pmtiles = Some(f);
+                    self.settings.central = CentralTab::Map;
+                }
+            }
         }
     }
 

@@ -64,6 +64,7 @@ impl FrameList {
         let visible = view.visible;
         let rows = visible.len(total);
         let selected = view.selection.frame;
+        let cursor = view.selection.hovered_frame;
         let commands = &mut *view.commands;
         let palette = Palette::of(ui);
         if rows == 0 {
@@ -145,6 +146,9 @@ impl FrameList {
                     row.set_selected(is_sel);
                     let bg = if is_sel {
                         None
+                    } else if cursor == Some(fi) {
+                        // The frame under the plots' or the map's time cursor.
+                        Some(egui::Color32::from_rgba_unmultiplied(255, 176, 0, 90))
                     } else {
                         palette.row_bg(f.severity(), firmware_specific(&f))
                     };

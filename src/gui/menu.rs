@@ -22,6 +22,14 @@ impl MenuBar {
                     cmds.push(Command::OpenDialog);
                     ui.close();
                 }
+                if ui
+                    .button("Open map file (.pmtiles)…")
+                    .on_hover_text("Raster tiles for the map, offline")
+                    .clicked()
+                {
+                    cmds.push(Command::OpenPmTilesDialog);
+                    ui.close();
+                }
                 ui.menu_button("Open recent", |ui| {
                     if settings.recent.is_empty() {
                         ui.label("No recent files");
@@ -86,11 +94,20 @@ impl MenuBar {
                 for (t, label) in [
                     (CentralTab::Frames, "Frame list"),
                     (CentralTab::Conversation, "Conversation"),
+                    (CentralTab::Map, "Map"),
+                    (CentralTab::Plots, "Plots"),
                 ] {
                     if ui.radio(settings.central == t, label).clicked() {
                         cmds.push(Command::ShowTab(t));
                         ui.close();
                     }
+                }
+                let mut geo = settings.geo_panel;
+                if ui
+                    .checkbox(&mut geo, "Map and plots beside the list")
+                    .clicked()
+                {
+                    cmds.push(Command::ToggleGeoPanel);
                 }
                 ui.separator();
                 ui.label("Theme");

@@ -1,10 +1,13 @@
 //! The analyzer window (egui/eframe): a Wireshark-like frame list, decode tree and bytes view,
-//! devices, flows and findings, a conversation view and a filter bar.
+//! devices, flows and findings, a conversation view, a filter bar, and each device's track on
+//! an offline map with its time series in plots.
 //!
 //! One file per panel; each panel is a struct with its own state and one `ui` method. Panels
 //! read the shared [`state`] (session, selection) and push [`state::Command`]s that the app
 //! applies after drawing. Loading and filtering run in their own threads and send batches over
-//! channels, drained at the start of each UI frame.
+//! channels, drained at the start of each UI frame. The tracks and time series of the map and
+//! plots are fed from the frame store on the UI thread, a few milliseconds' worth a frame; map
+//! tiles are fetched (or read from a `.pmtiles` file) by their own threads.
 
 mod app;
 mod banner;
@@ -14,11 +17,15 @@ mod filter_bar;
 mod filter_job;
 mod frame_list;
 mod loader;
+mod map;
 mod menu;
+mod plots;
+mod pmtiles;
 mod side_panel;
 pub mod state;
 mod status_bar;
 mod theme;
+mod tiles;
 mod tree_view;
 
 use std::path::PathBuf;
@@ -26,7 +33,10 @@ use std::path::PathBuf;
 pub use app::AnalyzerApp;
 pub use bytes_view::BytesView;
 pub use conversation::fmt_gap;
-pub use state::{Command, CopyAs, Selection, Settings};
+pub use map::{MapView, PointRef};
+pub use plots::{DeviceChoice, PlotsView};
+pub use state::{Command, CopyAs, Selection, Settings, TileSettings};
+pub use tiles::{OSM_URL, TileStatus};
 
 /// Opens the window, loading `files` (none: an empty window).
 pub fn run(files: Vec<PathBuf>) -> Result<(), String> {

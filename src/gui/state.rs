@@ -13,7 +13,7 @@ use crate::pipeline::Input;
 use crate::protocol::{Message, Severity, Tree};
 
 /// What the user has selected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Selection {
     /// Selected frame (its number).
     pub frame: Option<usize>,
@@ -21,6 +21,11 @@ pub struct Selection {
     pub field: Option<usize>,
     /// Field under the mouse (in the tree or the bytes).
     pub hovered_field: Option<usize>,
+    /// The shared time cursor: the capture time (seconds since the Unix epoch) under the mouse
+    /// in a plot or on the map, set anew every frame.
+    pub hovered_time: Option<f64>,
+    /// The frame nearest to the time cursor (marked in the list and on the map).
+    pub hovered_frame: Option<usize>,
 }
 
 /// What the frame list shows in its place.
@@ -31,6 +36,10 @@ pub enum CentralTab {
     Frames,
     /// The selected frame's flow as a chat.
     Conversation,
+    /// Every device's track on a map.
+    Map,
+    /// Speed, battery, intervals... over capture time.
+    Plots,
 }
 
 /// Side panel tabs.
@@ -103,6 +112,19 @@ pub enum Command {
     ToggleSide,
     /// Focus the filter field.
     FocusFilter,
+    /// The time under the mouse in a plot or on the map, and the frame nearest to it.
+    HoverTime {
+        /// Seconds since the Unix epoch.
+        t: f64,
+        /// Nearest frame, if any.
+        frame: Option<usize>,
+    },
+    /// Show or hide the map and plots beside the frame list.
+    ToggleGeoPanel,
+    /// Change the map's tile source.
+    SetTiles(TileSettings),
+    /// Ask for a `.pmtiles` file to show on the map.
+    OpenPmTilesDialog,
 }
 
 /// Settings remembered between runs (eframe persistence).
@@ -121,6 +143,35 @@ pub struct Settings {
     pub central: CentralTab,
     /// Recent filters, newest first.
     pub recent_filters: Vec<String>,
+    /// Map and plots shown beside the frame list.
+    pub geo_panel: bool,
+    /// The map's online tiles.
+    pub tiles: TileSettings,
+}
+
+/// The map's online tile source.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TileSettings {
+    /// Fetch tiles (the built-in basemap is always drawn underneath).
+    pub online: bool,
+    /// URL template with `{z}`, `{x}` and `{y}`.
+    pub url: String,
+    /// Where tiles are cached (`None`: the user's cache directory).
+    pub cache_dir: Option<PathBuf>,
+    /// A local `.pmtiles` file shown instead of the online tiles.
+    pub pmtiles: Option<PathBuf>,
+}
+
+impl Default for TileSettings {
+    fn default() -> Self {
+        Self {
+            online: true,
+            url: super::tiles::OSM_URL.to_string(),
+            cache_dir: None,
+            pmtiles: None,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -132,6 +183,8 @@ impl Default for Settings {
             side_tab: SideTab::Devices,
             central: CentralTab::Frames,
             recent_filters: Vec::new(),
+            geo_panel: false,
+            tiles: TileSettings::default(),
         }
     }
 }
@@ -265,6 +318,10 @@ pub struct View<'a> {
     pub selection: &'a Selection,
     /// The selected frame, decoded.
     pub detail: Option<&'a Detail>,
+    /// Every device's track and time series (fed from the store as frames arrive).
+    pub tracks: &'a crate::model::tracks::TrackBuilder,
+    /// True once every stored frame is in `tracks` and loading has ended.
+    pub tracks_complete: bool,
     /// Commands to apply after drawing.
     pub commands: &'a mut Vec<Command>,
 }

@@ -1,0 +1,498 @@
+//! Drawing the map: the built-in basemap, tiles, tracks, markers and overlays (legend, scale,
+//! attribution, the tile source's state).
+
+use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2};
+
+use super::{
+    DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef, device_colour, device_name,
+};
+use crate::gui::frame_list::fmt_date_time;
+use crate::gui::state::View;
+use crate::gui::tiles::{MAX_TILE_ZOOM, TileKey, TileLayer};
+use crate::model::basemap::{self, LineKind};
+use crate::model::geo::{self, BBox};
+use crate::model::tracks::{Track, TrackPoint};
+
+/// An alarm's marker colour, by what it is about.
+pub(super) fn alarm_colour(text: &str) -> Color32 {
+    let t = text.to_ascii_lowercase();
+    if t.contains("help") || t.contains("sos") {
+        Color32::from_rgb(0xe0, 0x10, 0x10)
+    } else if t.contains("stockade") || t.contains("fence") {
+        Color32::from_rgb(0x8e, 0x24, 0xaa)
+    } else if t.contains("speed") {
+        Color32::from_rgb(0xf0, 0x90, 0x00)
+    } else if t.contains("shock") || t.contains("move") || t.contains("tow") {
+        Color32::from_rgb(0xe8, 0x5d, 0x04)
+    } else if t.contains("battery") || t.contains("power") || t.contains("ac alarm") {
+        Color32::from_rgb(0x6d, 0x4c, 0x41)
+    } else {
+        Color32::from_rgb(0xc2, 0x18, 0x5b)
+    }
+}
+
+impl MapView {
+    pub(super) fn draw_basemap(&self, painter: &egui::Painter, rect: Rect, dark: bool) {
+        let (land, coast, border) = if dark {
+            (
+                Color32::from_rgb(0x1e, 0x24, 0x2b),
+                Color32::from_rgb(0x5f, 0x86, 0xb0),
+                Color32::from_rgb(0x6a, 0x5d, 0x70),
+            )
+        } else {
+            (
+                Color32::from_rgb(0xf2, 0xef, 0xe9),
+                Color32::from_rgb(0x6f, 0x94, 0xc0),
+                Color32::from_rgb(0xb4, 0x9e, 0xb8),
+            )
+        };
+        painter.rect_filled(rect, 0.0, land);
+        let (w0, h0) = self.to_world(rect, rect.left_top());
+        let (w1, h1) = self.to_world(rect, rect.right_bottom());
+        let (lon0, lat1) = geo::world_to_lonlat(w0.clamp(0.0, 1.0), h0);
+        let (lon1, lat0) = geo::world_to_lonlat(w1.clamp(0.0, 1.0), h1);
+        let view_box = BBox::new(lon0, lat0, lon1, lat1);
+        let clip = rect.expand(4.0);
+        for line in basemap::world().lines_in(&view_box) {
+            let stroke = match line.kind {
+                LineKind::Coastline => Stroke::new(1.2, coast),
+                LineKind::Border => Stroke::new(0.8, border),
+            };
+            let mut pts: Vec<Pos2> = Vec::with_capacity(line.points.len());
+            for &(lon, lat) in &line.points {
+                let s = self.to_screen(rect, geo::lonlat_to_world(lon, lat));
+                // Skip points within a pixel of the previous one (a continent at zoom 1).
+                if pts.last().is_some_and(|l| l.distance_sq(s) < 1.0) {
+                    continue;
+                }
+                pts.push(s);
+            }
+            if pts.len() >= 2 && Rect::from_points(&pts).intersects(clip) {
+                painter.add(Shape::line(pts, stroke));
+            }
+        }
+        // The world's edge.
+        let edge = Rect::from_min_max(
+            self.to_screen(rect, (0.0, 0.0)),
+            self.to_screen(rect, (1.0, 1.0)),
+        );
+        painter.rect_stroke(
+            edge,
+            0.0,
+            Stroke::new(1.0, coast.gamma_multiply(0.5)),
+            egui::StrokeKind::Outside,
+        );
+    }
+
+    /// Draws the tiles on screen that are ready (a missing one borrows a part of a coarser tile
+    /// when one is ready; else the basemap shows through), asking for the missing ones.
+    pub(super) fn draw_tiles(&mut self, painter: &egui::Painter, rect: Rect, dark: bool) {
+        if let Some(mut layer) = self.tiles.take() {
+            self.draw_tiles_of(&mut layer, painter, rect, dark);
+            self.tiles = Some(layer);
+        }
+    }
+
+    pub(super) fn draw_tiles_of(
+        &self,
+        layer: &mut TileLayer,
+        painter: &egui::Painter,
+        rect: Rect,
+        dark: bool,
+    ) {
+        let z = self
+            .zoom
+            .round()
+            .clamp(0.0, f64::from(layer.max_zoom().min(MAX_TILE_ZOOM))) as u8;
+        let n = 1u32 << z;
+        let nf = f64::from(n);
+        let (x0, y0) = self.to_world(rect, rect.left_top());
+        let (x1, y1) = self.to_world(rect, rect.right_bottom());
+        let cell = |v: f64| (v * nf).floor().clamp(0.0, nf - 1.0) as u32;
+        let (tx0, tx1, ty0, ty1) = (cell(x0), cell(x1), cell(y0), cell(y1));
+        if u64::from(tx1 - tx0 + 1) * u64::from(ty1 - ty0 + 1) > 200 {
+            return;
+        }
+        let tint = if dark {
+            Color32::from_gray(190)
+        } else {
+            Color32::WHITE
+        };
+        let full = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+        for ty in ty0..=ty1 {
+            for tx in tx0..=tx1 {
+                let key: TileKey = (z, tx, ty);
+                let screen = Rect::from_min_max(
+                    self.to_screen(rect, (f64::from(tx) / nf, f64::from(ty) / nf)),
+                    self.to_screen(rect, (f64::from(tx + 1) / nf, f64::from(ty + 1) / nf)),
+                );
+                if let Some(id) = layer.get(key) {
+                    painter.image(id, screen, full, tint);
+                    continue;
+                }
+                for up in 1..=4u8.min(z) {
+                    let parent = (z - up, tx >> up, ty >> up);
+                    if let Some(id) = layer.peek(parent) {
+                        let k = f32::from(1u16 << up);
+                        let (sx, sy) = ((tx % (1 << up)) as f32, (ty % (1 << up)) as f32);
+                        let uv = Rect::from_min_max(
+                            pos2(sx / k, sy / k),
+                            pos2((sx + 1.0) / k, (sy + 1.0) / k),
+                        );
+                        painter.image(id, screen, uv, tint);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn draw_track(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        track: &Track,
+        colour: Color32,
+        pointer: Option<Pos2>,
+        nearest: &mut Option<(f32, PointRef, Pos2)>,
+    ) {
+        let clip = rect.expand(20.0);
+        let stroke = Stroke::new(2.5, colour);
+        let mut run: Vec<Pos2> = Vec::new();
+        let mut prev: Option<Pos2> = None;
+        let mut dots: Vec<(Pos2, bool)> = Vec::new();
+        let mut too_many = false;
+        let points = track.points();
+        for &i in track.simplified(self.zoom) {
+            let Some(p) = points.get(i as usize) else {
+                continue;
+            };
+            let s = self.to_screen(rect, geo::lonlat_to_world(p.lon, p.lat));
+            if clip.contains(s) {
+                if dots.len() < DOTS_BELOW {
+                    dots.push((s, p.valid));
+                } else {
+                    too_many = true;
+                }
+                if let Some(ptr) = pointer {
+                    let d = ptr.distance(s);
+                    if d <= HOVER_RADIUS && nearest.as_ref().is_none_or(|n| d < n.0) {
+                        *nearest = Some((
+                            d,
+                            PointRef {
+                                device: track.device().copied(),
+                                point: i as usize,
+                                frame: p.frame as usize,
+                            },
+                            s,
+                        ));
+                    }
+                }
+            }
+            if !p.valid {
+                continue;
+            }
+            let visible = prev.is_none_or(|q| Rect::from_two_pos(q, s).intersects(clip));
+            if !visible && run.len() >= 2 {
+                painter.add(Shape::line(std::mem::take(&mut run), stroke));
+            }
+            if !visible {
+                run.clear();
+            }
+            if run.is_empty()
+                && let Some(q) = prev
+                && visible
+            {
+                run.push(q);
+            }
+            if visible && run.last() != Some(&s) {
+                run.push(s);
+            }
+            prev = Some(s);
+        }
+        if run.len() >= 2 {
+            painter.add(Shape::line(run, stroke));
+        }
+        let grey = Color32::from_gray(130);
+        for (s, valid) in dots {
+            if valid {
+                if !too_many {
+                    painter.circle_filled(s, 2.5, colour);
+                }
+            } else {
+                painter.circle_stroke(s, 4.0, Stroke::new(1.5, grey));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn draw_markers(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        track: &Track,
+        pointer: Option<Pos2>,
+        nearest: &mut Option<(f32, PointRef, Pos2)>,
+        labels: &mut usize,
+        (text_colour, label_bg): (Color32, Color32),
+    ) {
+        let at = |p: &TrackPoint| self.to_screen(rect, geo::lonlat_to_world(p.lon, p.lat));
+        let white = Stroke::new(2.0, Color32::WHITE);
+        if let Some(p) = track.start() {
+            painter.circle(at(p), 6.0, Color32::from_rgb(0x2e, 0x9e, 0x3e), white);
+        }
+        if let Some(p) = track.end()
+            && track.len() > 1
+        {
+            let r = Rect::from_center_size(at(p), egui::vec2(11.0, 11.0));
+            painter.rect(
+                r,
+                1.0,
+                Color32::from_rgb(0x20, 0x20, 0x20),
+                white,
+                egui::StrokeKind::Outside,
+            );
+        }
+        let points = track.points();
+        for alarm in track.alarms() {
+            let Some(i) = alarm.point else { continue };
+            let Some(p) = points.get(i as usize) else {
+                continue;
+            };
+            let s = at(p);
+            if !rect.expand(10.0).contains(s) {
+                continue;
+            }
+            let text = alarm.meaning.unwrap_or(&alarm.keyword);
+            let colour = alarm_colour(&format!("{} {}", alarm.keyword, text));
+            let d = 8.0;
+            painter.add(Shape::convex_polygon(
+                vec![
+                    s + egui::vec2(0.0, -d),
+                    s + egui::vec2(d, 0.0),
+                    s + egui::vec2(0.0, d),
+                    s + egui::vec2(-d, 0.0),
+                ],
+                colour,
+                Stroke::new(1.5, Color32::WHITE),
+            ));
+            if *labels < MAX_LABELS {
+                *labels += 1;
+                let galley = painter.layout_no_wrap(
+                    text.to_string(),
+                    FontId::proportional(12.0),
+                    text_colour,
+                );
+                let pos = s + egui::vec2(14.0, -galley.size().y / 2.0);
+                let bg = Rect::from_min_size(pos, galley.size()).expand(2.0);
+                painter.rect_filled(bg, 3.0, label_bg);
+                painter.galley(pos, galley, text_colour);
+            }
+            if let Some(ptr) = pointer {
+                let dist = ptr.distance(s);
+                // Alarms win over ordinary points at the same place.
+                let dist = (dist - 2.0).max(0.0);
+                if dist <= HOVER_RADIUS && nearest.as_ref().is_none_or(|n| dist < n.0) {
+                    *nearest = Some((
+                        dist,
+                        PointRef {
+                            device: track.device().copied(),
+                            point: i as usize,
+                            frame: p.frame as usize,
+                        },
+                        s,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The device legend, top left: a button per track that fits the map to it.
+    pub(super) fn legend(&mut self, ui: &mut Ui, rect: Rect, view: &View<'_>) {
+        let mut child = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(rect.shrink(6.0))
+                .layout(egui::Layout::top_down(egui::Align::Min)),
+        );
+        child.spacing_mut().item_spacing.y = 2.0;
+        let bg = child.visuals().extreme_bg_color.gamma_multiply(0.85);
+        let mut fit = None;
+        let placed = view.tracks.tracks().filter(|t| !t.is_empty()).count();
+        for (i, t) in view
+            .tracks
+            .tracks()
+            .enumerate()
+            .filter(|(_, t)| !t.is_empty())
+            .take(MAX_LEGEND)
+        {
+            let alarms = if t.alarms().is_empty() {
+                String::new()
+            } else {
+                format!(", {} alarm(s)", t.alarms().len())
+            };
+            let label = format!(
+                "{}  {} pts, {:.1} km{alarms}",
+                device_name(t.device()),
+                t.len(),
+                t.length_m() / 1000.0,
+            );
+            let clicked = child
+                .horizontal(|ui| {
+                    let (r, _) = ui.allocate_exact_size(egui::vec2(16.0, 12.0), Sense::hover());
+                    ui.painter().rect_filled(r.expand(3.0), 2.0, bg);
+                    ui.painter().line_segment(
+                        [r.left_center(), r.right_center()],
+                        Stroke::new(3.0, device_colour(i)),
+                    );
+                    ui.add(egui::Button::new(egui::RichText::new(label).small()).fill(bg))
+                        .on_hover_text("Show this device's track")
+                        .clicked()
+                })
+                .inner;
+            if clicked {
+                fit = Some(t.bbox());
+            }
+        }
+        if placed > MAX_LEGEND {
+            child.label(
+                egui::RichText::new(format!("and {} more device(s)", placed - MAX_LEGEND))
+                    .small()
+                    .background_color(bg),
+            );
+        }
+        if let Some(b) = fit {
+            self.fit(rect, &b);
+            self.user_moved = true;
+            self.follow = false;
+        }
+    }
+
+    pub(super) fn draw_overlays(
+        &self,
+        ui: &Ui,
+        painter: &egui::Painter,
+        rect: Rect,
+        view: &View<'_>,
+    ) {
+        let visuals = ui.visuals();
+        let bg = visuals.extreme_bg_color.gamma_multiply(0.85);
+        let fg = visuals.text_color();
+        let font = FontId::proportional(11.0);
+        // Attribution, bottom right.
+        let text = match &self.tiles {
+            Some(t) => format!("{} · Basemap: {}", t.attribution(), basemap::ATTRIBUTION),
+            None => format!("Basemap: {}", basemap::ATTRIBUTION),
+        };
+        let g = painter.layout_no_wrap(text, font.clone(), fg);
+        let pos = rect.right_bottom() - g.size() - egui::vec2(4.0, 4.0);
+        painter.rect_filled(Rect::from_min_size(pos, g.size()).expand(2.0), 2.0, bg);
+        painter.galley(pos, g, fg);
+        // The tile source's state, top right.
+        let (status, bad) = match (&self.tiles, basemap::world_error()) {
+            (_, Some(e)) => (format!("Built-in basemap unavailable: {e}"), true),
+            (None, None) => (
+                "Built-in basemap (offline) · online tiles off".to_string(),
+                false,
+            ),
+            (Some(t), None) => {
+                let s = t.status();
+                match &s.error {
+                    Some(e) if s.ready == 0 => (
+                        format!("Tiles unavailable ({e}) · built-in basemap shown"),
+                        true,
+                    ),
+                    Some(e) => (
+                        format!("Tiles: {} shown, {} failed ({e})", s.ready, s.failed),
+                        true,
+                    ),
+                    None if s.pending > 0 => (
+                        format!("Tiles: {} shown, {} loading…", s.ready, s.pending),
+                        false,
+                    ),
+                    None => (
+                        format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache),
+                        false,
+                    ),
+                }
+            }
+        };
+        let colour = if bad { visuals.warn_fg_color } else { fg };
+        let g = painter.layout(status, font.clone(), colour, rect.width() * 0.6);
+        let pos = rect.right_top() + egui::vec2(-g.size().x - 6.0, 6.0);
+        painter.rect_filled(Rect::from_min_size(pos, g.size()).expand(3.0), 2.0, bg);
+        painter.galley(pos, g, colour);
+        if view.tracks.tracks().all(Track::is_empty) {
+            let msg = if view.store.is_empty() {
+                "No frames loaded"
+            } else if view.tracks_complete {
+                "No positions in these frames"
+            } else {
+                "Reading positions…"
+            };
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                msg,
+                FontId::proportional(16.0),
+                fg,
+            );
+        }
+        // Scale bar, bottom left.
+        let (_, lat) = self.center_lonlat();
+        let mpp = geo::metres_per_pixel(lat, self.zoom);
+        if mpp.is_finite() && mpp > 0.0 {
+            let target = mpp * 100.0;
+            let pow = 10f64.powf(target.log10().floor());
+            let nice = [1.0, 2.0, 5.0]
+                .iter()
+                .map(|m| m * pow)
+                .rfind(|v| *v <= target)
+                .unwrap_or(pow);
+            let px = (nice / mpp) as f32;
+            let x0 = rect.left() + 10.0;
+            let y0 = rect.bottom() - 12.0;
+            let label = if nice >= 1000.0 {
+                format!("{} km", nice / 1000.0)
+            } else {
+                format!("{nice} m")
+            };
+            painter.rect_filled(
+                Rect::from_min_max(pos2(x0 - 4.0, y0 - 16.0), pos2(x0 + px + 4.0, y0 + 4.0)),
+                2.0,
+                bg,
+            );
+            painter.line_segment([pos2(x0, y0), pos2(x0 + px, y0)], Stroke::new(2.0, fg));
+            painter.text(pos2(x0, y0 - 2.0), Align2::LEFT_BOTTOM, label, font, fg);
+        }
+    }
+}
+
+pub(super) fn point_tooltip(ui: &mut Ui, pref: &PointRef, p: &TrackPoint, keyword: Option<String>) {
+    ui.strong(format!("Frame #{}", pref.frame + 1));
+    ui.label(format!("Device {}", device_name(pref.device.as_ref())));
+    match p.t_ns {
+        Some(t) => ui.label(format!("Captured {}", fmt_date_time(t))),
+        None => ui.label("No capture time"),
+    };
+    if let Some(ms) = p.fix_time_ms {
+        ui.label(format!(
+            "Fix time {}",
+            fmt_date_time(ms.saturating_mul(1_000_000))
+        ));
+    }
+    match p.speed_kmh {
+        Some(v) => ui.label(format!("Speed {v:.1} km/h")),
+        None => ui.label("No speed"),
+    };
+    if let Some(k) = keyword {
+        ui.label(format!("Keyword {k}"));
+    }
+    if let Some(a) = &p.alarm {
+        ui.colored_label(alarm_colour(a), format!("Alarm: {a}"));
+    }
+    ui.label(format!("{:.6}, {:.6}", p.lat, p.lon));
+    if !p.valid {
+        ui.weak("Last-known position (invalid fix)");
+    }
+    ui.weak("Click to select the frame");
+}

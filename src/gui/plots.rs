@@ -1,0 +1,405 @@
+//! The plots: each device's time series over capture time (speed, altitude, battery, fuel,
+//! temperature, fix validity, ignition, and the intervals between reports and between
+//! heartbeats, the first thing to look at when a battery drains too fast), one plot per
+//! quantity with a shared time axis.
+//!
+//! The time under the mouse is the shared time cursor: the map marks each device's position
+//! at that time and the frame list marks the nearest frame; a click selects it. Series are
+//! copied into the plot's point type once per new sample, not every frame.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use eframe::egui::{self, Color32, Id, Ui};
+use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, VLine};
+
+use super::map::{device_colour, device_name};
+use super::state::{Command, View};
+use crate::model::tracks::{SeriesKind, Track};
+use crate::protocol::Imei;
+
+/// Height of one plot at least (more when the panel has room for every plot).
+const PLOT_HEIGHT: f32 = 60.0;
+
+/// Samples of a series drawn as they are at most; longer series are drawn as the minimum and
+/// maximum of each of [`MAX_POINTS`]` / 2` runs of samples (spikes stay visible).
+const MAX_POINTS: usize = 20_000;
+
+/// One series as plot points.
+#[derive(Debug, Default)]
+struct Cached {
+    /// Samples in the series when `points` was made.
+    source_len: usize,
+    points: Vec<PlotPoint>,
+}
+
+impl Cached {
+    fn update(&mut self, src: &[[f64; 2]]) {
+        if src.len() == self.source_len {
+            return;
+        }
+        if src.len() <= MAX_POINTS && src.len() > self.source_len {
+            // Appended samples only.
+            let from = self.points.len();
+            self.points.extend(
+                src.get(from..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|p| PlotPoint::new(p[0], p[1])),
+            );
+        } else {
+            self.points = decimate(src, MAX_POINTS);
+        }
+        self.source_len = src.len();
+    }
+}
+
+/// At most about `max` points: the lowest and highest sample of each run, in time order.
+fn decimate(src: &[[f64; 2]], max: usize) -> Vec<PlotPoint> {
+    if src.len() <= max {
+        return src.iter().map(|p| PlotPoint::new(p[0], p[1])).collect();
+    }
+    let run = src.len().div_ceil((max / 2).max(1));
+    let mut out = Vec::with_capacity(max + 2);
+    for chunk in src.chunks(run) {
+        let lo = chunk.iter().min_by(|a, b| a[1].total_cmp(&b[1]));
+        let hi = chunk.iter().max_by(|a, b| a[1].total_cmp(&b[1]));
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            let (a, b) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
+            out.push(PlotPoint::new(a[0], a[1]));
+            if a != b {
+                out.push(PlotPoint::new(b[0], b[1]));
+            }
+        }
+    }
+    out
+}
+
+/// Devices plotted together at most.
+const MAX_DEVICES: usize = 12;
+
+/// Which devices the plots show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// Every device, one line each.
+    #[default]
+    All,
+    /// The device of the selected frame.
+    Selected,
+    /// One device.
+    One(Option<Imei>),
+}
+
+/// The plots' state.
+#[derive(Debug, Default)]
+pub struct PlotsView {
+    /// Which devices are shown.
+    pub devices: DeviceChoice,
+    /// Per device and series: the samples already copied, as plot points.
+    cache: BTreeMap<(Option<Imei>, SeriesKind), Cached>,
+    /// The series drawn in the last frame, with their sample counts (for tests).
+    shown: Vec<(SeriesKind, usize)>,
+}
+
+/// A time (seconds since the Unix epoch) as the axis shows it: time of day, with the date
+/// when the range spans more than a day.
+pub fn fmt_axis_time(t: f64, span: f64) -> String {
+    let secs = t.floor() as i64;
+    let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) else {
+        return String::new();
+    };
+    if span > 2.0 * 86_400.0 {
+        dt.format("%Y-%m-%d").to_string()
+    } else if span > 86_400.0 {
+        dt.format("%m-%d %H:%M").to_string()
+    } else if span > 600.0 {
+        dt.format("%H:%M").to_string()
+    } else {
+        dt.format("%H:%M:%S").to_string()
+    }
+}
+
+/// Grid marks at round times: seconds, minutes, hours, days.
+fn time_grid(input: GridInput) -> Vec<GridMark> {
+    const STEPS: [f64; 17] = [
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+        21_600.0, 43_200.0, 86_400.0,
+    ];
+    let (lo, hi) = input.bounds;
+    let min_step = input.base_step_size.max(1e-9);
+    let mut out = Vec::new();
+    // Three levels of marks, as egui_plot's own spacer: fine, medium, coarse.
+    let mut steps: Vec<f64> = STEPS.iter().copied().filter(|s| *s >= min_step).collect();
+    let mut day = 86_400.0 * 2.0;
+    while steps.len() < 3 {
+        steps.push(day);
+        day *= 2.0;
+    }
+    for step in steps.iter().take(3) {
+        let first = (lo / step).ceil() as i64;
+        let last = (hi / step).floor() as i64;
+        if last.saturating_sub(first) > 2000 {
+            continue;
+        }
+        for k in first..=last {
+            let value = k as f64 * step;
+            if out.iter().any(|m: &GridMark| m.value == value) {
+                continue;
+            }
+            out.push(GridMark {
+                value,
+                step_size: *step,
+            });
+        }
+    }
+    out
+}
+
+impl PlotsView {
+    /// The series drawn in the last frame and their total sample counts over the devices shown.
+    pub fn shown(&self) -> &[(SeriesKind, usize)] {
+        &self.shown
+    }
+
+    /// Draws the plots.
+    pub fn ui(&mut self, ui: &mut Ui, view: &mut View<'_>) {
+        let tracks = view.tracks;
+        let selected_device = view
+            .selection
+            .frame
+            .and_then(|f| view.store.get(f))
+            .map(|f| f.imei().copied());
+        ui.horizontal(|ui| {
+            let current = match self.devices {
+                DeviceChoice::All => "All devices".to_string(),
+                DeviceChoice::Selected => "The selected frame's device".to_string(),
+                DeviceChoice::One(d) => device_name(d.as_ref()),
+            };
+            egui::ComboBox::from_label("plotted")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.devices, DeviceChoice::All, "All devices");
+                    ui.selectable_value(
+                        &mut self.devices,
+                        DeviceChoice::Selected,
+                        "The selected frame's device",
+                    );
+                    for t in tracks.tracks() {
+                        let d = t.device().copied();
+                        ui.selectable_value(
+                            &mut self.devices,
+                            DeviceChoice::One(d),
+                            device_name(d.as_ref()),
+                        );
+                    }
+                });
+            ui.label(
+                egui::RichText::new(
+                    "Hover: the time cursor on the map and the list. Click: select the frame. \
+                     Drag: pan; Ctrl+wheel: zoom; double-click: reset.",
+                )
+                .weak(),
+            );
+        });
+        let mut chosen: Vec<(usize, &Track)> = tracks
+            .tracks()
+            .enumerate()
+            .filter(|(_, t)| match self.devices {
+                DeviceChoice::All => true,
+                DeviceChoice::Selected => selected_device.is_none_or(|d| t.device().copied() == d),
+                DeviceChoice::One(d) => t.device().copied() == d,
+            })
+            .collect();
+        let more = chosen.len().saturating_sub(MAX_DEVICES);
+        if more > 0 {
+            chosen.truncate(MAX_DEVICES);
+            ui.label(
+                egui::RichText::new(format!(
+                    "Showing the first {MAX_DEVICES} devices; {more} more: choose one above."
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
+        // Copy new samples into the cache (a long series as its minima and maxima).
+        for (_, t) in &chosen {
+            for s in t.series().iter() {
+                let c = self.cache.entry((t.device().copied(), s.kind)).or_default();
+                c.update(&s.points);
+            }
+        }
+        self.cache
+            .retain(|(d, _), _| tracks.track(d.as_ref()).is_some());
+        let kinds: Vec<(SeriesKind, usize)> = SeriesKind::ALL
+            .into_iter()
+            .map(|k| {
+                let n = chosen.iter().map(|(_, t)| t.series().get(k).len()).sum();
+                (k, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        self.shown = kinds.clone();
+        if kinds.is_empty() {
+            ui.centered_and_justified(|ui| {
+                ui.label(if view.store.is_empty() {
+                    "No frames loaded."
+                } else {
+                    "Nothing to plot: these frames carry no positions, vitals or repeated reports."
+                });
+            });
+            return;
+        }
+        // Every plot covers the same time span, so the time axes line up.
+        let span = chosen
+            .iter()
+            .filter_map(|(_, t)| t.series().time_range())
+            .fold(None, |acc: Option<(f64, f64)>, (a, b)| match acc {
+                None => Some((a, b)),
+                Some((lo, hi)) => Some((lo.min(a), hi.max(b))),
+            });
+        let cursor = view.selection.hovered_time;
+        let selected_t = view
+            .selection
+            .frame
+            .and_then(|f| view.store.get(f))
+            .and_then(|f| f.ts())
+            .map(|ns| ns as f64 / 1e9);
+        let accent = ui.visuals().selection.stroke.color;
+        let link = Id::unique("bn407-plots-time");
+        let mut hovered: Option<f64> = None;
+        let mut clicked = false;
+        let cache = &self.cache;
+        // Every plot on screen when there is room; else scroll.
+        // (Only the last plot shows its time axis.)
+        let height = ((ui.available_height() - 24.0) / kinds.len() as f32 - 22.0).max(PLOT_HEIGHT);
+        let last = kinds.last().map(|k| k.0);
+        egui::ScrollArea::vertical()
+            .id_salt("plots")
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                for (kind, _) in &kinds {
+                    let unit = kind.unit();
+                    ui.label(if unit.is_empty() {
+                        egui::RichText::new(kind.label()).strong()
+                    } else {
+                        egui::RichText::new(format!("{} ({unit})", kind.label())).strong()
+                    });
+                    let plot = Plot::new(("bn407-plot", *kind))
+                        .height(height)
+                        .link_axis(link, [true, false])
+                        .link_cursor(link, [true, false])
+                        .allow_scroll(false)
+                        .show_axes([last == Some(*kind), true])
+                        .x_grid_spacer(time_grid)
+                        .x_axis_formatter(|m: GridMark, r: &RangeInclusive<f64>| {
+                            fmt_axis_time(m.value, r.end() - r.start())
+                        })
+                        .y_axis_min_width(48.0)
+                        .label_formatter(move |pos: &HoverPosition<'_>| {
+                            let (name, p) = match pos {
+                                HoverPosition::NearDataPoint {
+                                    plot_name,
+                                    position,
+                                    ..
+                                } => (*plot_name, position),
+                                HoverPosition::Elsewhere { position } => ("", position),
+                            };
+                            let t = fmt_axis_time(p.x, 0.0);
+                            Some(if name.is_empty() {
+                                t
+                            } else {
+                                format!("{name}\n{t}\n{:.1} {unit}", p.y)
+                            })
+                        });
+                    let plot = match span {
+                        Some((lo, hi)) => plot.include_x(lo).include_x(hi),
+                        None => plot,
+                    };
+                    let plot = match kind {
+                        SeriesKind::FixValid | SeriesKind::Ignition => {
+                            plot.include_y(-0.1).include_y(1.1)
+                        }
+                        _ => plot.include_y(0.0),
+                    };
+                    let resp = plot.show(ui, |pui| {
+                        for (i, t) in &chosen {
+                            let Some(points) =
+                                cache.get(&(t.device().copied(), *kind)).map(|c| &c.points)
+                            else {
+                                continue;
+                            };
+                            let name = device_name(t.device());
+                            let colour = device_colour(*i);
+                            pui.line(
+                                Line::new(name.clone(), points.as_slice())
+                                    .color(colour)
+                                    .width(1.5),
+                            );
+                            if points.len() < 2000 {
+                                pui.points(
+                                    Points::new(name, points.as_slice())
+                                        .color(colour)
+                                        .radius(2.0),
+                                );
+                            }
+                        }
+                        if let Some(t) = selected_t {
+                            pui.vline(VLine::new("selected frame", t).color(accent).width(1.5));
+                        }
+                        if let Some(t) = cursor {
+                            pui.vline(
+                                VLine::new("time cursor", t)
+                                    .color(Color32::from_rgb(0xff, 0xb0, 0x00))
+                                    .width(1.0),
+                            );
+                        }
+                        pui.pointer_coordinate()
+                    });
+                    if resp.response.hovered()
+                        && let Some(p) = resp.inner
+                    {
+                        hovered = Some(p.x);
+                        clicked |= resp.response.clicked();
+                    }
+                }
+            });
+        if let Some(t) = hovered {
+            let frame = chosen
+                .iter()
+                .filter_map(|(_, tr)| tr.series().nearest(t))
+                .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+                .map(|(_, f)| f as usize);
+            view.commands.push(Command::HoverTime { t, frame });
+            if clicked && let Some(f) = frame {
+                view.commands.push(Command::SelectFrame(f));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_series_keep_their_extremes() {
+        let src: Vec<[f64; 2]> = (0..100_000)
+            .map(|i| {
+                [
+                    f64::from(i),
+                    if i == 77_777 { 500.0 } else { f64::from(i % 7) },
+                ]
+            })
+            .collect();
+        let d = decimate(&src, 1000);
+        assert!(d.len() <= 1002, "{}", d.len());
+        assert!(d.windows(2).all(|w| w[0].x <= w[1].x));
+        assert!(d.iter().any(|p| p.y == 500.0));
+        let mut c = Cached::default();
+        c.update(&src[..10]);
+        c.update(&src[..20]);
+        assert_eq!(c.points.len(), 20);
+        c.update(&src);
+        assert!(c.points.len() <= MAX_POINTS + 2);
+    }
+}

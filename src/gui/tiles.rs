@@ -1,0 +1,514 @@
+//! Online raster tiles for the map (OpenStreetMap by default), with a disk cache so that an
+//! area seen once online is there offline later.
+//!
+//! Tiles are fetched and decoded by two background threads; the UI thread only asks for the
+//! tiles on screen and turns decoded images into textures, so no network access blocks or slows
+//! drawing. A tile is looked for in the cache directory first
+//! (`<user cache dir>/bn407/tiles/<source>/<z>/<x>/<y>`), then fetched and written there. After a
+//! network failure the network is left alone for [`RETRY_AFTER`] (cached tiles still load), and
+//! the map shows the source's state in a corner; where a tile is missing the built-in basemap
+//! drawn underneath shows through.
+//!
+//! A local `.pmtiles` file ([`TileLayer::open_pmtiles`], raster tiles only) replaces the online
+//! source for offline detail.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
+
+/// The default tile source.
+pub const OSM_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+
+/// How long the network is left alone after a failure.
+pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// How a tile that was not fetched because the network is resting fails.
+const OFFLINE: &str = "offline";
+
+/// Tiles asked for and not yet answered, at most.
+const MAX_PENDING: usize = 48;
+/// Textures kept at most.
+const MAX_TILES: usize = 300;
+/// Deepest tile zoom asked for.
+pub const MAX_TILE_ZOOM: u8 = 19;
+
+/// A tile's address: zoom, column, row.
+pub type TileKey = (u8, u32, u32);
+
+/// What the layer knows of one tile.
+enum Tile {
+    /// Asked for.
+    Pending,
+    /// On the GPU; the frame it was last drawn in.
+    Ready(TextureHandle, u64),
+    /// Could not be had.
+    Failed,
+}
+
+struct Request {
+    key: TileKey,
+    url: String,
+    file: Option<PathBuf>,
+}
+
+struct Reply {
+    key: TileKey,
+    result: Result<(ColorImage, bool), String>,
+}
+
+/// Counts for the map's corner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TileStatus {
+    /// Tiles ready to draw.
+    pub ready: usize,
+    /// Tiles being fetched.
+    pub pending: usize,
+    /// Tiles that could not be had.
+    pub failed: usize,
+    /// Of the tiles loaded, how many came from the disk cache.
+    pub from_cache: usize,
+    /// The last error, if the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// An online tile source with its cache and worker threads.
+pub struct TileLayer {
+    url: String,
+    /// True for a local `.pmtiles` file.
+    local: bool,
+    max_zoom: u8,
+    cache: Option<PathBuf>,
+    tiles: HashMap<TileKey, Tile>,
+    tx: Sender<Request>,
+    rx: Receiver<Reply>,
+    frame: u64,
+    status: TileStatus,
+}
+
+/// The user's cache directory for tiles (`$XDG_CACHE_HOME/bn407/tiles`, else
+/// `~/.cache/bn407/tiles`; `%LOCALAPPDATA%\bn407\tiles` on Windows).
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("LOCALAPPDATA").map(PathBuf::from))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("bn407").join("tiles"))
+}
+
+/// The folder name of a source in the cache: its URL template with every character that is
+/// not a letter or digit replaced.
+fn source_dir(url: &str) -> String {
+    url.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(120)
+        .collect()
+}
+
+/// The URL of a tile.
+pub fn tile_url(template: &str, (z, x, y): TileKey) -> String {
+    template
+        .replace("{z}", &z.to_string())
+        .replace("{x}", &x.to_string())
+        .replace("{y}", &y.to_string())
+}
+
+/// The attribution a source asks for.
+pub fn attribution(template: &str) -> String {
+    if template.contains("openstreetmap.org") {
+        "© OpenStreetMap contributors".to_string()
+    } else {
+        let host = template
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or(template);
+        format!("Tiles: {host}")
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn decode(bytes: &[u8]) -> Result<ColorImage, String> {
+    let img = image::load_from_memory(bytes).map_err(|e| format!("not an image: {e}"))?;
+    let rgba = img.to_rgba8();
+    let size = [rgba.width() as usize, rgba.height() as usize];
+    Ok(ColorImage::from_rgba_unmultiplied(size, rgba.as_raw()))
+}
+
+fn fetch(agent: &ureq::Agent, req: &Request, offline_since: &AtomicU64) -> Reply {
+    if let Some(file) = &req.file
+        && let Ok(bytes) = std::fs::read(file)
+    {
+        return Reply {
+            key: req.key,
+            result: decode(&bytes).map(|i| (i, true)),
+        };
+    }
+    let failed_at = offline_since.load(Ordering::Relaxed);
+    if failed_at != 0 && now_secs().saturating_sub(failed_at) < RETRY_AFTER.as_secs() {
+        return Reply {
+            key: req.key,
+            result: Err(format!("{OFFLINE} (not in the cache)")),
+        };
+    }
+    let got = agent
+        .get(&req.url)
+        .call()
+        .and_then(|mut r| r.body_mut().with_config().limit(4 << 20).read_to_vec());
+    let result = match got {
+        Ok(bytes) => {
+            offline_since.store(0, Ordering::Relaxed);
+            let image = decode(&bytes);
+            if image.is_ok()
+                && let Some(file) = &req.file
+            {
+                store(file, &bytes);
+            }
+            image.map(|i| (i, false))
+        }
+        Err(e) => {
+            offline_since.store(now_secs().max(1), Ordering::Relaxed);
+            Err(e.to_string())
+        }
+    };
+    Reply {
+        key: req.key,
+        result,
+    }
+}
+
+/// Writes a tile to the cache (through a temporary file, so a reader never sees half of one);
+/// a cache that cannot be written is no error.
+fn store(file: &Path, bytes: &[u8]) {
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let tmp = file.with_extension("part");
+    if std::fs::write(&tmp, bytes).is_ok() {
+        let _ = std::fs::rename(&tmp, file);
+    }
+}
+
+impl TileLayer {
+    /// A layer for `url` (a template with `{z}`, `{x}` and `{y}`), caching in `cache`; starts
+    /// its worker threads. `wake` is called when a tile arrives.
+    pub fn new(url: &str, cache: Option<PathBuf>, wake: impl Fn() + Send + Sync + 'static) -> Self {
+        let (tx, req_rx) = channel::<Request>();
+        let (reply_tx, rx) = channel();
+        let req_rx = Arc::new(Mutex::new(req_rx));
+        let wake = Arc::new(wake);
+        let offline_since = Arc::new(AtomicU64::new(0));
+        for n in 0..2 {
+            let req_rx = Arc::clone(&req_rx);
+            let reply_tx = reply_tx.clone();
+            let wake = Arc::clone(&wake);
+            let offline_since = Arc::clone(&offline_since);
+            let _ = std::thread::Builder::new()
+                .name(format!("bn407-tiles-{n}"))
+                .spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .timeout_global(Some(Duration::from_secs(15)))
+                        .user_agent(concat!(
+                            "bn407-analyzer/",
+                            env!("CARGO_PKG_VERSION"),
+                            " (BN-407 protocol analyzer)"
+                        ))
+                        .build()
+                        .into();
+                    loop {
+                        let next = match req_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(req) = next else { return };
+                        let reply = fetch(&agent, &req, &offline_since);
+                        if reply_tx.send(reply).is_err() {
+                            return;
+                        }
+                        wake();
+                    }
+                });
+        }
+        let cache = cache.map(|c| c.join(source_dir(url)));
+        Self {
+            url: url.to_string(),
+            local: false,
+            max_zoom: MAX_TILE_ZOOM,
+            cache,
+            tiles: HashMap::new(),
+            tx,
+            rx,
+            frame: 0,
+            status: TileStatus::default(),
+        }
+    }
+
+    /// A layer showing the raster tiles of a local `.pmtiles` file, read by a background
+    /// thread. A file that cannot be used gives a layer with no tiles whose status says why.
+    pub fn open_pmtiles(path: &Path, wake: impl Fn() + Send + 'static) -> Self {
+        let (tx, req_rx) = channel::<Request>();
+        let (reply_tx, rx) = channel();
+        let mut status = TileStatus::default();
+        let mut max_zoom = MAX_TILE_ZOOM;
+        match super::pmtiles::PmTiles::open(path) {
+            Err(e) => status.error = Some(e),
+            Ok(mut pm) => {
+                max_zoom = pm.max_zoom.min(MAX_TILE_ZOOM);
+                let _ = std::thread::Builder::new()
+                    .name("bn407-pmtiles".into())
+                    .spawn(move || {
+                        while let Ok(req) = req_rx.recv() {
+                            let (z, x, y) = req.key;
+                            let result = match pm.tile(z, x, y) {
+                                Ok(Some(bytes)) => decode(&bytes).map(|i| (i, false)),
+                                // Outside the file's area: not an error.
+                                Ok(None) => Err(String::new()),
+                                Err(e) => Err(e),
+                            };
+                            if reply_tx
+                                .send(Reply {
+                                    key: req.key,
+                                    result,
+                                })
+                                .is_err()
+                            {
+                                return;
+                            }
+                            wake();
+                        }
+                    });
+            }
+        }
+        Self {
+            url: path.display().to_string(),
+            local: true,
+            max_zoom,
+            cache: None,
+            tiles: HashMap::new(),
+            tx,
+            rx,
+            frame: 0,
+            status,
+        }
+    }
+
+    /// The URL template, or the path of a local file.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The deepest zoom the source has tiles for (deeper views enlarge these).
+    pub fn max_zoom(&self) -> u8 {
+        self.max_zoom
+    }
+
+    /// What the map must credit for these tiles.
+    pub fn attribution(&self) -> String {
+        if self.local {
+            let name = Path::new(&self.url)
+                .file_name()
+                .map_or_else(|| self.url.clone(), |n| n.to_string_lossy().into_owned());
+            format!("Map: {name}")
+        } else {
+            attribution(&self.url)
+        }
+    }
+
+    /// Counts for the map's corner.
+    pub fn status(&self) -> &TileStatus {
+        &self.status
+    }
+
+    /// Takes the tiles that arrived; call once per frame before [`TileLayer::get`].
+    pub fn update(&mut self, ctx: &egui::Context) {
+        self.frame += 1;
+        while let Ok(Reply { key, result }) = self.rx.try_recv() {
+            match result {
+                Ok((image, cached)) => {
+                    let name = format!("tile-{}-{}-{}", key.0, key.1, key.2);
+                    let tex = ctx.load_texture(name, image, TextureOptions::LINEAR);
+                    self.tiles.insert(key, Tile::Ready(tex, self.frame));
+                    self.status.error = None;
+                    if cached {
+                        self.status.from_cache += 1;
+                    }
+                }
+                Err(e) => {
+                    self.tiles.insert(key, Tile::Failed);
+                    // Keep the network's own words rather than "offline" while it rests; a
+                    // tile outside a file's area is no error.
+                    if !(e.is_empty() || e.starts_with(OFFLINE) && self.status.error.is_some()) {
+                        self.status.error = Some(e);
+                    }
+                }
+            }
+        }
+        if self.tiles.len() > MAX_TILES {
+            // Forget the tiles drawn longest ago (and the failures, to try them again).
+            let mut ages: Vec<(u64, TileKey)> = self
+                .tiles
+                .iter()
+                .filter_map(|(k, t)| match t {
+                    Tile::Ready(_, f) => Some((*f, *k)),
+                    Tile::Failed => Some((0, *k)),
+                    Tile::Pending => None,
+                })
+                .collect();
+            ages.sort_unstable();
+            let excess = self.tiles.len() - MAX_TILES / 2;
+            for (_, k) in ages.into_iter().take(excess) {
+                self.tiles.remove(&k);
+            }
+        }
+        let mut s = TileStatus {
+            from_cache: self.status.from_cache,
+            error: self.status.error.take(),
+            ..TileStatus::default()
+        };
+        for t in self.tiles.values() {
+            match t {
+                Tile::Pending => s.pending += 1,
+                Tile::Ready(..) => s.ready += 1,
+                Tile::Failed => s.failed += 1,
+            }
+        }
+        self.status = s;
+    }
+
+    /// The texture of tile `key` if it is ready (asks for nothing).
+    pub fn peek(&mut self, key: TileKey) -> Option<egui::TextureId> {
+        match self.tiles.get_mut(&key) {
+            Some(Tile::Ready(tex, last)) => {
+                *last = self.frame;
+                Some(tex.id())
+            }
+            _ => None,
+        }
+    }
+
+    /// The texture of tile `key`, asking for it when it is not there yet (`None` meanwhile,
+    /// and for a tile that could not be had).
+    pub fn get(&mut self, key: TileKey) -> Option<egui::TextureId> {
+        match self.tiles.get_mut(&key) {
+            Some(Tile::Ready(tex, last)) => {
+                *last = self.frame;
+                Some(tex.id())
+            }
+            Some(Tile::Pending | Tile::Failed) => None,
+            None => {
+                if self.status.pending >= MAX_PENDING {
+                    return None;
+                }
+                let file = self
+                    .cache
+                    .as_ref()
+                    .map(|c| c.join(format!("{}/{}/{}", key.0, key.1, key.2)));
+                let req = Request {
+                    key,
+                    url: tile_url(&self.url, key),
+                    file,
+                };
+                if self.tx.send(req).is_ok() {
+                    self.tiles.insert(key, Tile::Pending);
+                    self.status.pending += 1;
+                }
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Steps `layer` until nothing is pending (at most 10 s).
+    fn settle(layer: &mut TileLayer, ctx: &egui::Context) {
+        let start = std::time::Instant::now();
+        layer.update(ctx);
+        while layer.status().pending > 0 && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+            layer.update(ctx);
+        }
+    }
+
+    #[test]
+    fn cached_tiles_load_offline_and_missing_ones_fail_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("bn407-tiles-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // Nothing listens on port 9 of the loopback: the network fails at once.
+        let url = "http://127.0.0.1:9/{z}/{x}/{y}.png";
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::from_pixel(256, 256, image::Rgba([10, 200, 30, 255]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        store(&dir.join(source_dir(url)).join("2/1/3"), png.get_ref());
+        let ctx = egui::Context::default();
+        let mut layer = TileLayer::new(url, Some(dir.clone()), || {});
+        let asked = std::time::Instant::now();
+        assert_eq!(layer.get((2, 1, 3)), None);
+        assert_eq!(layer.get((2, 0, 0)), None);
+        assert!(
+            asked.elapsed() < Duration::from_millis(50),
+            "asking blocked"
+        );
+        settle(&mut layer, &ctx);
+        assert!(layer.get((2, 1, 3)).is_some());
+        assert_eq!(layer.get((2, 0, 0)), None);
+        let s = layer.status();
+        assert_eq!((s.ready, s.failed, s.from_cache), (1, 1, 1), "{s:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_pmtiles_file_is_read_in_the_background() {
+        let dir = std::env::temp_dir().join(format!("bn407-pm-layer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::from_pixel(256, 256, image::Rgba([200, 20, 30, 255]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let path = dir.join("area.pmtiles");
+        super::super::pmtiles::write_for_tests(&path, &[(1, 1, 0, png.into_inner())]).unwrap();
+        let ctx = egui::Context::default();
+        let mut layer = TileLayer::open_pmtiles(&path, || {});
+        assert_eq!(layer.max_zoom(), 1);
+        assert_eq!(layer.attribution(), "Map: area.pmtiles");
+        assert_eq!(layer.get((1, 1, 0)), None);
+        assert_eq!(layer.get((1, 0, 0)), None);
+        settle(&mut layer, &ctx);
+        assert!(layer.get((1, 1, 0)).is_some());
+        let s = layer.status().clone();
+        assert_eq!((s.ready, s.failed, s.error), (1, 1, None));
+        // A file that is not PMTiles says so.
+        std::fs::write(dir.join("bad.pmtiles"), b"nothing").unwrap();
+        let bad = TileLayer::open_pmtiles(&dir.join("bad.pmtiles"), || {});
+        assert!(bad.status().error.is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn urls_and_cache_folders() {
+        assert_eq!(
+            tile_url(OSM_URL, (3, 4, 5)),
+            "https://tile.openstreetmap.org/3/4/5.png"
+        );
+        assert_eq!(attribution(OSM_URL), "© OpenStreetMap contributors");
+        assert_eq!(
+            attribution("https://tiles.example.com/{z}/{x}/{y}.png"),
+            "Tiles: tiles.example.com"
+        );
+        assert!(!source_dir(OSM_URL).contains('/'));
+    }
+}

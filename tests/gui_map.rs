@@ -1,0 +1,308 @@
+//! The map and the plots driven headless with egui_kittest: tracks built from a loaded capture,
+//! selection linked both ways between the frame list and the map, and the plots' series and
+//! shared time cursor.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bn407::gui::state::CentralTab;
+use bn407::gui::{AnalyzerApp, Command, Settings};
+use bn407::model::tracks::SeriesKind;
+use eframe::egui::{self, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn path(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn settle(h: &mut Harness<'_, AnalyzerApp>) {
+    let start = Instant::now();
+    h.step();
+    while h.state().is_busy() {
+        assert!(start.elapsed() < Duration::from_secs(30), "still loading");
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(3);
+}
+
+/// Settings without online tiles (tests stay off the network).
+fn offline() -> Settings {
+    let mut s = Settings::default();
+    s.tiles.online = false;
+    s
+}
+
+fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
+    let files = files.iter().map(|f| path(f)).collect();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut AnalyzerApp| app.ui(ui),
+            AnalyzerApp::new(offline(), files),
+        );
+    settle(&mut h);
+    h
+}
+
+fn click_at(h: &mut Harness<'_, AnalyzerApp>, pos: Pos2) {
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.step();
+    settle(h);
+}
+
+/// The bike ride's track: (device's frames with a point, their positions).
+fn ride_points(h: &Harness<'_, AnalyzerApp>) -> Vec<(usize, f64, f64)> {
+    let tracks = h.state().tracks();
+    let track = tracks.tracks().max_by_key(|t| t.len()).expect("a track");
+    track
+        .points()
+        .iter()
+        .map(|p| (p.frame as usize, p.lon, p.lat))
+        .collect()
+}
+
+#[test]
+fn tracks_are_built_from_the_loaded_frames() {
+    let h = open(&["samples/bike-ride.pcapng"]);
+    let tracks = h.state().tracks();
+    assert!(!tracks.is_empty());
+    let placed: usize = tracks.tracks().map(|t| t.len()).sum();
+    assert!(placed > 50, "only {placed} positions");
+    // Every point's frame is the store's frame with that fix (stored in single precision).
+    for (frame, lon, lat) in ride_points(&h) {
+        let fix = h.state().with_store(|s| s.get(frame).and_then(|f| f.fix()));
+        let (flat, flon, _) = fix.expect("the frame has a fix");
+        assert!((flat - lat).abs() < 1e-4 && (flon - lon).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn selecting_a_frame_in_the_list_selects_and_shows_its_point_on_the_map() {
+    let mut h = open(&["samples/bike-ride.pcapng"]);
+    h.get_by_label("Map").click();
+    settle(&mut h);
+    assert!(h.get_by_label("Fit to tracks").rect().is_positive());
+    let points = ride_points(&h);
+    let (frame, lon, lat) = points[points.len() / 2];
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    let sel = h.state().map().selected().expect("a selected point");
+    assert_eq!(sel.frame, frame);
+    assert_eq!(sel.point, points.len() / 2);
+    let pos = h.state().map().screen_pos(lon, lat).unwrap();
+    assert!(h.state().map().rect().contains(pos), "{pos:?} off the map");
+    // A frame without a position selects no point.
+    let login = h.state().with_store(|s| {
+        s.iter()
+            .find(|f| f.fix().is_none())
+            .map(|f| f.index())
+            .unwrap()
+    });
+    h.state_mut().command(Command::SelectFrame(login));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected(), None);
+}
+
+#[test]
+fn clicking_a_point_on_the_map_selects_its_frame_in_the_list() {
+    let mut h = open(&["samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    let selected = h.state().selection().frame;
+    let map = h.state().map();
+    // The points drawn at this zoom (the others lie within a pixel of the line).
+    let track = h.state().tracks().tracks().max_by_key(|t| t.len()).unwrap();
+    let points: Vec<(usize, f64, f64)> = track
+        .simplified_points(map.zoom())
+        .map(|p| (p.frame as usize, p.lon, p.lat))
+        .collect();
+    let screen: Vec<(usize, Pos2)> = points
+        .iter()
+        .map(|(f, lon, lat)| (*f, map.screen_pos(*lon, *lat).unwrap()))
+        .collect();
+    // A point on the map with no other point within 3 pixels (the nearest to the click wins).
+    let (frame, pos) = *screen
+        .iter()
+        .find(|(f, p)| {
+            Some(*f) != selected
+                && map.rect().shrink(60.0).contains(*p)
+                && screen.iter().all(|(g, q)| g == f || q.distance(*p) > 3.0)
+        })
+        .expect("a point standing alone");
+    click_at(&mut h, pos);
+    assert_eq!(h.state().selection().frame, Some(frame), "clicked {pos:?}");
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+    // Back in the list, the row is selected (the decode tree shows that frame).
+    assert_eq!(h.state().detail().map(|d| d.frame), Some(frame));
+}
+
+#[test]
+fn fit_to_tracks_shows_every_track() {
+    let mut h = open(&["samples/multi-device.pcap", "samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    // Pan away, then fit.
+    let r = h.state().map().rect();
+    h.drag_at(r.center());
+    h.step();
+    h.hover_at(r.center() + egui::vec2(500.0, 300.0));
+    h.step();
+    h.drop_at(r.center() + egui::vec2(500.0, 300.0));
+    h.step();
+    h.get_by_label("Fit to tracks").click();
+    settle(&mut h);
+    let map = h.state().map();
+    for t in h.state().tracks().tracks() {
+        for p in t.points() {
+            let s = map.screen_pos(p.lon, p.lat).unwrap();
+            assert!(map.rect().contains(s), "{s:?} off {:?}", map.rect());
+        }
+    }
+    // The legend and the offline basemap's attribution are on screen.
+    assert!(h.state().tracks().len() >= 4);
+}
+
+#[test]
+fn plots_show_speed_battery_and_intervals_and_link_the_time_cursor() {
+    let mut h = open(&["samples/bike-ride.pcapng"]);
+    h.get_by_label("Plots").click();
+    settle(&mut h);
+    let shown = h.state().plots().shown().to_vec();
+    let count = |k: SeriesKind| shown.iter().find(|s| s.0 == k).map_or(0, |s| s.1);
+    assert!(count(SeriesKind::Speed) > 50, "{shown:?}");
+    assert!(count(SeriesKind::Battery) > 10, "{shown:?}");
+    assert!(count(SeriesKind::ReportInterval) > 10, "{shown:?}");
+    assert!(h.query_by_label("Speed (km/h)").is_some());
+    assert!(h.query_by_label("Battery (%)").is_some());
+    // Hover the middle of the speed plot: the time cursor and its frame are set.
+    let title = h.get_by_label("Speed (km/h)").rect();
+    let pos = egui::pos2(title.left() + 600.0, title.bottom() + 50.0);
+    h.hover_at(pos);
+    h.run_steps(2);
+    let sel = h.state().selection();
+    let t = sel.hovered_time.expect("a time under the cursor");
+    let frame = sel.hovered_frame.expect("a frame near the cursor");
+    let (t0, t1) = h
+        .state()
+        .tracks()
+        .tracks()
+        .filter_map(|t| t.series().time_range())
+        .fold((f64::MAX, f64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    assert!(t > t0 && t < t1, "{t} outside {t0}..{t1}");
+    // Clicking selects that frame.
+    click_at(&mut h, pos);
+    assert_eq!(h.state().selection().frame, Some(frame));
+    // Moving away clears the cursor.
+    h.hover_at(egui::pos2(5.0, 890.0));
+    h.run_steps(2);
+    assert_eq!(h.state().selection().hovered_time, None);
+}
+
+#[test]
+fn map_and_plots_can_stand_beside_the_frame_list() {
+    let settings = Settings {
+        geo_panel: true,
+        ..offline()
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut AnalyzerApp| app.ui(ui),
+            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
+        );
+    settle(&mut h);
+    assert_eq!(h.state().settings().central, CentralTab::Frames);
+    assert!(h.state().map().rect().is_positive());
+    assert!(!h.state().plots().shown().is_empty());
+    // The list is still there, and selecting a frame in it selects its point on the map.
+    assert!(h.query_by_label("Summary").is_some());
+    let (frame, _, _) = ride_points(&h)[3];
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+    h.state_mut().command(Command::ToggleGeoPanel);
+    settle(&mut h);
+    assert!(!h.state().settings().geo_panel);
+}
+
+#[test]
+fn a_tile_source_that_fails_says_so_and_the_basemap_stays() {
+    let mut settings = offline();
+    settings.tiles.online = true;
+    // Nothing listens there; the cache is a fresh folder.
+    settings.tiles.url = "http://127.0.0.1:9/{z}/{x}/{y}.png".to_string();
+    let dir = std::env::temp_dir().join(format!("bn407-gui-tiles-{}", std::process::id()));
+    settings.tiles.cache_dir = Some(dir.clone());
+    settings.central = CentralTab::Map;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(
+            |ui, app: &mut AnalyzerApp| app.ui(ui),
+            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
+        );
+    settle(&mut h);
+    let start = Instant::now();
+    loop {
+        h.step();
+        let s = h
+            .state()
+            .map()
+            .tile_status()
+            .cloned()
+            .expect("a tile layer");
+        if s.pending == 0 && s.failed > 0 {
+            assert_eq!(s.ready, 0);
+            assert!(s.error.is_some());
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    // The map still draws (tracks over the basemap) and the selection still links.
+    let (frame, _, _) = ride_points(&h)[2];
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn follow_keeps_the_newest_position_in_view() {
+    let mut h = open(&["samples/multi-device.pcap", "samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    h.get_by_label("Follow newest").click();
+    settle(&mut h);
+    let newest = h
+        .state()
+        .tracks()
+        .tracks()
+        .filter_map(|t| t.end())
+        .max_by_key(|p| p.frame)
+        .cloned()
+        .unwrap();
+    let map = h.state().map();
+    assert!(map.follow);
+    let (lon, lat) = map.center_lonlat();
+    assert!((lon - newest.lon).abs() < 1e-6 && (lat - newest.lat).abs() < 1e-6);
+    let s = map.screen_pos(newest.lon, newest.lat).unwrap();
+    assert!(s.distance(map.rect().center()) < 1.0);
+}
