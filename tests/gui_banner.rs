@@ -7,34 +7,10 @@
     missing_docs
 )]
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+mod gui_support;
 
-use bn407::gui::{AnalyzerApp, Settings};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
-    let files = files
-        .iter()
-        .map(|p| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p))
-        .collect();
-    let mut h = Harness::builder()
-        .with_size(eframe::egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(Settings::default(), files),
-        );
-    let start = Instant::now();
-    h.step();
-    while h.state().is_busy() {
-        assert!(start.elapsed() < Duration::from_secs(30), "still loading");
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(3);
-    h
-}
+use gui_support::{open_all as open, settle};
 
 #[test]
 fn a_device_the_server_never_answered_is_named_above_the_list() {
@@ -48,13 +24,7 @@ fn a_device_the_server_never_answered_is_named_above_the_list() {
     // Only the unanswered device is named in the banner; its button filters the list to it.
     h.get_by_label("Show its frames").click();
     h.run_steps(2);
-    let start = Instant::now();
-    while h.state().is_busy() {
-        assert!(start.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(2);
+    settle(&mut h);
     assert_eq!(h.state().session().filter, "imei == 864035052304178");
     assert_eq!(
         h.state().row_count(),

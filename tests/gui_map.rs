@@ -8,7 +8,8 @@
     missing_docs
 )]
 
-use std::path::PathBuf;
+mod gui_support;
+
 use std::time::{Duration, Instant};
 
 use bn407::gui::state::CentralTab;
@@ -17,39 +18,10 @@ use bn407::model::tracks::SeriesKind;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn path(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn settle(h: &mut Harness<'_, AnalyzerApp>) {
-    let start = Instant::now();
-    h.step();
-    while h.state().is_busy() {
-        assert!(start.elapsed() < Duration::from_secs(30), "still loading");
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(3);
-}
-
-/// Settings without online tiles (tests stay off the network).
-fn offline() -> Settings {
-    let mut s = Settings::default();
-    s.tiles.online = false;
-    s
-}
+use gui_support::{offline, open_all, path, settle};
 
 fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
-    let files = files.iter().map(|f| path(f)).collect();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(offline(), files),
-        );
-    settle(&mut h);
-    h
+    open_all(files)
 }
 
 fn click_at(h: &mut Harness<'_, AnalyzerApp>, pos: Pos2) {

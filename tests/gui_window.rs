@@ -7,6 +7,8 @@
     missing_docs
 )]
 
+mod gui_support;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,39 +17,13 @@ use bn407::protocol::Kind;
 use eframe::egui::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use gui_support::{harness, open_all, path, settle};
 
 const SAMPLE: &str = "tests/data/bn407-text.txt";
 const IMEI: &str = "864180034124375";
 
-fn path(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn harness(files: Vec<PathBuf>) -> Harness<'static, AnalyzerApp> {
-    Harness::builder()
-        .with_size(eframe::egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(Settings::default(), files),
-        )
-}
-
-/// Steps until loading and filtering are over.
-fn settle(h: &mut Harness<'_, AnalyzerApp>) {
-    let start = Instant::now();
-    h.step();
-    while h.state().is_busy() {
-        assert!(start.elapsed() < Duration::from_secs(30), "still loading");
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(3);
-}
-
 fn open(p: &str) -> Harness<'static, AnalyzerApp> {
-    let mut h = harness(vec![path(p)]);
-    settle(&mut h);
-    h
+    open_all(&[p])
 }
 
 fn type_filter(h: &mut Harness<'_, AnalyzerApp>, text: &str) {
