@@ -292,3 +292,18 @@ fn every_stream_byte_is_in_a_frame_or_whitespace() {
     }
     assert!(checked >= 7);
 }
+
+#[test]
+fn a_flood_of_made_up_identities_is_counted_not_kept() {
+    let limit = bn407::model::MAX_DEVICES;
+    let mut input = Vec::with_capacity((limit + 10) * 17);
+    for i in 0..limit + 10 {
+        input.extend_from_slice(format!("{:015};", 100_000_000_000_000u64 + i as u64).as_bytes());
+    }
+    let out = bn407(&["stats", "--format", "json", "-"], Some(&input));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["frames"], (limit + 10) as u64);
+    assert_eq!(v["devices"], limit as u64);
+    assert_eq!(v["devices_over_limit"], 10);
+}

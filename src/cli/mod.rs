@@ -168,6 +168,7 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
         "by_kind": st.by_kind,
         "by_firmware": st.by_firmware,
         "devices": st.devices.len(),
+        "devices_over_limit": st.devices_over_limit,
         "device_list": st.devices.values().collect::<Vec<_>>(),
         "flows": st.flows.len(),
         "flows_by_protocol": by_flow_protocol,

@@ -122,6 +122,14 @@ pub fn stats_text(st: &Stats) -> String {
         );
     }
     let _ = writeln!(s, "devices     {}", st.devices.len());
+    if st.devices_over_limit > 0 {
+        let _ = writeln!(
+            s,
+            "            (and {} frames of further devices, counted only: more than {} devices)",
+            st.devices_over_limit,
+            crate::model::MAX_DEVICES
+        );
+    }
     for d in st.devices.values() {
         let fix = d.last_fix.map_or_else(String::new, |f| {
             format!(", last at {:.5},{:.5}", f.lat, f.lon)

@@ -109,6 +109,9 @@ impl From<Photo> for PhotoSummary {
     }
 }
 
+/// Most devices tracked one by one; frames of further devices are only counted.
+pub const MAX_DEVICES: usize = 100_000;
+
 /// Totals of a run.
 #[derive(Default, Serialize)]
 pub struct Stats {
@@ -136,6 +139,8 @@ pub struct Stats {
     pub devices: BTreeMap<Imei, Device>,
     /// Photos reassembled.
     pub photos: Vec<PhotoSummary>,
+    /// Frames of devices not tracked because [`MAX_DEVICES`] were already known.
+    pub devices_over_limit: u64,
     /// Flows.
     #[serde(skip)]
     pub flows: Vec<FlowSummary>,
@@ -182,6 +187,11 @@ impl Stats {
             }
         }
         let Some(imei) = d.device else { return };
+        if self.devices.len() >= MAX_DEVICES && !self.devices.contains_key(&imei) {
+            // A flood of made-up identities must not grow memory without bound.
+            self.devices_over_limit += 1;
+            return;
+        }
         let dev = self.devices.entry(imei).or_insert_with(|| Device {
             imei: imei.to_string(),
             ..Default::default()
