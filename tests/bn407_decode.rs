@@ -467,3 +467,51 @@ fn upper_case_imei_prefix_is_understood() {
     let probe = bn407::protocol::bn407::probe(b"IMEI:359586015829802,tracker");
     assert!(matches!(probe, bn407::protocol::ProbeResult::Match(_)));
 }
+
+#[test]
+fn photo_memory_is_bounded_across_devices() {
+    use bn407::protocol::Imei;
+    use bn407::protocol::bn407::photo::{Assembler, MAX_HELD, Packet};
+    let mut a = Assembler::default();
+    let payload = vec![0u8; 60_000];
+    let mut kept = 0usize;
+    for i in 0..2000u64 {
+        let imei = Imei::new(format!("{:015}", 100_000_000_000_000u64 + i).as_bytes()).unwrap();
+        assert!(a.announce(imei, 10).is_none());
+        let before = a.dropped;
+        assert!(
+            a.packet(
+                imei,
+                Packet {
+                    index: 0,
+                    declared_len: 60_000,
+                    payload: payload.clone()
+                }
+            )
+            .is_none()
+        );
+        if a.dropped == before {
+            kept += payload.len();
+        }
+    }
+    assert!(kept <= MAX_HELD, "{kept} bytes held");
+    assert!(a.dropped > 0);
+    // Finished photos give their room back.
+    let photos = a.finish();
+    assert_eq!(photos.iter().map(|p| p.jpeg.len()).sum::<usize>(), kept);
+    let imei = Imei::new(b"359586015829802").unwrap();
+    a.announce(imei, 1);
+    let before = a.dropped;
+    assert!(
+        a.packet(
+            imei,
+            Packet {
+                index: 0,
+                declared_len: 4,
+                payload: vec![0xff, 0xd8, 0xff, 0xd9]
+            }
+        )
+        .is_some()
+    );
+    assert_eq!(a.dropped, before);
+}

@@ -167,7 +167,14 @@ struct Pending {
 #[derive(Default)]
 pub struct Assembler {
     pending: BTreeMap<Imei, Pending>,
+    /// Payload bytes held by all pending photos.
+    held: usize,
+    /// Packets not kept because a bound was reached.
+    pub dropped: u64,
 }
+
+/// Payload bytes held by all unfinished photos together (bounded memory whatever the input).
+pub const MAX_HELD: usize = 64 << 20;
 
 /// Largest photo kept, in bytes (bounded memory whatever the input).
 pub const MAX_PHOTO: usize = 4 << 20;
@@ -187,10 +194,14 @@ impl Assembler {
     }
     /// A `vr` packet. Returns the photo when its last packet arrives.
     pub fn packet(&mut self, imei: Imei, p: Packet) -> Option<Photo> {
+        let len = p.payload.len();
         let entry = self.pending.entry(imei).or_default();
-        if entry.bytes + p.payload.len() <= MAX_PHOTO {
-            entry.bytes += p.payload.len();
+        if entry.bytes + len <= MAX_PHOTO && self.held + len <= MAX_HELD {
+            entry.bytes += len;
+            self.held += len;
             entry.packets.insert(p.index, p.payload);
+        } else {
+            self.dropped += 1;
         }
         let done = entry.expected > 0 && entry.packets.len() as u32 >= entry.expected;
         if done { self.take(imei) } else { None }
@@ -202,6 +213,7 @@ impl Assembler {
     }
     fn take(&mut self, imei: Imei) -> Option<Photo> {
         let p = self.pending.remove(&imei)?;
+        self.held = self.held.saturating_sub(p.bytes);
         if p.packets.is_empty() {
             return None;
         }
