@@ -19,9 +19,11 @@ pub fn fmt_ts(ns: i64) -> String {
 
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+    for &b in bytes {
+        s.push(digit(b >> 4));
+        s.push(digit(b & 0x0f));
     }
     s
 }

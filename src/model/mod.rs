@@ -19,7 +19,7 @@ pub use findings::{DeviceFinding, device_findings};
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::bn407::keywords::{self, Keyword};
 use crate::protocol::bn407::photo::{self, Assembler, Photo};
-use crate::protocol::{Fix, Imei, Kind, Severity};
+use crate::protocol::{Fix, Generation, Imei, Kind, Severity};
 
 /// One device's totals.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -225,12 +225,8 @@ impl Stats {
         if let Some(o) = m.vitals.tz_offset {
             *dev.tz_offsets.entry(o).or_default() += 1;
         }
-        if matches!(
-            m.kind,
-            Kind::Report | Kind::Obd | Kind::Login | Kind::Heartbeat | Kind::Photo
-        ) {
-            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() +=
-                u64::from(m.firmware.as_str() != "unknown");
+        if m.firmware != Generation::Unknown {
+            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() += 1;
         }
         if m.kind == Kind::Command
             && let Some(code) = m.keyword_text(d.bytes)
