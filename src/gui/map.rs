@@ -17,7 +17,7 @@
 //! source is doing. A local raster `.pmtiles` file (File menu, or the Tiles menu) replaces the
 //! online source for offline detail. State and interaction are here, drawing in `map/draw.rs`.
 
-use eframe::egui::{self, Color32, Pos2, Rect, Sense, Stroke, Ui, pos2};
+use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Ui, pos2};
 
 use super::state::{Command, TileSettings, View};
 use super::tiles::{self, TileLayer};
@@ -27,7 +27,7 @@ use crate::protocol::Imei;
 
 mod draw;
 
-use draw::point_tooltip;
+use draw::{OverlayText, point_tooltip};
 
 /// Deepest zoom the map goes to.
 pub const MAX_ZOOM: f64 = 19.0;
@@ -83,6 +83,8 @@ pub struct PointRef {
 
 /// The map's state: where it looks, what is selected and hovered, and its tile source.
 pub struct MapView {
+    /// Walkers' state: where it looks, and its drag inertia.
+    memory: walkers::MapMemory,
     /// The online tile source, created on first use.
     tiles: Option<TileLayer>,
     /// The tile URL being edited.
@@ -96,6 +98,8 @@ pub struct MapView {
     user_moved: bool,
     /// Keep the newest point in view.
     pub follow: bool,
+    /// The view was changed while walkers held its memory (the legend's fit buttons).
+    view_changed: bool,
     /// The selected frame when it was last looked up.
     last_selection: Option<usize>,
     /// The frame clicked on the map (not re-centred on).
@@ -113,6 +117,7 @@ pub struct MapView {
 impl Default for MapView {
     fn default() -> Self {
         Self {
+            memory: walkers::MapMemory::default(),
             tiles: None,
             url_edit: None,
             center: (0.5, 0.5),
@@ -120,6 +125,7 @@ impl Default for MapView {
             fitted: false,
             user_moved: false,
             follow: false,
+            view_changed: false,
             last_selection: None,
             clicked: None,
             selected: None,
@@ -301,6 +307,24 @@ impl MapView {
         });
     }
 
+    /// The map's rectangle's world view, read off walkers' projector after it handled this
+    /// frame's gestures (drag with inertia, wheel and pinch zoom around the pointer).
+    fn take_view(&mut self, projector: &walkers::Projector<'_>) {
+        let rect = projector.clip_rect();
+        let c = projector.unproject(rect.center().to_vec2());
+        self.zoom = projector.zoom();
+        self.center = geo::lonlat_to_world(c.x(), c.y());
+        self.clamp_center();
+    }
+
+    /// Hands this frame's view (after fitting, following or centring on a selection) to
+    /// walkers.
+    fn give_view(&mut self) {
+        let (lon, lat) = self.center_lonlat();
+        self.memory.center_at(walkers::lon_lat(lon, lat));
+        let _ = self.memory.set_zoom(self.zoom.clamp(0.0, MAX_ZOOM));
+    }
+
     /// Draws the map with the tile source of `tile_settings`.
     pub fn ui(&mut self, ui: &mut Ui, view: &mut View<'_>, tile_settings: &TileSettings) {
         self.sync_tiles(ui.ctx(), tile_settings);
@@ -341,11 +365,13 @@ impl MapView {
             (fit.clicked(), minus.clicked(), plus.clicked())
         });
         let (fit_clicked, minus, plus) = toolbar.inner;
-        let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        // Where walkers will draw the map: all the room left.
+        let rect = ui.available_rect_before_wrap();
         if !rect.is_positive() {
             return;
         }
         self.last_rect = rect;
+        let before = (self.center, self.zoom);
 
         // Where to look.
         if fit_clicked {
@@ -367,29 +393,6 @@ impl MapView {
         }
         if plus {
             self.zoom_at(rect, rect.center(), 1.0);
-        }
-        if response.dragged() {
-            let d = response.drag_delta();
-            let s = self.scale();
-            self.center.0 -= f64::from(d.x) / s;
-            self.center.1 -= f64::from(d.y) / s;
-            self.clamp_center();
-            self.user_moved = true;
-            self.follow = false;
-        }
-        if let Some(p) = response.hover_pos() {
-            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
-            let dz = f64::from(scroll) / 120.0 + f64::from(pinch).log2();
-            if dz != 0.0 && dz.is_finite() {
-                self.zoom_at(rect, p, dz);
-                self.user_moved = true;
-            }
-        }
-        if response.double_clicked()
-            && let Some(p) = response.interact_pointer_pos()
-        {
-            self.zoom_at(rect, p, 1.0);
-            self.user_moved = true;
         }
 
         // The selected frame's point; brought into view when the selection changed elsewhere.
@@ -433,11 +436,58 @@ impl MapView {
                 self.center = geo::lonlat_to_world(p.lon, p.lat);
             }
         }
+        if (self.center, self.zoom) != before {
+            self.give_view();
+        }
 
-        let painter = ui.painter_at(rect);
         let dark = ui.visuals().dark_mode;
-        self.draw_basemap(&painter, rect, dark);
-        self.draw_tiles(&painter, rect, dark);
+        // The basemap goes under the tiles walkers paints: a place is kept for it now and
+        // filled once walkers' projector for this frame is known.
+        let basemap_slot = ui.painter().add(Shape::Noop);
+        let overlay = self.overlay_text();
+        let mut memory = std::mem::take(&mut self.memory);
+        let mut tiles = self.tiles.take();
+        let (lon, lat) = self.center_lonlat();
+        let mut map = walkers::Map::new(None, &mut memory, walkers::lon_lat(lon, lat))
+            .zoom_with_ctrl(false)
+            .double_click_to_zoom(true);
+        if let Some(t) = tiles.as_mut() {
+            map = map.with_layer(t, 1.0);
+        }
+        let zoom_before = self.zoom;
+        map.show(ui, |ui, response, projector, _| {
+            self.take_view(projector);
+            if response.dragged() || self.zoom != zoom_before {
+                self.user_moved = true;
+            }
+            if response.dragged() {
+                self.follow = false;
+            }
+            let painter = ui.painter_at(rect);
+            painter.set(basemap_slot, Shape::Vec(self.basemap_shapes(rect, dark)));
+            self.draw_contents(ui, &painter, response, view, &overlay);
+        });
+        if memory.zoom() > MAX_ZOOM {
+            let _ = memory.set_zoom(MAX_ZOOM);
+        }
+        self.memory = memory;
+        self.tiles = tiles;
+        if std::mem::take(&mut self.view_changed) {
+            self.give_view();
+        }
+    }
+
+    /// Tracks, markers, the selection, the hovered point and the overlays, over the tiles.
+    fn draw_contents(
+        &mut self,
+        ui: &mut Ui,
+        painter: &egui::Painter,
+        response: &egui::Response,
+        view: &mut View<'_>,
+        overlay: &OverlayText,
+    ) {
+        let rect = self.last_rect;
+        let tracks = view.tracks;
         // A click counts where it happened, even if the pointer left since (touch screens).
         let pointer = response
             .hover_pos()
@@ -448,9 +498,9 @@ impl MapView {
         let label_bg = ui.visuals().extreme_bg_color.gamma_multiply(0.85);
         for (i, track) in tracks.tracks().enumerate() {
             let colour = device_colour(i);
-            self.draw_track(&painter, rect, track, colour, pointer, &mut nearest);
+            self.draw_track(painter, rect, track, colour, pointer, &mut nearest);
             self.draw_markers(
-                &painter,
+                painter,
                 rect,
                 track,
                 pointer,
@@ -512,7 +562,7 @@ impl MapView {
                 view.commands.push(Command::SelectFrame(pref.frame));
             }
         }
-        self.draw_overlays(ui, &painter, rect, view);
+        self.draw_overlays(ui, painter, rect, view, overlay);
         self.legend(ui, rect, view);
     }
 }

@@ -19,7 +19,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use eframe::egui::{self, ColorImage, TextureHandle, TextureOptions};
+use eframe::egui::{self, ColorImage, Rect, TextureHandle, TextureOptions, pos2};
 
 /// The default tile source.
 pub const OSM_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -34,6 +34,8 @@ const OFFLINE: &str = "offline";
 const MAX_PENDING: usize = 48;
 /// Textures kept at most.
 const MAX_TILES: usize = 300;
+/// How many levels up a coarser tile is looked for while a tile is missing.
+const BORROW_LEVELS: u8 = 4;
 /// Deepest tile zoom asked for.
 pub const MAX_TILE_ZOOM: u8 = 19;
 
@@ -308,6 +310,7 @@ impl TileLayer {
     }
 
     /// The deepest zoom the source has tiles for (deeper views enlarge these).
+    #[cfg(test)]
     pub fn max_zoom(&self) -> u8 {
         self.max_zoom
     }
@@ -385,12 +388,11 @@ impl TileLayer {
         self.status = s;
     }
 
-    /// The texture of tile `key` if it is ready (asks for nothing).
-    pub fn peek(&mut self, key: TileKey) -> Option<egui::TextureId> {
+    fn ready(&mut self, key: TileKey) -> Option<TextureHandle> {
         match self.tiles.get_mut(&key) {
             Some(Tile::Ready(tex, last)) => {
                 *last = self.frame;
-                Some(tex.id())
+                Some(tex.clone())
             }
             _ => None,
         }
@@ -398,11 +400,11 @@ impl TileLayer {
 
     /// The texture of tile `key`, asking for it when it is not there yet (`None` meanwhile,
     /// and for a tile that could not be had).
-    pub fn get(&mut self, key: TileKey) -> Option<egui::TextureId> {
+    fn fetched(&mut self, key: TileKey) -> Option<TextureHandle> {
         match self.tiles.get_mut(&key) {
             Some(Tile::Ready(tex, last)) => {
                 *last = self.frame;
-                Some(tex.id())
+                Some(tex.clone())
             }
             Some(Tile::Pending | Tile::Failed) => None,
             None => {
@@ -425,6 +427,55 @@ impl TileLayer {
                 None
             }
         }
+    }
+
+    /// What to draw for `id`: the tile itself when it is ready (asked for when not), else the
+    /// matching part of the nearest coarser tile that is ready (up to [`BORROW_LEVELS`] levels
+    /// up). Deeper than the source goes, its deepest tiles are enlarged.
+    fn piece(&mut self, id: walkers::TileId) -> Option<walkers::TilePiece> {
+        let top = id.zoom.min(self.max_zoom);
+        for level in (top.saturating_sub(BORROW_LEVELS)..=top).rev() {
+            let up = u32::from(id.zoom - level);
+            let k = 1u32.checked_shl(up)?;
+            let key = (level, id.x / k, id.y / k);
+            let tex = if level == top {
+                self.fetched(key)
+            } else {
+                self.ready(key)
+            };
+            if let Some(tex) = tex {
+                let kf = k as f32;
+                let (sx, sy) = ((id.x % k) as f32, (id.y % k) as f32);
+                let uv = Rect::from_min_max(
+                    pos2(sx / kf, sy / kf),
+                    pos2((sx + 1.0) / kf, (sy + 1.0) / kf),
+                );
+                return Some(walkers::TilePiece::new(walkers::Tile::Raster(tex), uv));
+            }
+        }
+        None
+    }
+}
+
+/// walkers draws the layer: it works out which tiles cover the map at its zoom and asks for
+/// each; this layer answers from its textures and fetches in the background.
+impl walkers::Tiles for TileLayer {
+    fn at(&mut self, tile_id: walkers::TileId) -> Option<walkers::TilePiece> {
+        self.piece(tile_id)
+    }
+
+    fn attribution(&self) -> walkers::sources::Attribution {
+        // The map draws the credit itself (with the basemap's), see `TileLayer::attribution`.
+        walkers::sources::Attribution {
+            text: "",
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
+    }
+
+    fn tile_size(&self) -> u32 {
+        256
     }
 }
 
@@ -457,15 +508,15 @@ mod tests {
         let ctx = egui::Context::default();
         let mut layer = TileLayer::new(url, Some(dir.clone()), || {});
         let asked = std::time::Instant::now();
-        assert_eq!(layer.get((2, 1, 3)), None);
-        assert_eq!(layer.get((2, 0, 0)), None);
+        assert!(layer.fetched((2, 1, 3)).is_none());
+        assert!(layer.fetched((2, 0, 0)).is_none());
         assert!(
             asked.elapsed() < Duration::from_millis(50),
             "asking blocked"
         );
         settle(&mut layer, &ctx);
-        assert!(layer.get((2, 1, 3)).is_some());
-        assert_eq!(layer.get((2, 0, 0)), None);
+        assert!(layer.fetched((2, 1, 3)).is_some());
+        assert!(layer.fetched((2, 0, 0)).is_none());
         let s = layer.status();
         assert_eq!((s.ready, s.failed, s.from_cache), (1, 1, 1), "{s:?}");
         let _ = std::fs::remove_dir_all(&dir);
@@ -485,10 +536,10 @@ mod tests {
         let mut layer = TileLayer::open_pmtiles(&path, || {});
         assert_eq!(layer.max_zoom(), 1);
         assert_eq!(layer.attribution(), "Map: area.pmtiles");
-        assert_eq!(layer.get((1, 1, 0)), None);
-        assert_eq!(layer.get((1, 0, 0)), None);
+        assert!(layer.fetched((1, 1, 0)).is_none());
+        assert!(layer.fetched((1, 0, 0)).is_none());
         settle(&mut layer, &ctx);
-        assert!(layer.get((1, 1, 0)).is_some());
+        assert!(layer.fetched((1, 1, 0)).is_some());
         let s = layer.status().clone();
         assert_eq!((s.ready, s.failed, s.error), (1, 1, None));
         // A file that is not PMTiles says so.

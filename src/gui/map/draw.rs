@@ -8,7 +8,6 @@ use super::{
 };
 use crate::gui::frame_list::fmt_date_time;
 use crate::gui::state::View;
-use crate::gui::tiles::{MAX_TILE_ZOOM, TileKey, TileLayer};
 use crate::model::basemap::{self, LineKind};
 use crate::model::geo::{self, BBox};
 use crate::model::tracks::{Track, TrackPoint};
@@ -31,8 +30,18 @@ pub(super) fn alarm_colour(text: &str) -> Color32 {
     }
 }
 
+/// The corner texts that depend on the tile source.
+pub(super) struct OverlayText {
+    attribution: String,
+    status: String,
+    /// True when the status is a failure (drawn in the warning colour).
+    bad: bool,
+}
+
 impl MapView {
-    pub(super) fn draw_basemap(&self, painter: &egui::Painter, rect: Rect, dark: bool) {
+    /// The built-in basemap (land, coastlines, borders, the world's edge) as shapes, for the
+    /// place kept for it under the tiles.
+    pub(super) fn basemap_shapes(&self, rect: Rect, dark: bool) -> Vec<Shape> {
         let (land, coast, border) = if dark {
             (
                 Color32::from_rgb(0x1e, 0x24, 0x2b),
@@ -46,7 +55,7 @@ impl MapView {
                 Color32::from_rgb(0xb4, 0x9e, 0xb8),
             )
         };
-        painter.rect_filled(rect, 0.0, land);
+        let mut shapes = vec![Shape::rect_filled(rect, 0.0, land)];
         let (w0, h0) = self.to_world(rect, rect.left_top());
         let (w1, h1) = self.to_world(rect, rect.right_bottom());
         let (lon0, lat1) = geo::world_to_lonlat(w0.clamp(0.0, 1.0), h0);
@@ -68,7 +77,7 @@ impl MapView {
                 pts.push(s);
             }
             if pts.len() >= 2 && Rect::from_points(&pts).intersects(clip) {
-                painter.add(Shape::line(pts, stroke));
+                shapes.push(Shape::line(pts, stroke));
             }
         }
         // The world's edge.
@@ -76,74 +85,54 @@ impl MapView {
             self.to_screen(rect, (0.0, 0.0)),
             self.to_screen(rect, (1.0, 1.0)),
         );
-        painter.rect_stroke(
+        shapes.push(Shape::rect_stroke(
             edge,
             0.0,
             Stroke::new(1.0, coast.gamma_multiply(0.5)),
             egui::StrokeKind::Outside,
-        );
+        ));
+        shapes
     }
 
-    /// Draws the tiles on screen that are ready (a missing one borrows a part of a coarser tile
-    /// when one is ready; else the basemap shows through), asking for the missing ones.
-    pub(super) fn draw_tiles(&mut self, painter: &egui::Painter, rect: Rect, dark: bool) {
-        if let Some(mut layer) = self.tiles.take() {
-            self.draw_tiles_of(&mut layer, painter, rect, dark);
-            self.tiles = Some(layer);
-        }
-    }
-
-    pub(super) fn draw_tiles_of(
-        &self,
-        layer: &mut TileLayer,
-        painter: &egui::Painter,
-        rect: Rect,
-        dark: bool,
-    ) {
-        let z = self
-            .zoom
-            .round()
-            .clamp(0.0, f64::from(layer.max_zoom().min(MAX_TILE_ZOOM))) as u8;
-        let n = 1u32 << z;
-        let nf = f64::from(n);
-        let (x0, y0) = self.to_world(rect, rect.left_top());
-        let (x1, y1) = self.to_world(rect, rect.right_bottom());
-        let cell = |v: f64| (v * nf).floor().clamp(0.0, nf - 1.0) as u32;
-        let (tx0, tx1, ty0, ty1) = (cell(x0), cell(x1), cell(y0), cell(y1));
-        if u64::from(tx1 - tx0 + 1) * u64::from(ty1 - ty0 + 1) > 200 {
-            return;
-        }
-        let tint = if dark {
-            Color32::from_gray(190)
-        } else {
-            Color32::WHITE
+    /// The texts of the corners that depend on the tile source (read before walkers borrows
+    /// it for the frame).
+    pub(super) fn overlay_text(&self) -> OverlayText {
+        let attribution = match &self.tiles {
+            Some(t) => format!("{} · Basemap: {}", t.attribution(), basemap::ATTRIBUTION),
+            None => format!("Basemap: {}", basemap::ATTRIBUTION),
         };
-        let full = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
-        for ty in ty0..=ty1 {
-            for tx in tx0..=tx1 {
-                let key: TileKey = (z, tx, ty);
-                let screen = Rect::from_min_max(
-                    self.to_screen(rect, (f64::from(tx) / nf, f64::from(ty) / nf)),
-                    self.to_screen(rect, (f64::from(tx + 1) / nf, f64::from(ty + 1) / nf)),
-                );
-                if let Some(id) = layer.get(key) {
-                    painter.image(id, screen, full, tint);
-                    continue;
-                }
-                for up in 1..=4u8.min(z) {
-                    let parent = (z - up, tx >> up, ty >> up);
-                    if let Some(id) = layer.peek(parent) {
-                        let k = f32::from(1u16 << up);
-                        let (sx, sy) = ((tx % (1 << up)) as f32, (ty % (1 << up)) as f32);
-                        let uv = Rect::from_min_max(
-                            pos2(sx / k, sy / k),
-                            pos2((sx + 1.0) / k, (sy + 1.0) / k),
-                        );
-                        painter.image(id, screen, uv, tint);
-                        break;
-                    }
+        let (status, bad) = match (&self.tiles, basemap::world_error()) {
+            (_, Some(e)) => (format!("Built-in basemap unavailable: {e}"), true),
+            (None, None) => (
+                "Built-in basemap (offline) · online tiles off".to_string(),
+                false,
+            ),
+            (Some(t), None) => {
+                let s = t.status();
+                match &s.error {
+                    Some(e) if s.ready == 0 => (
+                        format!("Tiles unavailable ({e}) · built-in basemap shown"),
+                        true,
+                    ),
+                    Some(e) => (
+                        format!("Tiles: {} shown, {} failed ({e})", s.ready, s.failed),
+                        true,
+                    ),
+                    None if s.pending > 0 => (
+                        format!("Tiles: {} shown, {} loading…", s.ready, s.pending),
+                        false,
+                    ),
+                    None => (
+                        format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache),
+                        false,
+                    ),
                 }
             }
+        };
+        OverlayText {
+            attribution,
+            status,
+            bad,
         }
     }
 
@@ -362,6 +351,7 @@ impl MapView {
         }
         if let Some(b) = fit {
             self.fit(rect, &b);
+            self.view_changed = true;
             self.user_moved = true;
             self.follow = false;
         }
@@ -373,51 +363,25 @@ impl MapView {
         painter: &egui::Painter,
         rect: Rect,
         view: &View<'_>,
+        text: &OverlayText,
     ) {
         let visuals = ui.visuals();
         let bg = visuals.extreme_bg_color.gamma_multiply(0.85);
         let fg = visuals.text_color();
         let font = FontId::proportional(11.0);
         // Attribution, bottom right.
-        let text = match &self.tiles {
-            Some(t) => format!("{} · Basemap: {}", t.attribution(), basemap::ATTRIBUTION),
-            None => format!("Basemap: {}", basemap::ATTRIBUTION),
-        };
-        let g = painter.layout_no_wrap(text, font.clone(), fg);
+        let g = painter.layout_no_wrap(text.attribution.clone(), font.clone(), fg);
         let pos = rect.right_bottom() - g.size() - egui::vec2(4.0, 4.0);
         painter.rect_filled(Rect::from_min_size(pos, g.size()).expand(2.0), 2.0, bg);
         painter.galley(pos, g, fg);
         // The tile source's state, top right.
-        let (status, bad) = match (&self.tiles, basemap::world_error()) {
-            (_, Some(e)) => (format!("Built-in basemap unavailable: {e}"), true),
-            (None, None) => (
-                "Built-in basemap (offline) · online tiles off".to_string(),
-                false,
-            ),
-            (Some(t), None) => {
-                let s = t.status();
-                match &s.error {
-                    Some(e) if s.ready == 0 => (
-                        format!("Tiles unavailable ({e}) · built-in basemap shown"),
-                        true,
-                    ),
-                    Some(e) => (
-                        format!("Tiles: {} shown, {} failed ({e})", s.ready, s.failed),
-                        true,
-                    ),
-                    None if s.pending > 0 => (
-                        format!("Tiles: {} shown, {} loading…", s.ready, s.pending),
-                        false,
-                    ),
-                    None => (
-                        format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache),
-                        false,
-                    ),
-                }
-            }
-        };
-        let colour = if bad { visuals.warn_fg_color } else { fg };
-        let g = painter.layout(status, font.clone(), colour, rect.width() * 0.6);
+        let colour = if text.bad { visuals.warn_fg_color } else { fg };
+        let g = painter.layout(
+            text.status.clone(),
+            font.clone(),
+            colour,
+            rect.width() * 0.6,
+        );
         let pos = rect.right_top() + egui::vec2(-g.size().x - 6.0, 6.0);
         painter.rect_filled(Rect::from_min_size(pos, g.size()).expand(3.0), 2.0, bg);
         painter.galley(pos, g, colour);
