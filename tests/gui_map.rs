@@ -278,3 +278,162 @@ fn follow_keeps_the_newest_position_in_view() {
     let s = map.screen_pos(newest.lon, newest.lat).unwrap();
     assert!(s.distance(map.rect().center()) < 1.0);
 }
+
+/// Drags the map from `from` by `by`, a few pixels per frame as a hand would.
+fn drag_map(h: &mut Harness<'_, AnalyzerApp>, from: Pos2, by: egui::Vec2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=10 {
+        h.hover_at(from + by * (i as f32 / 10.0));
+        h.step();
+    }
+    h.drop_at(from + by);
+    h.step();
+}
+
+#[test]
+fn dragging_and_the_wheel_move_the_map_and_stop_automatic_fitting() {
+    let mut h = open(&["samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    let map = h.state().map();
+    let (rect, zoom, (lon0, lat0)) = (map.rect(), map.zoom(), map.center_lonlat());
+    // Dragging right and down shows what lies west and north.
+    drag_map(&mut h, rect.center(), egui::vec2(200.0, 100.0));
+    h.run_steps(30);
+    let (lon1, lat1) = h.state().map().center_lonlat();
+    assert!(lon1 < lon0 && lat1 > lat0, "{lon0},{lat0} -> {lon1},{lat1}");
+    // The point that was at the centre follows the pointer (inertia may carry it further).
+    let moved = h.state().map().screen_pos(lon0, lat0).unwrap() - rect.center();
+    assert!(moved.x >= 190.0 && moved.y >= 90.0, "{moved:?}");
+    // The wheel zooms in around the pointer: a point of the ride under it stays there.
+    let (lon, lat, at) = {
+        let map = h.state().map();
+        ride_points(&h)
+            .into_iter()
+            .map(|(_, lon, lat)| (lon, lat, map.screen_pos(lon, lat).unwrap()))
+            .find(|(_, _, s)| rect.shrink(40.0).contains(*s) && s.distance(rect.center()) > 60.0)
+            .expect("a point of the ride away from the centre")
+    };
+    h.hover_at(at);
+    h.step();
+    for _ in 0..5 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 3.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(30);
+    let map = h.state().map();
+    assert!(map.zoom() > zoom + 0.2, "zoom {zoom} -> {}", map.zoom());
+    let s = map.screen_pos(lon, lat).unwrap();
+    assert!(s.distance(at) < 25.0, "{s:?} drifted from {at:?}");
+    // Moved by hand, the view is not fitted again when nothing new comes in.
+    let (z, c) = (map.zoom(), map.center_lonlat());
+    settle(&mut h);
+    assert_eq!(
+        (h.state().map().zoom(), h.state().map().center_lonlat()),
+        (z, c)
+    );
+}
+
+#[test]
+fn hiding_a_device_leaves_it_off_the_map_and_the_plots() {
+    let mut h = open(&["samples/multi-device.pcap", "samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Plots));
+    settle(&mut h);
+    let speed = |h: &Harness<'_, AnalyzerApp>| {
+        h.state()
+            .plots()
+            .shown()
+            .iter()
+            .find(|s| s.0 == SeriesKind::Speed)
+            .map_or(0, |s| s.1)
+    };
+    let all = speed(&h);
+    let ride = h
+        .state()
+        .tracks()
+        .tracks()
+        .max_by_key(|t| t.len())
+        .unwrap()
+        .clone();
+    let imei = ride.device().unwrap().to_string();
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    h.get_by_label(&format!("Show {imei} on the map and the plots"))
+        .click();
+    settle(&mut h);
+    // Its frames no longer select a point, and the plots leave its samples out.
+    let (frame, _, _) = ride_points(&h)[5];
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected(), None);
+    h.state_mut().command(Command::ShowTab(CentralTab::Plots));
+    settle(&mut h);
+    let without = speed(&h);
+    let ride_speeds = ride.series().get(SeriesKind::Speed).len();
+    assert_eq!(without, all - ride_speeds, "{all} {ride_speeds}");
+    // "Show all" brings it back everywhere.
+    h.get_by_label("Show all (1 hidden)").click();
+    settle(&mut h);
+    assert_eq!(speed(&h), all);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+}
+
+#[test]
+fn the_map_and_the_plots_show_what_the_filter_keeps() {
+    let mut h = open(&["samples/multi-device.pcap", "samples/bike-ride.pcapng"]);
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    settle(&mut h);
+    let devices =
+        |t: &bn407::model::tracks::TrackBuilder| t.tracks().filter(|t| !t.is_empty()).count();
+    assert!(devices(h.state().shown_tracks()) >= 4);
+    let ride = h.state().tracks().tracks().max_by_key(|t| t.len()).unwrap();
+    let imei = ride.device().unwrap().to_string();
+    let (len, alarms) = (ride.len(), ride.alarms().len());
+    let colour_before = colour_of(&h, &imei);
+    h.state_mut()
+        .command(Command::SetFilter(format!("imei == {imei}")));
+    settle(&mut h);
+    let shown = h.state().shown_tracks();
+    assert_eq!(devices(shown), 1);
+    let t = shown.tracks().find(|t| !t.is_empty()).unwrap();
+    assert_eq!((t.len(), t.alarms().len()), (len, alarms));
+    assert!(h.query_by_label_contains("1 device(s)").is_some());
+    // The device keeps its colour whatever the filter.
+    assert_eq!(colour_of(&h, &imei), colour_before);
+    // Only the reports: the heartbeats leave the tracks too.
+    h.state_mut().command(Command::SetFilter(format!(
+        "imei == {imei} && kind == report"
+    )));
+    settle(&mut h);
+    let t = h.state().shown_tracks().tracks().next().unwrap();
+    assert!(t.series().get(SeriesKind::HeartbeatInterval).is_empty());
+    assert_eq!(t.len(), len);
+    // Unticking "Only filtered frames" shows every frame again; clearing the filter too.
+    h.get_by_label("Only filtered frames").click();
+    settle(&mut h);
+    assert!(devices(h.state().shown_tracks()) >= 4);
+    h.get_by_label("Only filtered frames").click();
+    settle(&mut h);
+    assert_eq!(devices(h.state().shown_tracks()), 1);
+    h.state_mut().command(Command::SetFilter(String::new()));
+    settle(&mut h);
+    assert!(devices(h.state().shown_tracks()) >= 4);
+    assert!(h.query_by_label("Only filtered frames").is_none());
+}
+
+/// The colour the map gives device `imei` (read off the legend's swatch is not possible
+/// headless, so through the same helper the map uses).
+fn colour_of(h: &Harness<'_, AnalyzerApp>, imei: &str) -> egui::Color32 {
+    h.state().device_colour(imei)
+}

@@ -19,10 +19,11 @@ use super::menu::MenuBar;
 use super::plots::PlotsView;
 use super::side_panel::SidePanel;
 use super::state::{
-    CentralTab, Command, CopyAs, Detail, LoadProgress, Selection, Session, Settings, ThemeChoice,
-    View, Visible,
+    CentralTab, Command, CopyAs, Detail, HiddenDevices, LoadProgress, Selection, Session, Settings,
+    ThemeChoice, View, Visible,
 };
 use super::status_bar::StatusBar;
+use super::track_feed::TrackFeed;
 use super::tree_view::TreeView;
 use crate::model::filter;
 use crate::model::store::FrameStore;
@@ -55,15 +56,15 @@ pub struct AnalyzerApp {
     side: SidePanel,
     conversation: ConversationView,
     status: StatusBar,
-    tracks: TrackBuilder,
-    tracks_fed: usize,
-    tracks_complete: bool,
+    /// Every frame's tracks.
+    tracks: TrackFeed,
+    /// The tracks of the frames the filter keeps, while a filter is in force.
+    filtered_tracks: Option<TrackFeed>,
+    /// Devices hidden from the map and the plots.
+    hidden: HiddenDevices,
     map: MapView,
     plots: PlotsView,
 }
-
-/// Time spent feeding the tracks per UI frame at most.
-const TRACK_BUDGET: Duration = Duration::from_millis(8);
 
 impl AnalyzerApp {
     /// A window with these settings that opens `files` on its first frame.
@@ -90,9 +91,9 @@ impl AnalyzerApp {
             side: SidePanel::default(),
             conversation: ConversationView::default(),
             status: StatusBar::default(),
-            tracks: TrackBuilder::new(),
-            tracks_fed: 0,
-            tracks_complete: true,
+            tracks: TrackFeed::finished(),
+            filtered_tracks: None,
+            hidden: HiddenDevices::new(),
             map: MapView::default(),
             plots: PlotsView::default(),
         }
@@ -125,7 +126,26 @@ impl AnalyzerApp {
     }
     /// Every device's track and series, as far as the frames were fed to them.
     pub fn tracks(&self) -> &TrackBuilder {
-        &self.tracks
+        &self.tracks.tracks
+    }
+    /// The tracks the map and the plots show: of the frames the filter keeps while a filter
+    /// is in force (and the map follows it), else of every frame.
+    pub fn shown_tracks(&self) -> &TrackBuilder {
+        match &self.filtered_tracks {
+            Some(f) if self.settings.tracks_follow_filter => &f.tracks,
+            _ => &self.tracks.tracks,
+        }
+    }
+    /// The colour the map and the plots give the device whose IMEI reads `imei` (grey when
+    /// there is no such device).
+    pub fn device_colour(&self, imei: &str) -> egui::Color32 {
+        self.tracks
+            .tracks
+            .tracks()
+            .find(|t| t.device().is_some_and(|d| d.to_string() == imei))
+            .map_or(egui::Color32::GRAY, |t| {
+                super::map::device_colour(t.ordinal())
+            })
     }
     /// The map's state.
     pub fn map(&self) -> &MapView {
@@ -138,7 +158,8 @@ impl AnalyzerApp {
     /// True while inputs are being read, tracks built or a filter is running.
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
-            || !self.tracks_complete
+            || !self.tracks.complete
+            || self.filtered_tracks.as_ref().is_some_and(|f| !f.complete)
             || !self.pending_open.is_empty()
             || matches!(self.visible, Visible::Some { done: false, .. })
     }
@@ -234,20 +255,29 @@ impl AnalyzerApp {
             conversation,
             status,
             tracks,
-            tracks_complete,
+            filtered_tracks,
+            hidden,
             map,
             plots,
             ..
         } = self;
         let store = store.read().unwrap_or_else(|e| e.into_inner());
+        let filtered = settings.tracks_follow_filter && filtered_tracks.is_some();
+        let shown = match filtered_tracks {
+            Some(f) if settings.tracks_follow_filter => &*f,
+            _ => &*tracks,
+        };
         let mut view = View {
             store: &store,
             session,
             visible,
             selection,
             detail: detail.as_ref(),
-            tracks,
-            tracks_complete: *tracks_complete,
+            tracks: &shown.tracks,
+            tracks_complete: shown.complete,
+            all_tracks: &tracks.tracks,
+            tracks_filtered: filtered,
+            hidden,
             filter: "",
             commands,
         };
@@ -406,37 +436,17 @@ impl AnalyzerApp {
         }
     }
 
-    /// Feeds the frames stored since the last call to the tracks, for at most
-    /// [`TRACK_BUDGET`]; finishes them once loading has ended and every frame is in.
+    /// Feeds the frames stored since the last call to the tracks (and the filter's new rows to
+    /// the filtered tracks), a time budget each; finishes them once every frame is in.
     fn feed_tracks(&mut self, ctx: &egui::Context) {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
-        let start = std::time::Instant::now();
-        let total = store.len();
-        while self.tracks_fed < total {
-            let end = (self.tracks_fed + 256).min(total);
-            for i in self.tracks_fed..end {
-                if let Some(f) = store.get(i) {
-                    self.tracks.add_message(
-                        i as u64,
-                        f.ts(),
-                        f.direction(),
-                        f.imei().copied(),
-                        &f.message(),
-                        f.bytes(),
-                    );
-                }
-            }
-            self.tracks_fed = end;
-            if start.elapsed() >= TRACK_BUDGET {
-                break;
-            }
+        let mut more = self.tracks.feed(&store, None, self.loader.is_none());
+        if let (Some(f), Visible::Some { rows, done }) = (&mut self.filtered_tracks, &self.visible)
+        {
+            more |= f.feed(&store, Some(rows), *done && self.tracks.complete);
         }
         drop(store);
-        if self.tracks_fed < total {
-            ctx.request_repaint();
-        } else if self.loader.is_none() && !self.tracks_complete {
-            self.tracks.finish();
-            self.tracks_complete = true;
+        if more {
             ctx.request_repaint();
         }
     }
@@ -531,9 +541,8 @@ impl AnalyzerApp {
         self.store_complete = Arc::new(AtomicBool::new(false));
         self.selection = Selection::default();
         self.detail = None;
-        self.tracks = TrackBuilder::new();
-        self.tracks_fed = 0;
-        self.tracks_complete = false;
+        self.tracks = TrackFeed::new();
+        self.filtered_tracks = None;
         let title = match self.session.names.as_slice() {
             [one] => format!("{one} - BN-407 Analyzer"),
             many => format!("{} files - BN-407 Analyzer", many.len()),
@@ -552,6 +561,7 @@ impl AnalyzerApp {
                 self.session.filter.clear();
                 self.filter_bar.error = None;
                 self.visible = Visible::All;
+                self.filtered_tracks = None;
                 self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
             }
             Ok(Some(f)) => {
@@ -562,6 +572,7 @@ impl AnalyzerApp {
                     rows: Vec::new(),
                     done: false,
                 };
+                self.filtered_tracks = Some(TrackFeed::new());
                 self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
                 let wake_ctx = ctx.clone();
                 self.filter_job = Some(FilterJob::start(
@@ -656,10 +667,17 @@ impl AnalyzerApp {
             }
             Command::ToggleGeoPanel => self.settings.geo_panel = !self.settings.geo_panel,
             Command::SetTiles(t) => self.settings.tiles = t,
+            Command::ToggleDevice(d) => {
+                if !self.hidden.remove(&d) {
+                    self.hidden.insert(d);
+                }
+            }
+            Command::ShowAllDevices => self.hidden.clear(),
+            Command::SetTracksFollowFilter(on) => self.settings.tracks_follow_filter = on,
             Command::OpenPmTilesDialog => {
                 let file = rfd::FileDialog::new()
                     .set_title("Open a map file")
-                    .add_filter("PMTiles (raster)", &["pmtiles"])
+                    .add_filter("PMTiles (raster or vector)", &["pmtiles"])
                     .pick_file();
                 if let Some(f) = file {
                     self.settings.tiles.pmtiles = Some(f);

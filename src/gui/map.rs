@@ -29,8 +29,9 @@ mod draw;
 
 use draw::{OverlayText, point_tooltip};
 
-/// Deepest zoom the map goes to.
-pub const MAX_ZOOM: f64 = 19.0;
+/// Deepest zoom the map goes to (walkers' own limit is 26); past the tile source's deepest
+/// level its tiles are enlarged.
+pub const MAX_ZOOM: f64 = 24.0;
 /// Zoom "Fit to tracks" goes to at most (a single point).
 const FIT_MAX_ZOOM: f64 = 16.0;
 /// Pixels kept free around the tracks when fitting.
@@ -68,6 +69,25 @@ pub fn device_colour(i: usize) -> Color32 {
 /// A device's name for legends: its IMEI, or "no device".
 pub fn device_name(d: Option<&Imei>) -> String {
     d.map_or_else(|| "no device".to_string(), |d| d.to_string())
+}
+
+/// "Only filtered frames" beside the map's and the plots' tools, while a filter is in force:
+/// whether they show what the list shows or every frame.
+pub fn filter_toggle(ui: &mut Ui, view: &mut View<'_>) {
+    if view.filter.is_empty() {
+        return;
+    }
+    let mut on = view.tracks_filtered;
+    if ui
+        .checkbox(&mut on, "Only filtered frames")
+        .on_hover_text(format!(
+            "Show only the frames the filter keeps ({}), as the list does",
+            view.filter
+        ))
+        .changed()
+    {
+        view.commands.push(Command::SetTracksFollowFilter(on));
+    }
 }
 
 /// One point of one track.
@@ -322,7 +342,7 @@ impl MapView {
     fn give_view(&mut self) {
         let (lon, lat) = self.center_lonlat();
         self.memory.center_at(walkers::lon_lat(lon, lat));
-        let _ = self.memory.set_zoom(self.zoom.clamp(0.0, MAX_ZOOM));
+        let _ = self.memory.set_zoom(self.zoom);
     }
 
     /// Draws the map with the tile source of `tile_settings`.
@@ -339,7 +359,13 @@ impl MapView {
             self.fitted_complete = false;
             self.selected = None;
         }
-        let bbox = tracks.bbox();
+        // Hidden devices are left out of everything below (drawing, fitting, following).
+        let hidden = view.hidden;
+        let shown = |t: &&Track| !hidden.contains(&t.device().copied());
+        let bbox = tracks
+            .tracks()
+            .filter(shown)
+            .fold(geo::BBox::EMPTY, |b, t| b.union(&t.bbox()));
         let toolbar = ui.horizontal(|ui| {
             let fit = ui
                 .add_enabled(!bbox.is_empty(), egui::Button::new("Fit to tracks"))
@@ -362,6 +388,7 @@ impl MapView {
                 text.push_str(&format!(", {skipped} not placed (0°,0° or out of range)"));
             }
             ui.label(egui::RichText::new(text).weak());
+            filter_toggle(ui, view);
             (fit.clicked(), minus.clicked(), plus.clicked())
         });
         let (fit_clicked, minus, plus) = toolbar.inner;
@@ -398,7 +425,7 @@ impl MapView {
         // The selected frame's point; brought into view when the selection changed elsewhere.
         let selection = view.selection.frame;
         self.selected = selection.and_then(|f| {
-            tracks.tracks().find_map(|t| {
+            tracks.tracks().filter(shown).find_map(|t| {
                 point_of_frame(t, f).map(|point| PointRef {
                     device: t.device().copied(),
                     point,
@@ -430,6 +457,7 @@ impl MapView {
         if self.follow {
             let newest = tracks
                 .tracks()
+                .filter(shown)
                 .filter_map(Track::end)
                 .max_by(|a, b| a.frame.cmp(&b.frame));
             if let Some(p) = newest {
@@ -467,9 +495,6 @@ impl MapView {
             painter.set(basemap_slot, Shape::Vec(self.basemap_shapes(rect, dark)));
             self.draw_contents(ui, &painter, response, view, &overlay);
         });
-        if memory.zoom() > MAX_ZOOM {
-            let _ = memory.set_zoom(MAX_ZOOM);
-        }
         self.memory = memory;
         self.tiles = tiles;
         if std::mem::take(&mut self.view_changed) {
@@ -496,8 +521,8 @@ impl MapView {
         let mut labels = 0;
         let text_colour = ui.visuals().strong_text_color();
         let label_bg = ui.visuals().extreme_bg_color.gamma_multiply(0.85);
-        for (i, track) in tracks.tracks().enumerate() {
-            let colour = device_colour(i);
+        for track in tracks.tracks().filter(|t| !view.is_hidden(t.device())) {
+            let colour = view.device_colour(track.device());
             self.draw_track(painter, rect, track, colour, pointer, &mut nearest);
             self.draw_markers(
                 painter,
@@ -521,7 +546,7 @@ impl MapView {
             painter.circle_stroke(s, 10.0, sel_stroke);
         }
         if let Some(t) = view.selection.hovered_time {
-            for track in tracks.tracks() {
+            for track in tracks.tracks().filter(|t| !view.is_hidden(t.device())) {
                 let in_range = track
                     .series()
                     .time_range()

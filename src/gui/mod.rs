@@ -26,6 +26,7 @@ pub mod state;
 mod status_bar;
 mod theme;
 mod tiles;
+mod track_feed;
 mod tree_view;
 
 use std::path::PathBuf;

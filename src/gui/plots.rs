@@ -13,7 +13,7 @@ use std::ops::RangeInclusive;
 use eframe::egui::{self, Color32, Id, Ui};
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, VLine};
 
-use super::map::{device_colour, device_name};
+use super::map::device_name;
 use super::state::{Command, View};
 use crate::model::tracks::{SeriesKind, Track};
 use crate::protocol::Imei;
@@ -193,6 +193,15 @@ impl PlotsView {
                         );
                     }
                 });
+            super::map::filter_toggle(ui, view);
+            if !view.hidden.is_empty()
+                && ui
+                    .button(format!("Show all ({} hidden)", view.hidden.len()))
+                    .on_hover_text("Devices hidden on the map's legend are left out here too")
+                    .clicked()
+            {
+                view.commands.push(Command::ShowAllDevices);
+            }
             ui.label(
                 egui::RichText::new(
                     "Hover: the time cursor on the map and the list. Click: select the frame. \
@@ -201,11 +210,16 @@ impl PlotsView {
                 .weak(),
             );
         });
+        // Each device in its map colour (by index in `tracks`).
+        let colours: Vec<Color32> = tracks
+            .tracks()
+            .map(|t| view.device_colour(t.device()))
+            .collect();
         let mut chosen: Vec<(usize, &Track)> = tracks
             .tracks()
             .enumerate()
             .filter(|(_, t)| match self.devices {
-                DeviceChoice::All => true,
+                DeviceChoice::All => !view.is_hidden(t.device()),
                 DeviceChoice::Selected => selected_device.is_none_or(|d| t.device().copied() == d),
                 DeviceChoice::One(d) => t.device().copied() == d,
             })
@@ -328,7 +342,7 @@ impl PlotsView {
                                 continue;
                             };
                             let name = device_name(t.device());
-                            let colour = device_colour(*i);
+                            let colour = colours.get(*i).copied().unwrap_or(Color32::GRAY);
                             pui.line(
                                 Line::new(name.clone(), points.as_slice())
                                     .color(colour)

@@ -28,6 +28,9 @@ pub struct Selection {
     pub hovered_frame: Option<usize>,
 }
 
+/// Devices hidden from the map and the plots.
+pub type HiddenDevices = std::collections::BTreeSet<Option<crate::protocol::Imei>>;
+
 /// What the frame list shows in its place.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CentralTab {
@@ -125,6 +128,12 @@ pub enum Command {
     SetTiles(TileSettings),
     /// Ask for a `.pmtiles` file to show on the map.
     OpenPmTilesDialog,
+    /// Hide a device from the map and the plots, or show it again.
+    ToggleDevice(Option<crate::protocol::Imei>),
+    /// Show every device on the map and the plots again.
+    ShowAllDevices,
+    /// Whether the map and the plots show only the frames the filter keeps.
+    SetTracksFollowFilter(bool),
 }
 
 /// Settings remembered between runs (eframe persistence).
@@ -147,6 +156,8 @@ pub struct Settings {
     pub geo_panel: bool,
     /// The map's online tiles.
     pub tiles: TileSettings,
+    /// The map and the plots show only the frames the filter keeps.
+    pub tracks_follow_filter: bool,
 }
 
 /// The map's online tile source.
@@ -185,6 +196,7 @@ impl Default for Settings {
             recent_filters: Vec::new(),
             geo_panel: false,
             tiles: TileSettings::default(),
+            tracks_follow_filter: true,
         }
     }
 }
@@ -318,10 +330,36 @@ pub struct View<'a> {
     pub selection: &'a Selection,
     /// The selected frame, decoded.
     pub detail: Option<&'a Detail>,
-    /// Every device's track and time series (fed from the store as frames arrive).
+    /// The tracks and time series the map and the plots show (fed from the store as frames
+    /// arrive): of the frames the filter keeps when `tracks_filtered`, else of every frame.
     pub tracks: &'a crate::model::tracks::TrackBuilder,
-    /// True once every stored frame is in `tracks` and loading has ended.
+    /// True once every frame meant for `tracks` is in and loading has ended.
     pub tracks_complete: bool,
+    /// Every frame's tracks (device colours are taken from their order here, so that a device
+    /// keeps its colour whatever the filter).
+    pub all_tracks: &'a crate::model::tracks::TrackBuilder,
+    /// True when `tracks` holds only the frames the filter keeps.
+    pub tracks_filtered: bool,
+    /// Devices hidden from the map and the plots.
+    pub hidden: &'a HiddenDevices,
     /// Commands to apply after drawing.
     pub commands: &'a mut Vec<Command>,
+}
+
+impl View<'_> {
+    /// The colour of `device` on the map and in the plots: by its first appearance among
+    /// every frame, whatever the filter.
+    pub fn device_colour(&self, device: Option<&crate::protocol::Imei>) -> eframe::egui::Color32 {
+        let i = self
+            .all_tracks
+            .track(device)
+            .or_else(|| self.tracks.track(device))
+            .map_or(0, crate::model::tracks::Track::ordinal);
+        super::map::device_colour(i)
+    }
+
+    /// True when the user hid `device` from the map and the plots.
+    pub fn is_hidden(&self, device: Option<&crate::protocol::Imei>) -> bool {
+        self.hidden.contains(&device.copied())
+    }
 }

@@ -96,6 +96,8 @@ pub struct Skipped {
 #[derive(Debug, Clone)]
 pub struct Track {
     device: Option<Imei>,
+    /// How many devices had a track before this one (first appearance order).
+    ordinal: usize,
     points: Vec<TrackPoint>,
     bbox: BBox,
     alarms: Vec<AlarmEvent>,
@@ -109,9 +111,10 @@ pub struct Track {
 }
 
 impl Track {
-    fn new(device: Option<Imei>) -> Self {
+    fn new(device: Option<Imei>, ordinal: usize) -> Self {
         Self {
             device,
+            ordinal,
             points: Vec::new(),
             bbox: BBox::EMPTY,
             alarms: Vec::new(),
@@ -128,6 +131,12 @@ impl Track {
     /// The device (`None` for frames no IMEI could be attributed to).
     pub fn device(&self) -> Option<&Imei> {
         self.device.as_ref()
+    }
+
+    /// How many devices got a track before this one in its builder (first appearance
+    /// order): a stable key for the device's colour while frames keep coming.
+    pub fn ordinal(&self) -> usize {
+        self.ordinal
     }
 
     /// Every placed position, in arrival order.
@@ -297,10 +306,11 @@ impl TrackBuilder {
         message: &Message,
         bytes: &[u8],
     ) {
+        let ordinal = self.tracks.len();
         let track = self
             .tracks
             .entry(device)
-            .or_insert_with(|| Track::new(device));
+            .or_insert_with(|| Track::new(device, ordinal));
         let fix_ms = message.fix.and_then(|f| f.time);
         let t = frame_time(ts, fix_ms);
         if let Some(t) = t {

@@ -3,11 +3,9 @@
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2};
 
-use super::{
-    DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef, device_colour, device_name,
-};
+use super::{DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef, device_name};
 use crate::gui::frame_list::fmt_date_time;
-use crate::gui::state::View;
+use crate::gui::state::{Command, View};
 use crate::model::basemap::{self, LineKind};
 use crate::model::geo::{self, BBox};
 use crate::model::tracks::{Track, TrackPoint};
@@ -297,7 +295,7 @@ impl MapView {
     }
 
     /// The device legend, top left: a button per track that fits the map to it.
-    pub(super) fn legend(&mut self, ui: &mut Ui, rect: Rect, view: &View<'_>) {
+    pub(super) fn legend(&mut self, ui: &mut Ui, rect: Rect, view: &mut View<'_>) {
         let mut child = ui.new_child(
             egui::UiBuilder::new()
                 .max_rect(rect.shrink(6.0))
@@ -306,14 +304,15 @@ impl MapView {
         child.spacing_mut().item_spacing.y = 2.0;
         let bg = child.visuals().extreme_bg_color.gamma_multiply(0.85);
         let mut fit = None;
+        let mut toggle = None;
         let placed = view.tracks.tracks().filter(|t| !t.is_empty()).count();
-        for (i, t) in view
+        for t in view
             .tracks
             .tracks()
-            .enumerate()
-            .filter(|(_, t)| !t.is_empty())
+            .filter(|t| !t.is_empty())
             .take(MAX_LEGEND)
         {
+            let hidden = view.is_hidden(t.device());
             let alarms = if t.alarms().is_empty() {
                 String::new()
             } else {
@@ -325,22 +324,55 @@ impl MapView {
                 t.len(),
                 t.length_m() / 1000.0,
             );
-            let clicked = child
+            let colour = view.device_colour(t.device());
+            let (shown_clicked, fit_clicked) = child
                 .horizontal(|ui| {
+                    let mut shown = !hidden;
+                    let tip = format!("Show {} on the map and the plots", device_name(t.device()));
+                    let check = ui.add(egui::Checkbox::without_text(&mut shown));
+                    // Named for screen readers (and tests) though it shows no text.
+                    check.widget_info(|| {
+                        egui::WidgetInfo::selected(egui::Role::CheckBox, true, shown, &tip)
+                    });
+                    let check = check.on_hover_text(tip);
                     let (r, _) = ui.allocate_exact_size(egui::vec2(16.0, 12.0), Sense::hover());
                     ui.painter().rect_filled(r.expand(3.0), 2.0, bg);
+                    let swatch = if hidden {
+                        colour.gamma_multiply(0.3)
+                    } else {
+                        colour
+                    };
                     ui.painter().line_segment(
                         [r.left_center(), r.right_center()],
-                        Stroke::new(3.0, device_colour(i)),
+                        Stroke::new(3.0, swatch),
                     );
-                    ui.add(egui::Button::new(egui::RichText::new(label).small()).fill(bg))
+                    let text = egui::RichText::new(label).small();
+                    let text = if hidden { text.weak() } else { text };
+                    let fit = ui
+                        .add_enabled(!hidden, egui::Button::new(text).fill(bg))
                         .on_hover_text("Show this device's track")
-                        .clicked()
+                        .clicked();
+                    (check.changed(), fit)
                 })
                 .inner;
-            if clicked {
+            if shown_clicked {
+                toggle = Some(t.device().copied());
+            }
+            if fit_clicked {
                 fit = Some(t.bbox());
             }
+        }
+        if let Some(d) = toggle {
+            view.commands.push(Command::ToggleDevice(d));
+        }
+        if !view.hidden.is_empty()
+            && child
+                .add(egui::Button::new(
+                    egui::RichText::new(format!("Show all ({} hidden)", view.hidden.len())).small(),
+                ))
+                .clicked()
+        {
+            view.commands.push(Command::ShowAllDevices);
         }
         if placed > MAX_LEGEND {
             child.label(
