@@ -1,21 +1,36 @@
-//! The map: every device's track over the built-in offline basemap, drawn with egui's painter
-//! in Web Mercator ([`crate::model::geo`]).
+//! The map: every device's track over the built-in offline basemap, in the `walkers` map
+//! widget.
+//!
+//! walkers owns the view (Web Mercator projection, drag with inertia, wheel and pinch zoom
+//! around the pointer, double-click zoom) and draws the tile layer: [`super::tiles::TileLayer`]
+//! is a `walkers::Tiles` source, online (OpenStreetMap by default, cached on disk) or a local
+//! `.pmtiles` file (raster, or vector tiles drawn on the CPU). Everything else is painted here
+//! with egui's painter from walkers' projector, in three layers:
+//!
+//! 1. the built-in basemap (Natural Earth coastlines and borders, [`crate::model::basemap`]),
+//!    put in a slot reserved *before* walkers paints its tiles, so tiles cover it where they
+//!    are loaded and it shows through everywhere else: the map is never blank, with no
+//!    network at all;
+//! 2. the tiles (walkers);
+//! 3. tracks, markers, the selection, the time cursor and the overlays (legend, scale,
+//!    attribution, the tile source's state).
+//!
+//! Why not walkers' own `HttpTiles`: it logs a failed download and keeps no state, while the
+//! map must say in a corner when its tile source fails; and its vector tiles need the wgpu
+//! renderer (the window uses glow, and the headless tests no GPU at all). Why not walkers'
+//! plugins for the tracks: the closure of `Map::show` gives the same projector and lets the
+//! drawing borrow the map's state directly.
 //!
 //! Each device's track is a line in its own colour through its valid fixes; last-known
 //! positions (invalid fix) are hollow grey circles; the start is a filled circle, the end a
 //! square; alarm frames are diamonds coloured by kind with their keyword beside them. Hovering a
 //! point shows its time, speed and keyword and sets the shared time cursor; clicking selects its
-//! frame; selecting a frame elsewhere highlights its point and brings it into view. Drag pans,
-//! the wheel zooms around the pointer.
+//! frame; selecting a frame elsewhere highlights its point and brings it into view. The legend
+//! hides and shows devices (on the plots too) and fits the view to one; while a filter is in
+//! force the tracks are those of the frames it keeps ("Only filtered frames").
 //!
 //! Only [`Track::simplified`] at the current zoom is drawn (cached per zoom in the model), and
 //! runs of points off screen are skipped, so hundreds of thousands of points stay interactive.
-//!
-//! The map needs no network: the basemap (Natural Earth coastlines and borders) is compiled in
-//! and always drawn. Online raster tiles ([`super::tiles`], OpenStreetMap by default, cached on
-//! disk) are drawn over it where they are available; the top right corner says how the tile
-//! source is doing. A local raster `.pmtiles` file (File menu, or the Tiles menu) replaces the
-//! online source for offline detail. State and interaction are here, drawing in `map/draw.rs`.
 
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Ui, pos2};
 

@@ -4,7 +4,8 @@
 //! Tiles are fetched and decoded by two background threads; the UI thread only asks for the
 //! tiles on screen and turns decoded images into textures, so no network access blocks or slows
 //! drawing. A tile is looked for in the cache directory first
-//! (`<user cache dir>/bn407/tiles/<source>/<z>/<x>/<y>`), then fetched and written there. After a
+//! (`<user cache dir>/bn407/tiles/<source>/<z>/<x>/<y>`), then fetched and written there; a
+//! copy older than [`STALE_AFTER`] is fetched again, and still used while offline. After a
 //! network failure the network is left alone for [`RETRY_AFTER`] (cached tiles still load), and
 //! the map shows the source's state in a corner; where a tile is missing the built-in basemap
 //! drawn underneath shows through.
@@ -23,6 +24,10 @@ use eframe::egui::{self, ColorImage, Rect, TextureHandle, TextureOptions, pos2};
 
 /// The default tile source.
 pub const OSM_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+
+/// A cached tile older than this is fetched again when the network is there (OpenStreetMap's
+/// tile policy asks clients to refresh; a stale tile is still used offline).
+pub const STALE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// How long the network is left alone after a failure.
 pub const RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -147,27 +152,41 @@ fn decode(bytes: &[u8]) -> Result<ColorImage, String> {
     Ok(ColorImage::from_rgba_unmultiplied(size, rgba.as_raw()))
 }
 
+/// The cached copy of a tile, and whether it is older than [`STALE_AFTER`].
+fn cached(file: Option<&PathBuf>) -> Option<(Vec<u8>, bool)> {
+    let file = file?;
+    let bytes = std::fs::read(file).ok()?;
+    let stale = std::fs::metadata(file)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > STALE_AFTER);
+    Some((bytes, stale))
+}
+
+/// A tile: from the cache while fresh; else from the network (cached for next time); a stale
+/// copy when the network fails or rests, so that offline a tile seen once is always there.
 fn fetch(agent: &ureq::Agent, req: &Request, offline_since: &AtomicU64) -> Reply {
-    if let Some(file) = &req.file
-        && let Ok(bytes) = std::fs::read(file)
-    {
-        return Reply {
-            key: req.key,
-            result: decode(&bytes).map(|i| (i, true)),
-        };
+    let reply = |result| Reply {
+        key: req.key,
+        result,
+    };
+    let copy = cached(req.file.as_ref());
+    if let Some((bytes, false)) = &copy {
+        return reply(decode(bytes).map(|i| (i, true)));
     }
     let failed_at = offline_since.load(Ordering::Relaxed);
     if failed_at != 0 && now_secs().saturating_sub(failed_at) < RETRY_AFTER.as_secs() {
-        return Reply {
-            key: req.key,
-            result: Err(format!("{OFFLINE} (not in the cache)")),
-        };
+        return reply(match &copy {
+            Some((bytes, _)) => decode(bytes).map(|i| (i, true)),
+            None => Err(format!("{OFFLINE} (not in the cache)")),
+        });
     }
     let got = agent
         .get(&req.url)
         .call()
         .and_then(|mut r| r.body_mut().with_config().limit(4 << 20).read_to_vec());
-    let result = match got {
+    reply(match got {
         Ok(bytes) => {
             offline_since.store(0, Ordering::Relaxed);
             let image = decode(&bytes);
@@ -180,13 +199,12 @@ fn fetch(agent: &ureq::Agent, req: &Request, offline_since: &AtomicU64) -> Reply
         }
         Err(e) => {
             offline_since.store(now_secs().max(1), Ordering::Relaxed);
-            Err(e.to_string())
+            match &copy {
+                Some((bytes, _)) => decode(bytes).map(|i| (i, true)),
+                None => Err(e.to_string()),
+            }
         }
-    };
-    Reply {
-        key: req.key,
-        result,
-    }
+    })
 }
 
 /// Writes a tile to the cache (through a temporary file, so a reader never sees half of one);
@@ -519,6 +537,30 @@ mod tests {
         assert!(layer.fetched((2, 0, 0)).is_none());
         let s = layer.status();
         assert_eq!((s.ready, s.failed, s.from_cache), (1, 1, 1), "{s:?}");
+        // A stale copy is tried on the network first, and used when the network fails.
+        let file = dir.join(source_dir(url)).join("2/1/3");
+        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let mut layer = TileLayer::new(url, Some(dir.clone()), || {});
+        assert!(layer.fetched((2, 1, 3)).is_none());
+        settle(&mut layer, &ctx);
+        assert!(layer.fetched((2, 1, 3)).is_some());
+        let s = layer.status();
+        assert_eq!((s.ready, s.from_cache), (1, 1), "{s:?}");
+        // The network was tried for it (and failed), so it now rests: the next missing tile
+        // fails at once as offline, without another attempt.
+        assert!(layer.fetched((2, 0, 1)).is_none());
+        settle(&mut layer, &ctx);
+        let s = layer.status();
+        assert!(
+            s.error.as_deref().is_some_and(|e| e.starts_with(OFFLINE)),
+            "{s:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
