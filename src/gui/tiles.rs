@@ -591,6 +591,91 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A tile server on the loopback answering every GET with `png`, counting the requests;
+    /// stops after `max` requests.
+    fn serve_tiles(png: Vec<u8>, max: usize) -> (String, Arc<AtomicU64>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/{{z}}/{{x}}/{{y}}.png",
+            listener.local_addr().unwrap().port()
+        );
+        let count = Arc::new(AtomicU64::new(0));
+        let served = Arc::clone(&count);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(max) {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                // The request line and headers, up to the empty line.
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        break;
+                    }
+                    line.clear();
+                }
+                served.fetch_add(1, Ordering::SeqCst);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    png.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&png);
+            }
+        });
+        (url, count)
+    }
+
+    #[test]
+    fn online_tiles_are_fetched_over_http_and_cached_for_offline_use() {
+        let dir = std::env::temp_dir().join(format!("bn407-tiles-http-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbaImage::from_pixel(256, 256, image::Rgba([30, 60, 220, 255]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let (url, served) = serve_tiles(png.into_inner(), 4);
+        let ctx = egui::Context::default();
+        let mut layer = TileLayer::new(&url, Some(dir.clone()), || {});
+        for key in [(3, 4, 2), (3, 5, 2)] {
+            assert!(layer.fetched(key).is_none());
+        }
+        settle(&mut layer, &ctx);
+        let s = layer.status().clone();
+        assert_eq!((s.ready, s.failed, s.from_cache, s.error), (2, 0, 0, None));
+        assert_eq!(served.load(Ordering::SeqCst), 2);
+        // walkers gets the texture for the tile, and a quarter of it for a tile one level down
+        // that is not there yet.
+        use walkers::Tiles as _;
+        let piece = layer
+            .at(walkers::TileId {
+                x: 4,
+                y: 2,
+                zoom: 3,
+            })
+            .unwrap();
+        assert_eq!(piece.uv, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)));
+        let piece = layer
+            .at(walkers::TileId {
+                x: 9,
+                y: 5,
+                zoom: 4,
+            })
+            .unwrap();
+        assert_eq!(piece.uv, Rect::from_min_max(pos2(0.5, 0.5), pos2(1.0, 1.0)));
+        // Written to the cache: a new layer (another run) has them without the server.
+        assert!(dir.join(source_dir(&url)).join("3/4/2").is_file());
+        let mut again = TileLayer::new(&url, Some(dir.clone()), || {});
+        assert!(again.fetched((3, 4, 2)).is_none());
+        settle(&mut again, &ctx);
+        assert!(again.fetched((3, 4, 2)).is_some());
+        assert_eq!(again.status().from_cache, 1);
+        // The zoom-4 tile asked for above was the only other request.
+        settle(&mut layer, &ctx);
+        assert_eq!(served.load(Ordering::SeqCst), 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn urls_and_cache_folders() {
         assert_eq!(
