@@ -99,6 +99,8 @@ pub struct Track {
     /// How many devices had a track before this one (first appearance order).
     ordinal: usize,
     points: Vec<TrackPoint>,
+    /// Each point projected to Web Mercator world coordinates ([`geo::lonlat_to_world`]), once.
+    world: Vec<(f64, f64)>,
     bbox: BBox,
     alarms: Vec<AlarmEvent>,
     skipped: Skipped,
@@ -116,6 +118,7 @@ impl Track {
             device,
             ordinal,
             points: Vec::new(),
+            world: Vec::new(),
             bbox: BBox::EMPTY,
             alarms: Vec::new(),
             skipped: Skipped::default(),
@@ -204,6 +207,12 @@ impl Track {
             .filter_map(|&i| self.points.get(i as usize))
     }
 
+    /// Every point in Web Mercator world coordinates (`[0, 1]²`), in the order of
+    /// [`Track::points`]: projected once, for drawing.
+    pub fn world(&self) -> &[(f64, f64)] {
+        &self.world
+    }
+
     /// The time series of the device.
     pub fn series(&self) -> &TimeSeries {
         &self.series
@@ -218,8 +227,8 @@ impl Track {
 
     /// Simplifies the newest points now (see the [module documentation](self)).
     pub fn finish(&mut self) {
-        let points = &self.points;
-        self.levels.settle(&|i| world_of(points, i));
+        let world = &self.world;
+        self.levels.settle(&|i| world_of(world, i));
     }
 
     fn place(&mut self, point: TrackPoint) -> Option<u32> {
@@ -257,6 +266,7 @@ impl Track {
         };
         self.bbox.expand(lon, lat);
         self.points.push(point);
+        self.world.push(geo::lonlat_to_world(lon, lat));
         if self.levels.push(index, forced) {
             self.finish();
         }
@@ -265,10 +275,8 @@ impl Track {
 }
 
 /// Projected position of point `i` (the origin for an index out of range, which cannot occur).
-fn world_of(points: &[TrackPoint], i: u32) -> (f64, f64) {
-    points
-        .get(i as usize)
-        .map_or((0.0, 0.0), |p| geo::lonlat_to_world(p.lon, p.lat))
+fn world_of(world: &[(f64, f64)], i: u32) -> (f64, f64) {
+    world.get(i as usize).copied().unwrap_or((0.0, 0.0))
 }
 
 /// Seconds since the Unix epoch from a capture time in ns, else a fix time in ms.

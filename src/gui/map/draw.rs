@@ -150,11 +150,12 @@ impl MapView {
         let mut dots: Vec<(Pos2, bool)> = Vec::new();
         let mut too_many = false;
         let points = track.points();
+        let world = track.world();
         for &i in track.simplified(self.zoom) {
-            let Some(p) = points.get(i as usize) else {
+            let (Some(p), Some(w)) = (points.get(i as usize), world.get(i as usize)) else {
                 continue;
             };
-            let s = self.to_screen(rect, geo::lonlat_to_world(p.lon, p.lat));
+            let s = self.to_screen(rect, *w);
             if clip.contains(s) {
                 if dots.len() < DOTS_BELOW {
                     dots.push((s, p.valid));
@@ -162,10 +163,12 @@ impl MapView {
                     too_many = true;
                 }
                 if let Some(ptr) = pointer {
-                    let d = ptr.distance(s);
-                    if d <= HOVER_RADIUS && nearest.as_ref().is_none_or(|n| d < n.0) {
+                    let d2 = ptr.distance_sq(s);
+                    if d2 <= HOVER_RADIUS * HOVER_RADIUS
+                        && nearest.as_ref().is_none_or(|n| d2 < n.0 * n.0)
+                    {
                         *nearest = Some((
-                            d,
+                            d2.sqrt(),
                             PointRef {
                                 device: track.device().copied(),
                                 point: i as usize,
@@ -192,7 +195,8 @@ impl MapView {
             {
                 run.push(q);
             }
-            if visible && run.last() != Some(&s) {
+            // Points within a pixel of the last one drawn add nothing to the line.
+            if visible && run.last().is_none_or(|l| l.distance_sq(s) >= 1.0) {
                 run.push(s);
             }
             prev = Some(s);
