@@ -1,0 +1,880 @@
+//! Writes a small **synthetic** vector `.pmtiles` file around Lisbon (lat 38.70..38.76,
+//! lon -9.20..-9.10), for trying the map's vector tiles offline:
+//!
+//! ```text
+//! cargo run --release --example make_vector_pmtiles [-- OUT.pmtiles]
+//! ```
+//!
+//! (default `samples/lisbon-synthetic.pmtiles`). **Nothing in it is real map data**: the river
+//! bank is a smooth made-up curve roughly where the Tagus is, the streets are a made-up grid of
+//! several classes (a ring motorway, a riverside trunk road and railway, avenues, streets,
+//! service roads, footpaths), the buildings are made-up city blocks, some with courtyards, and
+//! the parks, forest and pond are invented shapes. It is only meant to look like a city.
+//!
+//! PMTiles version 3, zooms 10 to 15, tiles in the Protomaps basemap schema (layers `earth`,
+//! `landuse`, `water`, `roads`, `buildings`; properties `kind` and `kind_detail`), MVT with an
+//! extent of 4096, gzip-compressed; directories and metadata gzip-compressed too. The MVT and
+//! PMTiles encoders are written out here (an example sees only the crate's public API).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The area the tiles cover.
+const LON: (f64, f64) = (-9.20, -9.10);
+const LAT: (f64, f64) = (38.70, 38.76);
+/// The area features are made for (a little larger, so edge tiles are full).
+const WORLD_LON: (f64, f64) = (-9.24, -9.06);
+const WORLD_LAT: (f64, f64) = (38.66, 38.80);
+/// The area land and river are made for (so that the low zooms are full too).
+const WIDE_LON: (f64, f64) = (-9.50, -8.80);
+const WIDE_LAT: (f64, f64) = (38.45, 38.95);
+const MIN_ZOOM: u8 = 10;
+const MAX_ZOOM: u8 = 15;
+const EXTENT: f64 = 4096.0;
+/// Geometry kept past a tile's edge, in tile units.
+const BUFFER: f64 = 64.0;
+
+/// A point in Web Mercator, the world as a unit square (x east, y south).
+type P = (f64, f64);
+
+fn merc(lon: f64, lat: f64) -> P {
+    let x = (lon + 180.0) / 360.0;
+    let l = lat.to_radians();
+    let y = (1.0 - l.tan().asinh() / std::f64::consts::PI) / 2.0;
+    (x, y)
+}
+
+enum Geom {
+    /// Rings, the first the outside, the others holes.
+    Polygon(Vec<Vec<P>>),
+    Line(Vec<P>),
+}
+
+struct Feature {
+    layer: &'static str,
+    kind: &'static str,
+    detail: &'static str,
+    min_zoom: u8,
+    geom: Geom,
+    /// Bounding box in Mercator: min x, min y, max x, max y.
+    bbox: (f64, f64, f64, f64),
+}
+
+fn bbox(points: &[P]) -> (f64, f64, f64, f64) {
+    points.iter().fold(
+        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+        |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
+    )
+}
+
+fn feature(
+    layer: &'static str,
+    kind: &'static str,
+    detail: &'static str,
+    min_zoom: u8,
+    geom: Geom,
+) -> Feature {
+    let bbox = match &geom {
+        Geom::Polygon(rings) => bbox(rings.first().map_or(&[][..], |r| r)),
+        Geom::Line(l) => bbox(l),
+    };
+    Feature {
+        layer,
+        kind,
+        detail,
+        min_zoom,
+        geom,
+        bbox,
+    }
+}
+
+/// A ring of `(lon, lat)` corners in Mercator.
+fn ring(lonlat: &[(f64, f64)]) -> Vec<P> {
+    lonlat.iter().map(|&(lon, lat)| merc(lon, lat)).collect()
+}
+
+fn rect(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> Vec<P> {
+    ring(&[(lon0, lat0), (lon1, lat0), (lon1, lat1), (lon0, lat1)])
+}
+
+/// The made-up north bank of the river: the latitude of the shore at a longitude.
+fn shore(lon: f64) -> f64 {
+    let t = lon + 9.20;
+    let wiggle = 0.0012 * (t * 140.0).sin();
+    if t < 0.0 {
+        // West of the city the shore flattens out towards the sea.
+        38.693 + 0.0883 * -t / (1.0 + 10.0 * -t) + wiggle
+    } else {
+        38.693 - 0.0883 * t + 5.083 * t * t + wiggle
+    }
+}
+
+/// The made-up south bank: the river is 1.5 km wide at its narrowest and widens both ways.
+fn south_shore(lon: f64) -> f64 {
+    let t = lon + 9.20;
+    shore(lon) - 0.014 - 0.25 * (t - 0.02).max(0.0) - 0.15 * (0.0 - t).max(0.0)
+}
+
+/// On land, with a margin (degrees) from the shore?
+fn on_land(lon: f64, lat: f64, margin: f64) -> bool {
+    lat > shore(lon) + margin
+}
+
+/// In the forest in the west, the central park or the campus (no streets there)?
+fn in_green(lon: f64, lat: f64) -> bool {
+    in_forest(lon, lat) || in_park(lon, lat)
+}
+
+fn in_forest(lon: f64, lat: f64) -> bool {
+    let (dx, dy) = ((lon + 9.215) / 0.028, (lat - 38.733) / 0.017);
+    dx * dx + dy * dy < 1.0
+}
+
+fn in_park(lon: f64, lat: f64) -> bool {
+    (-9.1585..=-9.1495).contains(&lon) && (38.7265..=38.7345).contains(&lat)
+}
+
+/// A street sampled along `f(t)` for `t` in `0..=1`, cut where it leaves the land or enters
+/// green areas (when `avoid_green`), each piece one feature.
+fn street(
+    out: &mut Vec<Feature>,
+    kind: &'static str,
+    detail: &'static str,
+    min_zoom: u8,
+    avoid_green: bool,
+    steps: usize,
+    f: impl Fn(f64) -> (f64, f64),
+) {
+    let mut piece: Vec<P> = Vec::new();
+    let mut flush = |piece: &mut Vec<P>| {
+        if piece.len() >= 2 {
+            out.push(feature(
+                "roads",
+                kind,
+                detail,
+                min_zoom,
+                Geom::Line(std::mem::take(piece)),
+            ));
+        }
+        piece.clear();
+    };
+    for i in 0..=steps {
+        let (lon, lat) = f(i as f64 / steps as f64);
+        let ok = on_land(lon, lat, 0.0006) && !(avoid_green && in_green(lon, lat));
+        if ok {
+            piece.push(merc(lon, lat));
+        } else {
+            flush(&mut piece);
+        }
+    }
+    flush(&mut piece);
+}
+
+/// The synthetic city.
+fn world() -> Vec<Feature> {
+    let mut out = Vec::new();
+    let (w, e) = WORLD_LON;
+    let (s, n) = WORLD_LAT;
+
+    // Land everywhere, the river drawn over it.
+    let (ww, we) = WIDE_LON;
+    let (ws, wn) = WIDE_LAT;
+    out.push(feature(
+        "earth",
+        "earth",
+        "",
+        0,
+        Geom::Polygon(vec![rect(ww, ws, we, wn)]),
+    ));
+    let mut river: Vec<(f64, f64)> = (0..=700)
+        .map(|i| {
+            let lon = ww + (we - ww) * f64::from(i) / 700.0;
+            (lon, shore(lon).min(wn))
+        })
+        .collect();
+    river.extend((0..=700).rev().map(|i| {
+        let lon = ww + (we - ww) * f64::from(i) / 700.0;
+        (lon, south_shore(lon).max(ws))
+    }));
+    out.push(feature(
+        "water",
+        "water",
+        "river",
+        0,
+        Geom::Polygon(vec![ring(&river)]),
+    ));
+
+    // Green areas and other land use.
+    let forest: Vec<(f64, f64)> = (0..48)
+        .map(|i| {
+            let a = f64::from(i) / 48.0 * std::f64::consts::TAU;
+            (-9.215 + 0.028 * a.cos(), 38.733 - 0.017 * a.sin())
+        })
+        .collect();
+    out.push(feature(
+        "landuse",
+        "forest",
+        "",
+        0,
+        Geom::Polygon(vec![ring(&forest)]),
+    ));
+    out.push(feature(
+        "landuse",
+        "park",
+        "",
+        0,
+        Geom::Polygon(vec![rect(-9.1585, 38.7265, -9.1495, 38.7345)]),
+    ));
+    out.push(feature(
+        "water",
+        "water",
+        "pond",
+        12,
+        Geom::Polygon(vec![rect(-9.1555, 38.7318, -9.1530, 38.7333)]),
+    ));
+    for (kind, r) in [
+        ("cemetery", (-9.1705, 38.7195, -9.1655, 38.7225)),
+        ("university", (-9.1620, 38.7475, -9.1545, 38.7525)),
+        ("hospital", (-9.1375, 38.7405, -9.1335, 38.7435)),
+        ("industrial", (-9.1150, 38.7330, -9.1030, 38.7440)),
+        ("pitch", (-9.1285, 38.7525, -9.1265, 38.7540)),
+        ("grass", (-9.1830, 38.7005, -9.1780, 38.7030)),
+    ] {
+        out.push(feature(
+            "landuse",
+            kind,
+            "",
+            11,
+            Geom::Polygon(vec![rect(r.0, r.1, r.2, r.3)]),
+        ));
+    }
+
+    // Roads. A grid every 0.002 deg of longitude and 0.0016 deg of latitude: every 10th column
+    // an avenue, every 10th (offset by 5) a tertiary street, every 6th row a secondary street,
+    // the other lines residential streets.
+    let grid_lons: Vec<f64> = (0..=90).map(|i| w + 0.002 * f64::from(i)).collect();
+    let grid_lats: Vec<f64> = (0..=88).map(|i| s + 0.0016 * f64::from(i)).collect();
+    for (i, &lon) in grid_lons.iter().enumerate() {
+        let (kind, detail, min_zoom) = match i % 10 {
+            0 => ("major_road", "primary", 10),
+            5 => ("medium_road", "tertiary", 12),
+            _ => ("minor_road", "residential", 13),
+        };
+        street(&mut out, kind, detail, min_zoom, true, 400, |t| {
+            (lon, s + (n - s) * t)
+        });
+    }
+    for (j, &lat) in grid_lats.iter().enumerate() {
+        let (kind, detail, min_zoom) = match j % 6 {
+            3 => ("medium_road", "secondary", 11),
+            _ => ("minor_road", "residential", 13),
+        };
+        street(&mut out, kind, detail, min_zoom, true, 400, |t| {
+            (w + (e - w) * t, lat)
+        });
+    }
+    // Service lanes into some blocks.
+    for (i, &lon) in grid_lons.iter().enumerate().step_by(3) {
+        for (j, &lat) in grid_lats.iter().enumerate().step_by(2) {
+            if (i + j) % 4 == 0 {
+                street(&mut out, "minor_road", "service", 14, true, 4, |t| {
+                    (lon + 0.001, lat + 0.0016 * 0.55 * t)
+                });
+            }
+        }
+    }
+    // Footpaths in the park and a track through the forest.
+    street(&mut out, "path", "footway", 14, false, 60, |t| {
+        let a = t * std::f64::consts::TAU;
+        (-9.1540 + 0.0035 * a.cos(), 38.7305 + 0.0030 * a.sin())
+    });
+    street(&mut out, "path", "footway", 14, false, 20, |t| {
+        (-9.1583 + 0.0086 * t, 38.7267 + 0.0076 * t)
+    });
+    street(&mut out, "path", "track", 13, false, 80, |t| {
+        (
+            -9.235 + 0.04 * t,
+            38.722 + 0.02 * t + 0.003 * (t * 9.0).sin(),
+        )
+    });
+    // Roads off the grid: buildings keep away from them.
+    let mut off_grid: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut road = |out: &mut Vec<Feature>,
+                    kind: &'static str,
+                    detail: &'static str,
+                    min_zoom: u8,
+                    f: &dyn Fn(f64) -> (f64, f64)| {
+        street(out, kind, detail, min_zoom, false, 300, f);
+        off_grid.push((0..=300).map(|i| f(f64::from(i) / 300.0)).collect());
+    };
+    // A diagonal avenue from the river up to the ring motorway.
+    road(&mut out, "major_road", "primary", 10, &|t| {
+        (-9.1405 - 0.010 * t, 38.7110 + 0.0420 * t)
+    });
+    // Riverside trunk road and railway.
+    road(&mut out, "major_road", "trunk", 10, &|t| {
+        let lon = w + (e - w) * t;
+        (lon, shore(lon) + 0.0016)
+    });
+    road(&mut out, "rail", "rail", 11, &|t| {
+        let lon = w + (e - w) * t;
+        (lon, shore(lon) + 0.0028)
+    });
+    // Ring motorway in the north, and one to the west.
+    road(&mut out, "highway", "motorway", 10, &|t| {
+        let lon = WIDE_LON.0 + (WIDE_LON.1 - WIDE_LON.0) * t;
+        (lon, 38.7545 + 0.0035 * ((lon - w) / (e - w) * 4.0).sin())
+    });
+    road(&mut out, "highway", "motorway", 10, &|t| {
+        (
+            -9.172 - 0.25 * t,
+            38.7395 - 0.018 * t + 0.004 * (t * 10.0).sin(),
+        )
+    });
+
+    // Buildings: every city block not in the river or a green area.
+    let street_gap = 0.00022;
+    let depth = 0.00030;
+    for (i, win) in grid_lons.windows(2).enumerate() {
+        for (j, wlat) in grid_lats.windows(2).enumerate() {
+            let (&[lon0, lon1], &[lat0, lat1]) = (win, wlat) else {
+                continue;
+            };
+            let corners = [(lon0, lat0), (lon1, lat0), (lon0, lat1), (lon1, lat1)];
+            if corners
+                .iter()
+                .any(|&(x, y)| !on_land(x, y, 0.0030) || in_green(x, y))
+            {
+                continue;
+            }
+            let near = |&(x, y): &(f64, f64)| {
+                x > lon0 - 0.0004 && x < lon1 + 0.0004 && y > lat0 - 0.0003 && y < lat1 + 0.0003
+            };
+            if off_grid.iter().any(|r| r.iter().any(near)) {
+                continue;
+            }
+            let (a0, a1) = (lon0 + street_gap, lon1 - street_gap);
+            let (b0, b1) = (lat0 + street_gap * 0.8, lat1 - street_gap * 0.8);
+            if (i * 7 + j * 3) % 5 == 0 {
+                // One building round a courtyard.
+                let outer = rect(a0, b0, a1, b1);
+                let mut inner = rect(a0 + depth, b0 + depth * 0.8, a1 - depth, b1 - depth * 0.8);
+                inner.reverse();
+                out.push(feature(
+                    "buildings",
+                    "building",
+                    "",
+                    14,
+                    Geom::Polygon(vec![outer, inner]),
+                ));
+            } else {
+                // Rows of houses along the north and south sides, a few along the others.
+                let units = 2 + (i + j) % 3;
+                let step = (a1 - a0) / units as f64;
+                for k in 0..units {
+                    let x0 = a0 + step * k as f64;
+                    let x1 = x0 + step * 0.94;
+                    out.push(feature(
+                        "buildings",
+                        "building",
+                        "",
+                        14,
+                        Geom::Polygon(vec![rect(x0, b0, x1, b0 + depth * 0.8)]),
+                    ));
+                    out.push(feature(
+                        "buildings",
+                        "building",
+                        "",
+                        14,
+                        Geom::Polygon(vec![rect(x0, b1 - depth * 0.8, x1, b1)]),
+                    ));
+                }
+                if (i + 2 * j) % 3 == 0 {
+                    out.push(feature(
+                        "buildings",
+                        "building",
+                        "",
+                        14,
+                        Geom::Polygon(vec![rect(a0, b0 + depth, a0 + depth, b1 - depth)]),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clipping to a tile (its square plus a buffer), in tile units.
+
+fn clip_ring(ring: &[P], lo: f64, hi: f64) -> Vec<P> {
+    let mut out = ring.to_vec();
+    for edge in 0..4 {
+        let input = std::mem::take(&mut out);
+        let Some(&last) = input.last() else {
+            return out;
+        };
+        let inside = |p: P| match edge {
+            0 => p.0 >= lo,
+            1 => p.0 <= hi,
+            2 => p.1 >= lo,
+            _ => p.1 <= hi,
+        };
+        let cross = |a: P, b: P| -> P {
+            let v = if edge % 2 == 0 { lo } else { hi };
+            if edge < 2 {
+                let t = (v - a.0) / (b.0 - a.0);
+                (v, a.1 + t * (b.1 - a.1))
+            } else {
+                let t = (v - a.1) / (b.1 - a.1);
+                (a.0 + t * (b.0 - a.0), v)
+            }
+        };
+        let mut prev = last;
+        for &cur in &input {
+            match (inside(prev), inside(cur)) {
+                (true, true) => out.push(cur),
+                (false, true) => {
+                    out.push(cross(prev, cur));
+                    out.push(cur);
+                }
+                (true, false) => out.push(cross(prev, cur)),
+                (false, false) => {}
+            }
+            prev = cur;
+        }
+    }
+    out
+}
+
+fn clip_line(line: &[P], lo: f64, hi: f64) -> Vec<Vec<P>> {
+    let mut pieces = Vec::new();
+    let mut cur: Vec<P> = Vec::new();
+    for pair in line.windows(2) {
+        let (Some(&a), Some(&b)) = (pair.first(), pair.get(1)) else {
+            continue;
+        };
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let mut visible = true;
+        for (p, q) in [
+            (-dx, a.0 - lo),
+            (dx, hi - a.0),
+            (-dy, a.1 - lo),
+            (dy, hi - a.1),
+        ] {
+            if p == 0.0 {
+                visible &= q >= 0.0;
+            } else if p < 0.0 {
+                t0 = t0.max(q / p);
+            } else {
+                t1 = t1.min(q / p);
+            }
+        }
+        if !visible || t0 > t1 {
+            if cur.len() >= 2 {
+                pieces.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            continue;
+        }
+        let at = |t: f64| (a.0 + t * dx, a.1 + t * dy);
+        if t0 > 0.0 || cur.is_empty() {
+            if cur.len() >= 2 {
+                pieces.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            cur.push(at(t0));
+        }
+        cur.push(at(t1));
+    }
+    if cur.len() >= 2 {
+        pieces.push(cur);
+    }
+    pieces
+}
+
+// ---------------------------------------------------------------------------------------------
+// MVT encoding.
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn field_bytes(out: &mut Vec<u8>, field: u64, b: &[u8]) {
+    varint(out, field << 3 | 2);
+    varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn field_varint(out: &mut Vec<u8>, field: u64, v: u64) {
+    varint(out, field << 3);
+    varint(out, v);
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// Rounded to whole tile units, repeated points dropped.
+fn quantize(points: &[P]) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(points.len());
+    for &(x, y) in points {
+        let q = (x.round() as i64, y.round() as i64);
+        if out.last() != Some(&q) {
+            out.push(q);
+        }
+    }
+    out
+}
+
+/// Twice the signed area; positive for a ring turning clockwise on screen (y down).
+fn area2(ring: &[(i64, i64)]) -> i64 {
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| a.0 * b.1 - b.0 * a.1)
+        .sum()
+}
+
+struct GeomWriter {
+    out: Vec<u64>,
+    cursor: (i64, i64),
+}
+
+impl GeomWriter {
+    fn part(&mut self, points: &[(i64, i64)], close: bool) {
+        for (i, &(x, y)) in points.iter().enumerate() {
+            if i == 0 {
+                self.out.push(1 | 1 << 3);
+            } else if i == 1 {
+                self.out.push(2 | ((points.len() as u64 - 1) << 3));
+            }
+            self.out.push(zigzag(x - self.cursor.0));
+            self.out.push(zigzag(y - self.cursor.1));
+            self.cursor = (x, y);
+        }
+        if close {
+            self.out.push(7 | 1 << 3);
+        }
+    }
+}
+
+/// One layer being written.
+#[derive(Default)]
+struct LayerWriter {
+    features: Vec<u8>,
+    keys: Vec<&'static str>,
+    values: Vec<&'static str>,
+    count: usize,
+}
+
+impl LayerWriter {
+    fn index(list: &mut Vec<&'static str>, s: &'static str) -> u64 {
+        match list.iter().position(|x| *x == s) {
+            Some(i) => i as u64,
+            None => {
+                list.push(s);
+                list.len() as u64 - 1
+            }
+        }
+    }
+
+    fn add(&mut self, f: &Feature, geom_type: u64, geometry: &[u64]) {
+        let mut tags = Vec::new();
+        for (k, v) in [("kind", f.kind), ("kind_detail", f.detail)] {
+            if !v.is_empty() {
+                varint(&mut tags, Self::index(&mut self.keys, k));
+                varint(&mut tags, Self::index(&mut self.values, v));
+            }
+        }
+        let mut packed = Vec::new();
+        for &g in geometry {
+            varint(&mut packed, g);
+        }
+        let mut body = Vec::new();
+        self.count += 1;
+        field_varint(&mut body, 1, self.count as u64);
+        field_bytes(&mut body, 2, &tags);
+        field_varint(&mut body, 3, geom_type);
+        field_bytes(&mut body, 4, &packed);
+        field_bytes(&mut self.features, 2, &body);
+    }
+
+    fn finish(&self, name: &str, out: &mut Vec<u8>) {
+        if self.count == 0 {
+            return;
+        }
+        let mut body = Vec::new();
+        field_varint(&mut body, 15, 2);
+        field_bytes(&mut body, 1, name.as_bytes());
+        body.extend_from_slice(&self.features);
+        for k in &self.keys {
+            field_bytes(&mut body, 3, k.as_bytes());
+        }
+        for v in &self.values {
+            let mut value = Vec::new();
+            field_bytes(&mut value, 1, v.as_bytes());
+            field_bytes(&mut body, 4, &value);
+        }
+        field_varint(&mut body, 5, EXTENT as u64);
+        field_bytes(out, 3, &body);
+    }
+}
+
+const LAYERS: [&str; 5] = ["earth", "landuse", "water", "roads", "buildings"];
+
+/// The MVT tile `(z, x, y)`, `None` when empty.
+fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
+    let n = f64::from(1u32 << z);
+    let to_tile = |p: P| {
+        (
+            (p.0 * n - f64::from(x)) * EXTENT,
+            (p.1 * n - f64::from(y)) * EXTENT,
+        )
+    };
+    let margin = BUFFER / EXTENT / n;
+    let (tx0, ty0) = (f64::from(x) / n - margin, f64::from(y) / n - margin);
+    let (tx1, ty1) = (f64::from(x + 1) / n + margin, f64::from(y + 1) / n + margin);
+    let (lo, hi) = (-BUFFER, EXTENT + BUFFER);
+    let mut layers: HashMap<&str, LayerWriter> = HashMap::new();
+    for f in world {
+        if z < f.min_zoom {
+            continue;
+        }
+        let b = f.bbox;
+        if b.2 < tx0 || b.0 > tx1 || b.3 < ty0 || b.1 > ty1 {
+            continue;
+        }
+        let mut g = GeomWriter {
+            out: Vec::new(),
+            cursor: (0, 0),
+        };
+        let geom_type = match &f.geom {
+            Geom::Polygon(rings) => {
+                for (i, r) in rings.iter().enumerate() {
+                    let t: Vec<P> = r.iter().map(|&p| to_tile(p)).collect();
+                    let mut q = quantize(&clip_ring(&t, lo, hi));
+                    if q.len() > 1 && q.first() == q.last() {
+                        q.pop();
+                    }
+                    let a = area2(&q);
+                    if q.len() < 3 || a == 0 {
+                        if i == 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                    // Outside clockwise, holes counter-clockwise.
+                    if (i == 0) != (a > 0) {
+                        q.reverse();
+                    }
+                    g.part(&q, true);
+                }
+                3
+            }
+            Geom::Line(l) => {
+                let t: Vec<P> = l.iter().map(|&p| to_tile(p)).collect();
+                for piece in clip_line(&t, lo, hi) {
+                    let q = quantize(&piece);
+                    if q.len() >= 2 {
+                        g.part(&q, false);
+                    }
+                }
+                2
+            }
+        };
+        if !g.out.is_empty() {
+            layers.entry(f.layer).or_default().add(f, geom_type, &g.out);
+        }
+    }
+    let mut out = Vec::new();
+    for name in LAYERS {
+        if let Some(l) = layers.get(name) {
+            l.finish(name, &mut out);
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// PMTiles writing.
+
+fn tile_id(z: u8, x: u32, y: u32) -> u64 {
+    let base = ((1u64 << (2 * u32::from(z))) - 1) / 3;
+    let (mut x, mut y) = (u64::from(x), u64::from(y));
+    let mut d = 0u64;
+    let mut s = (1u64 << z) >> 1;
+    while s > 0 {
+        let rx = u64::from(x & s > 0);
+        let ry = u64::from(y & s > 0);
+        d += s * s * ((3 * rx) ^ ry);
+        if ry == 0 {
+            if rx == 1 {
+                x = !x & (s - 1);
+                y = !y & (s - 1);
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s >>= 1;
+    }
+    base + d
+}
+
+fn gzip(b: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(b)?;
+    enc.finish()
+}
+
+/// Column and row of the tile holding `(lon, lat)` at zoom `z`.
+fn tile_of(z: u8, lon: f64, lat: f64) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let (x, y) = merc(lon, lat);
+    ((x * n) as u32, (y * n) as u32)
+}
+
+fn main() -> std::io::Result<()> {
+    let out_path = std::env::args_os().nth(1).map_or_else(
+        || PathBuf::from("samples/lisbon-synthetic.pmtiles"),
+        PathBuf::from,
+    );
+    let world = world();
+
+    // (tile id, gzip bytes), by id.
+    let mut tiles: Vec<(u64, Vec<u8>)> = Vec::new();
+    for z in MIN_ZOOM..=MAX_ZOOM {
+        let (x0, y0) = tile_of(z, LON.0, LAT.1);
+        let (x1, y1) = tile_of(z, LON.1, LAT.0);
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                if let Some(mvt) = encode_tile(&world, z, x, y) {
+                    tiles.push((tile_id(z, x, y), gzip(&mvt)?));
+                }
+            }
+        }
+    }
+    tiles.sort_by_key(|t| t.0);
+
+    // Tile data, identical tiles stored once; directory entries with runs of repeats.
+    let mut data = Vec::new();
+    let mut stored: HashMap<&[u8], u64> = HashMap::new();
+    // (id, offset, length, run length)
+    let mut entries: Vec<(u64, u64, u64, u64)> = Vec::new();
+    for (id, bytes) in &tiles {
+        let offset = match stored.get(bytes.as_slice()) {
+            Some(&o) => o,
+            None => {
+                let o = data.len() as u64;
+                data.extend_from_slice(bytes);
+                stored.insert(bytes, o);
+                o
+            }
+        };
+        if let Some(last) = entries.last_mut()
+            && last.1 == offset
+            && last.0 + last.3 == *id
+        {
+            last.3 += 1;
+            continue;
+        }
+        entries.push((*id, offset, bytes.len() as u64, 1));
+    }
+    let mut dir = Vec::new();
+    varint(&mut dir, entries.len() as u64);
+    let mut last_id = 0;
+    for e in &entries {
+        varint(&mut dir, e.0 - last_id);
+        last_id = e.0;
+    }
+    for e in &entries {
+        varint(&mut dir, e.3);
+    }
+    for e in &entries {
+        varint(&mut dir, e.2);
+    }
+    let mut next = None;
+    for e in &entries {
+        varint(&mut dir, if next == Some(e.1) { 0 } else { e.1 + 1 });
+        next = Some(e.1 + e.2);
+    }
+    let dir = gzip(&dir)?;
+    let metadata = gzip(
+        concat!(
+            r#"{"name":"Lisbon (synthetic)","#,
+            r#""description":"Made-up streets, buildings and parks around Lisbon for testing; not real map data","#,
+            r#""attribution":"synthetic data (bn407 examples/make_vector_pmtiles.rs)","#,
+            r#""type":"baselayer","format":"pbf","#,
+            r#""vector_layers":[{"id":"earth","fields":{"kind":"String"}},"#,
+            r#"{"id":"landuse","fields":{"kind":"String"}},"#,
+            r#"{"id":"water","fields":{"kind":"String","kind_detail":"String"}},"#,
+            r#"{"id":"roads","fields":{"kind":"String","kind_detail":"String"}},"#,
+            r#"{"id":"buildings","fields":{"kind":"String"}}]}"#
+        )
+        .as_bytes(),
+    )?;
+    assert!(
+        127 + dir.len() <= 16384,
+        "the root directory must fit in 16 KiB"
+    );
+
+    let e7 = |v: f64| ((v * 1e7).round() as i32).to_le_bytes();
+    let root_off = 127u64;
+    let meta_off = root_off + dir.len() as u64;
+    let data_off = meta_off + metadata.len() as u64;
+    let mut h = Vec::with_capacity(127);
+    h.extend_from_slice(b"PMTiles");
+    h.push(3);
+    for v in [
+        root_off,
+        dir.len() as u64,
+        meta_off,
+        metadata.len() as u64,
+        data_off, // no leaf directories
+        0,
+        data_off,
+        data.len() as u64,
+        tiles.len() as u64,
+        entries.len() as u64,
+        stored.len() as u64,
+    ] {
+        h.extend_from_slice(&v.to_le_bytes());
+    }
+    h.push(1); // clustered
+    h.push(2); // internal compression: gzip
+    h.push(2); // tile compression: gzip
+    h.push(1); // tile type: MVT
+    h.push(MIN_ZOOM);
+    h.push(MAX_ZOOM);
+    for v in [LON.0, LAT.0, LON.1, LAT.1] {
+        h.extend_from_slice(&e7(v));
+    }
+    h.push(13); // center zoom
+    h.extend_from_slice(&e7((LON.0 + LON.1) / 2.0));
+    h.extend_from_slice(&e7((LAT.0 + LAT.1) / 2.0));
+    assert_eq!(h.len(), 127);
+
+    if let Some(parent) = out_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = std::fs::File::create(&out_path)?;
+    file.write_all(&h)?;
+    file.write_all(&dir)?;
+    file.write_all(&metadata)?;
+    file.write_all(&data)?;
+    println!(
+        "{}: {} tiles (zoom {MIN_ZOOM} to {MAX_ZOOM}), {} bytes",
+        out_path.display(),
+        tiles.len(),
+        127 + dir.len() + metadata.len() + data.len()
+    );
+    Ok(())
+}
