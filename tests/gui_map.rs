@@ -437,3 +437,55 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
 fn colour_of(h: &Harness<'_, AnalyzerApp>, imei: &str) -> egui::Color32 {
     h.state().device_colour(imei)
 }
+
+#[test]
+fn a_vector_pmtiles_file_adds_detail_offline() {
+    // Opened beside the capture, the map file becomes the map's tile source.
+    let mut h = open(&[
+        "samples/multi-device.pcap",
+        "samples/lisbon-synthetic.pmtiles",
+    ]);
+    assert_eq!(
+        h.state().settings().tiles.pmtiles,
+        Some(path("samples/lisbon-synthetic.pmtiles"))
+    );
+    assert_eq!(h.state().settings().central, CentralTab::Map);
+    assert_eq!(h.state().session().names.len(), 1);
+    // Show Lisbon (the three devices there), then wait for the file's tiles.
+    let lisbon = h
+        .state()
+        .tracks()
+        .tracks()
+        .find(|t| {
+            t.points()
+                .iter()
+                .all(|p| (-9.20..-9.10).contains(&p.lon) && (38.70..38.76).contains(&p.lat))
+        })
+        .map(|t| t.device().copied())
+        .expect("a device in Lisbon");
+    let name = lisbon.unwrap().to_string();
+    h.get_by_label_contains(&format!("{name}  ")).click();
+    let start = Instant::now();
+    loop {
+        h.step();
+        let s = h
+            .state()
+            .map()
+            .tile_status()
+            .cloned()
+            .expect("a tile layer");
+        if s.pending == 0 && s.ready > 0 {
+            assert_eq!(s.error, None, "{s:?}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    // The tracks and the selection still work over the tiles.
+    let track = h.state().tracks().track(lisbon.as_ref()).unwrap();
+    let frame = track.points()[1].frame as usize;
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+}

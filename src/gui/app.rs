@@ -215,7 +215,10 @@ impl AnalyzerApp {
         }
         if !self.pending_open.is_empty() {
             let inputs = std::mem::take(&mut self.pending_open);
-            self.start_load(inputs, &ctx);
+            let inputs = self.take_map_files(inputs);
+            if !inputs.is_empty() {
+                self.start_load(inputs, &ctx);
+            }
         }
         self.drain(&ctx);
         self.feed_tracks(&ctx);
@@ -553,6 +556,25 @@ impl AnalyzerApp {
         self.apply_filter(ctx);
     }
 
+    /// Map files (`.pmtiles`) among opened or dropped files become the map's tile source (and
+    /// the map is shown); the other inputs are returned to be loaded.
+    fn take_map_files(&mut self, inputs: Vec<Input>) -> Vec<Input> {
+        inputs
+            .into_iter()
+            .filter(|i| match i {
+                Input::Path(p)
+                    if p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("pmtiles")) =>
+                {
+                    self.settings.tiles.pmtiles = Some(p.clone());
+                    self.settings.central = CentralTab::Map;
+                    false
+                }
+                _ => true,
+            })
+            .collect()
+    }
+
     fn apply_filter(&mut self, ctx: &egui::Context) {
         self.filter_job = None;
         match filter::parse(&self.filter_bar.text) {
@@ -624,6 +646,7 @@ impl AnalyzerApp {
             }
             Command::ApplyFilter => self.apply_filter(ctx),
             Command::Open(inputs) => {
+                let inputs = self.take_map_files(inputs);
                 if !inputs.is_empty() {
                     self.start_load(inputs, ctx);
                 }
@@ -633,6 +656,7 @@ impl AnalyzerApp {
                     .set_title("Open captures or logs")
                     .add_filter("Captures", &["pcap", "pcapng", "cap"])
                     .add_filter("Logs", &["log", "txt"])
+                    .add_filter("Map files", &["pmtiles"])
                     .add_filter("All files", &["*"])
                     .pick_files();
                 if let Some(files) = files {

@@ -273,9 +273,14 @@ impl MapView {
     fn sync_tiles(&mut self, ctx: &egui::Context, settings: &TileSettings) {
         if let Some(path) = &settings.pmtiles {
             let name = path.display().to_string();
-            if self.tiles.as_ref().is_none_or(|t| t.url() != name) {
+            let dark = ctx.global_style().visuals.dark_mode;
+            if self
+                .tiles
+                .as_ref()
+                .is_none_or(|t| t.url() != name || t.dark() != dark)
+            {
                 let wake = ctx.clone();
-                self.tiles = Some(TileLayer::open_pmtiles(path, move || {
+                self.tiles = Some(TileLayer::open_pmtiles(path, dark, move || {
                     wake.request_repaint();
                 }));
             }

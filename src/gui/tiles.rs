@@ -10,8 +10,9 @@
 //! the map shows the source's state in a corner; where a tile is missing the built-in basemap
 //! drawn underneath shows through.
 //!
-//! A local `.pmtiles` file ([`TileLayer::open_pmtiles`], raster tiles only) replaces the online
-//! source for offline detail.
+//! A local `.pmtiles` file ([`TileLayer::open_pmtiles`]) replaces the online source for offline
+//! detail: raster tiles as they are, vector (MVT) tiles drawn into images on the CPU by
+//! [`super::pmtiles`] with a built-in style, light or dark like the window.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,7 +89,11 @@ pub struct TileLayer {
     url: String,
     /// True for a local `.pmtiles` file.
     local: bool,
+    /// Drawn with the dark style (vector tiles).
+    dark: bool,
     max_zoom: u8,
+    /// Pixels a tile covers on screen at its own zoom (512 for vector tiles).
+    tile_size: u32,
     cache: Option<PathBuf>,
     tiles: HashMap<TileKey, Tile>,
     tx: Sender<Request>,
@@ -263,7 +268,9 @@ impl TileLayer {
         Self {
             url: url.to_string(),
             local: false,
+            dark: false,
             max_zoom: MAX_TILE_ZOOM,
+            tile_size: 256,
             cache,
             tiles: HashMap::new(),
             tx,
@@ -273,24 +280,31 @@ impl TileLayer {
         }
     }
 
-    /// A layer showing the raster tiles of a local `.pmtiles` file, read by a background
-    /// thread. A file that cannot be used gives a layer with no tiles whose status says why.
-    pub fn open_pmtiles(path: &Path, wake: impl Fn() + Send + 'static) -> Self {
+    /// A layer showing the tiles of a local `.pmtiles` file (raster, or vector tiles drawn
+    /// with the built-in light or `dark` style), read and drawn by a background thread. A file
+    /// that cannot be used gives a layer with no tiles whose status says why.
+    pub fn open_pmtiles(path: &Path, dark: bool, wake: impl Fn() + Send + 'static) -> Self {
         let (tx, req_rx) = channel::<Request>();
         let (reply_tx, rx) = channel();
         let mut status = TileStatus::default();
         let mut max_zoom = MAX_TILE_ZOOM;
+        let mut tile_size = 256;
         match super::pmtiles::PmTiles::open(path) {
             Err(e) => status.error = Some(e),
             Ok(mut pm) => {
-                max_zoom = pm.max_zoom.min(MAX_TILE_ZOOM);
+                if pm.is_vector() {
+                    // Drawn at 512 pixels, and again from the data deeper than the file goes.
+                    tile_size = super::pmtiles::VECTOR_TILE_SIZE;
+                } else {
+                    max_zoom = pm.max_zoom.min(MAX_TILE_ZOOM);
+                }
                 let _ = std::thread::Builder::new()
                     .name("bn407-pmtiles".into())
                     .spawn(move || {
                         while let Ok(req) = req_rx.recv() {
                             let (z, x, y) = req.key;
-                            let result = match pm.tile(z, x, y) {
-                                Ok(Some(bytes)) => decode(&bytes).map(|i| (i, false)),
+                            let result = match pm.tile_image(z, x, y, dark) {
+                                Ok(Some(image)) => Ok((image, false)),
                                 // Outside the file's area: not an error.
                                 Ok(None) => Err(String::new()),
                                 Err(e) => Err(e),
@@ -312,7 +326,9 @@ impl TileLayer {
         Self {
             url: path.display().to_string(),
             local: true,
+            dark,
             max_zoom,
+            tile_size,
             cache: None,
             tiles: HashMap::new(),
             tx,
@@ -320,6 +336,17 @@ impl TileLayer {
             frame: 0,
             status,
         }
+    }
+
+    /// True for a local `.pmtiles` file (not an online source).
+    pub fn is_local(&self) -> bool {
+        self.local
+    }
+
+    /// True for a local file drawn with the dark style (it is opened again when the theme
+    /// changes).
+    pub fn dark(&self) -> bool {
+        self.dark
     }
 
     /// The URL template, or the path of a local file.
@@ -493,7 +520,7 @@ impl walkers::Tiles for TileLayer {
     }
 
     fn tile_size(&self) -> u32 {
-        256
+        self.tile_size
     }
 }
 
@@ -575,7 +602,7 @@ mod tests {
         let path = dir.join("area.pmtiles");
         super::super::pmtiles::write_for_tests(&path, &[(1, 1, 0, png.into_inner())]).unwrap();
         let ctx = egui::Context::default();
-        let mut layer = TileLayer::open_pmtiles(&path, || {});
+        let mut layer = TileLayer::open_pmtiles(&path, false, || {});
         assert_eq!(layer.max_zoom(), 1);
         assert_eq!(layer.attribution(), "Map: area.pmtiles");
         assert!(layer.fetched((1, 1, 0)).is_none());
@@ -586,7 +613,7 @@ mod tests {
         assert_eq!((s.ready, s.failed, s.error), (1, 1, None));
         // A file that is not PMTiles says so.
         std::fs::write(dir.join("bad.pmtiles"), b"nothing").unwrap();
-        let bad = TileLayer::open_pmtiles(&dir.join("bad.pmtiles"), || {});
+        let bad = TileLayer::open_pmtiles(&dir.join("bad.pmtiles"), false, || {});
         assert!(bad.status().error.is_some());
         let _ = std::fs::remove_dir_all(&dir);
     }

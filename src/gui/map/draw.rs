@@ -120,6 +120,7 @@ impl MapView {
                         format!("Tiles: {} shown, {} loading…", s.ready, s.pending),
                         false,
                     ),
+                    None if t.is_local() => (format!("Map file: {} tile(s) shown", s.ready), false),
                     None => (
                         format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache),
                         false,

@@ -302,10 +302,6 @@ impl PmTiles {
     }
 
     /// True for a file of vector (MVT) tiles, drawn with the built-in style.
-    #[allow(
-        dead_code,
-        reason = "for the map's tile layer, which is being changed to use it"
-    )]
     pub fn is_vector(&self) -> bool {
         self.tile_type == TYPE_MVT
     }
@@ -315,10 +311,6 @@ impl PmTiles {
     /// `dark` style. Deeper than [`PmTiles::max_zoom`], the covering tile of `max_zoom` gives
     /// the image: a vector tile draws that part of itself at full resolution, a raster tile's
     /// part is enlarged.
-    #[allow(
-        dead_code,
-        reason = "for the map's tile layer, which is being changed to use it"
-    )]
     pub fn tile_image(
         &mut self,
         z: u8,
