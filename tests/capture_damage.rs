@@ -250,6 +250,14 @@ fn empty_missing_and_bad_headers_are_unreadable() {
     unreadable("x", ng);
     // Compressed.
     unreadable("x.pcap.gz", vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+    // A map file given where a capture is expected says what it is.
+    let map = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/lisbon-synthetic.pmtiles"
+    ))
+    .unwrap();
+    let e = unreadable("lisbon.pmtiles", map);
+    assert!(e.message.contains("a map file (PMTiles)"), "{e}");
 }
 
 #[test]

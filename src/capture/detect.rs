@@ -66,6 +66,13 @@ pub(crate) fn detect(name: &str, input: &mut Input) -> Result<InputFormat, Captu
             "gzip-compressed: decompress it first",
         ));
     }
+    if head.starts_with(b"PMTiles") {
+        return Err(CaptureError::unreadable(
+            name,
+            Some(0),
+            "a map file (PMTiles), not a capture: open it in the window to show it under the tracks",
+        ));
+    }
     let text = looks_like_text(head);
     if text && has_log_line(head) {
         return Ok(InputFormat::ServerLog);
