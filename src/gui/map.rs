@@ -277,7 +277,7 @@ impl MapView {
             if self
                 .tiles
                 .as_ref()
-                .is_none_or(|t| t.url() != name || t.dark() != dark)
+                .is_none_or(|t| t.url() != name || (t.is_vector() && t.dark() != dark))
             {
                 let wake = ctx.clone();
                 self.tiles = Some(TileLayer::open_pmtiles(path, dark, move || {

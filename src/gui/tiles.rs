@@ -38,12 +38,15 @@ const OFFLINE: &str = "offline";
 
 /// Tiles asked for and not yet answered, at most.
 const MAX_PENDING: usize = 48;
-/// Textures kept at most.
-const MAX_TILES: usize = 300;
+/// Texture pixels kept at most (300 tiles of 256², 75 of 512²).
+const MAX_TILE_PIXELS: usize = 300 * 256 * 256;
 /// How many levels up a coarser tile is looked for while a tile is missing.
 const BORROW_LEVELS: u8 = 4;
 /// Deepest tile zoom asked for.
 pub const MAX_TILE_ZOOM: u8 = 19;
+/// Deepest zoom of the 512-pixel tiles a vector file is drawn into (the map's deepest zoom,
+/// 26, less one for their size): they stay sharp all the way.
+const MAX_VECTOR_ZOOM: u8 = 25;
 
 /// A tile's address: zoom, column, row.
 pub type TileKey = (u8, u32, u32);
@@ -89,6 +92,10 @@ pub struct TileLayer {
     url: String,
     /// True for a local `.pmtiles` file.
     local: bool,
+    /// What the thread opening a local file found: vector or not, and its deepest zoom.
+    opened: Option<Receiver<Result<(bool, u8), String>>>,
+    /// A vector `.pmtiles` file.
+    vector: bool,
     /// Drawn with the dark style (vector tiles).
     dark: bool,
     max_zoom: u8,
@@ -268,6 +275,8 @@ impl TileLayer {
         Self {
             url: url.to_string(),
             local: false,
+            opened: None,
+            vector: false,
             dark: false,
             max_zoom: MAX_TILE_ZOOM,
             tile_size: 256,
@@ -281,61 +290,91 @@ impl TileLayer {
     }
 
     /// A layer showing the tiles of a local `.pmtiles` file (raster, or vector tiles drawn
-    /// with the built-in light or `dark` style), read and drawn by a background thread. A file
-    /// that cannot be used gives a layer with no tiles whose status says why.
+    /// with the built-in light or `dark` style). A background thread opens the file (its
+    /// header and root directory can be large), then reads and draws the tiles asked for; a
+    /// file that cannot be used leaves a layer with no tiles whose status says why.
     pub fn open_pmtiles(path: &Path, dark: bool, wake: impl Fn() + Send + 'static) -> Self {
         let (tx, req_rx) = channel::<Request>();
         let (reply_tx, rx) = channel();
-        let mut status = TileStatus::default();
-        let mut max_zoom = MAX_TILE_ZOOM;
-        let mut tile_size = 256;
-        match super::pmtiles::PmTiles::open(path) {
-            Err(e) => status.error = Some(e),
-            Ok(mut pm) => {
-                if pm.is_vector() {
-                    // Drawn at 512 pixels, and again from the data deeper than the file goes.
-                    tile_size = super::pmtiles::VECTOR_TILE_SIZE;
-                } else {
-                    max_zoom = pm.max_zoom.min(MAX_TILE_ZOOM);
+        let (open_tx, opened) = channel();
+        let file = path.to_path_buf();
+        let _ = std::thread::Builder::new()
+            .name("bn407-pmtiles".into())
+            .spawn(move || {
+                let mut pm = match super::pmtiles::PmTiles::open(&file) {
+                    Ok(pm) => pm,
+                    Err(e) => {
+                        let _ = open_tx.send(Err(e));
+                        wake();
+                        return;
+                    }
+                };
+                let _ = open_tx.send(Ok((pm.is_vector(), pm.max_zoom)));
+                wake();
+                while let Ok(req) = req_rx.recv() {
+                    let (z, x, y) = req.key;
+                    let result = match pm.tile_image(z, x, y, dark) {
+                        Ok(Some(image)) => Ok((image, false)),
+                        // Outside the file's area: not an error.
+                        Ok(None) => Err(String::new()),
+                        Err(e) => Err(e),
+                    };
+                    if reply_tx
+                        .send(Reply {
+                            key: req.key,
+                            result,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                    wake();
                 }
-                let _ = std::thread::Builder::new()
-                    .name("bn407-pmtiles".into())
-                    .spawn(move || {
-                        while let Ok(req) = req_rx.recv() {
-                            let (z, x, y) = req.key;
-                            let result = match pm.tile_image(z, x, y, dark) {
-                                Ok(Some(image)) => Ok((image, false)),
-                                // Outside the file's area: not an error.
-                                Ok(None) => Err(String::new()),
-                                Err(e) => Err(e),
-                            };
-                            if reply_tx
-                                .send(Reply {
-                                    key: req.key,
-                                    result,
-                                })
-                                .is_err()
-                            {
-                                return;
-                            }
-                            wake();
-                        }
-                    });
-            }
-        }
+            });
         Self {
             url: path.display().to_string(),
             local: true,
+            opened: Some(opened),
+            vector: false,
             dark,
-            max_zoom,
-            tile_size,
+            max_zoom: MAX_TILE_ZOOM,
+            tile_size: 256,
             cache: None,
             tiles: HashMap::new(),
             tx,
             rx,
             frame: 0,
-            status,
+            status: TileStatus::default(),
         }
+    }
+
+    /// Takes what the opening thread found out about a local file.
+    fn take_opened(&mut self) {
+        let Some(rx) = &self.opened else { return };
+        match rx.try_recv() {
+            Ok(Ok((vector, max_zoom))) => {
+                self.vector = vector;
+                if vector {
+                    // Drawn at 512 pixels, and again from the data deeper than the file goes.
+                    self.tile_size = super::pmtiles::VECTOR_TILE_SIZE;
+                    self.max_zoom = MAX_VECTOR_ZOOM;
+                } else {
+                    self.max_zoom = max_zoom.min(MAX_TILE_ZOOM);
+                }
+                self.opened = None;
+            }
+            Ok(Err(e)) => {
+                self.status.error = Some(e);
+                self.opened = None;
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => self.opened = None,
+        }
+    }
+
+    /// True for a vector `.pmtiles` file (known once the file is open).
+    pub fn is_vector(&self) -> bool {
+        self.vector
     }
 
     /// True for a local `.pmtiles` file (not an online source).
@@ -380,6 +419,7 @@ impl TileLayer {
     /// Takes the tiles that arrived; call once per frame before [`TileLayer::get`].
     pub fn update(&mut self, ctx: &egui::Context) {
         self.frame += 1;
+        self.take_opened();
         while let Ok(Reply { key, result }) = self.rx.try_recv() {
             match result {
                 Ok((image, cached)) => {
@@ -401,7 +441,8 @@ impl TileLayer {
                 }
             }
         }
-        if self.tiles.len() > MAX_TILES {
+        let max_tiles = MAX_TILE_PIXELS / (self.tile_size as usize).pow(2).max(1);
+        if self.tiles.len() > max_tiles {
             // Forget the tiles drawn longest ago (and the failures, to try them again).
             let mut ages: Vec<(u64, TileKey)> = self
                 .tiles
@@ -413,7 +454,7 @@ impl TileLayer {
                 })
                 .collect();
             ages.sort_unstable();
-            let excess = self.tiles.len() - MAX_TILES / 2;
+            let excess = self.tiles.len() - max_tiles / 2;
             for (_, k) in ages.into_iter().take(excess) {
                 self.tiles.remove(&k);
             }
@@ -533,7 +574,9 @@ mod tests {
     fn settle(layer: &mut TileLayer, ctx: &egui::Context) {
         let start = std::time::Instant::now();
         layer.update(ctx);
-        while layer.status().pending > 0 && start.elapsed() < Duration::from_secs(10) {
+        while (layer.status().pending > 0 || layer.opened.is_some())
+            && start.elapsed() < Duration::from_secs(10)
+        {
             std::thread::sleep(Duration::from_millis(5));
             layer.update(ctx);
         }
@@ -603,7 +646,9 @@ mod tests {
         super::super::pmtiles::write_for_tests(&path, &[(1, 1, 0, png.into_inner())]).unwrap();
         let ctx = egui::Context::default();
         let mut layer = TileLayer::open_pmtiles(&path, false, || {});
+        settle(&mut layer, &ctx);
         assert_eq!(layer.max_zoom(), 1);
+        assert!(!layer.is_vector());
         assert_eq!(layer.attribution(), "Map: area.pmtiles");
         assert!(layer.fetched((1, 1, 0)).is_none());
         assert!(layer.fetched((1, 0, 0)).is_none());
@@ -613,7 +658,12 @@ mod tests {
         assert_eq!((s.ready, s.failed, s.error), (1, 1, None));
         // A file that is not PMTiles says so.
         std::fs::write(dir.join("bad.pmtiles"), b"nothing").unwrap();
-        let bad = TileLayer::open_pmtiles(&dir.join("bad.pmtiles"), false, || {});
+        let mut bad = TileLayer::open_pmtiles(&dir.join("bad.pmtiles"), false, || {});
+        let start = std::time::Instant::now();
+        while bad.status().error.is_none() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+            bad.update(&ctx);
+        }
         assert!(bad.status().error.is_some());
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -15,6 +15,7 @@ pub mod vector;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use eframe::egui::ColorImage;
 
@@ -24,6 +25,13 @@ use vector::SubSquare;
 const HEADER_LEN: usize = 127;
 /// Leaf directories followed at most.
 const MAX_DEPTH: usize = 4;
+/// A directory's size at most, compressed and not (4 MiB hold about a million entries; real
+/// files' leaves are far smaller).
+const MAX_DIRECTORY: u64 = 4 << 20;
+/// Leaf directories kept parsed.
+const LEAVES_KEPT: usize = 8;
+/// Entries of a leaf directory kept parsed, at most (24 bytes each).
+const LEAF_ENTRIES_KEPT: usize = 65_536;
 /// Largest directory or tile read, bytes.
 const MAX_READ: u64 = 64 << 20;
 /// Largest tile after decompression, bytes.
@@ -42,7 +50,9 @@ const TYPE_MVT: u8 = 1;
 #[derive(Debug)]
 pub struct PmTiles {
     file: File,
-    root: Vec<Entry>,
+    root: Arc<Vec<Entry>>,
+    /// Leaf directories read lately, by offset (newest last), at most [`LEAVES_KEPT`].
+    leaves: Vec<(u64, Arc<Vec<Entry>>)>,
     leaf_offset: u64,
     data_offset: u64,
     internal_gzip: bool,
@@ -112,8 +122,9 @@ fn varint(b: &[u8], pos: &mut usize) -> Result<u64, String> {
 fn parse_directory(b: &[u8]) -> Result<Vec<Entry>, String> {
     let mut pos = 0;
     let n = usize::try_from(varint(b, &mut pos)?).map_err(|e| e.to_string())?;
-    if n > b.len() {
-        return Err("directory: more entries than bytes".to_string());
+    // Every entry takes at least four bytes (four varints).
+    if n > b.len() / 4 {
+        return Err("directory: more entries than its bytes can hold".to_string());
     }
     let mut entries = vec![
         Entry {
@@ -229,7 +240,8 @@ impl PmTiles {
         }
         let mut me = PmTiles {
             file,
-            root: Vec::new(),
+            root: Arc::new(Vec::new()),
+            leaves: Vec::new(),
             leaf_offset: u64_at(&h, 40),
             data_offset: u64_at(&h, 56),
             internal_gzip,
@@ -237,7 +249,7 @@ impl PmTiles {
             tile_type,
             max_zoom: byte_at(&h, 101),
         };
-        me.root = me.directory(u64_at(&h, 8), u64_at(&h, 16))?;
+        me.root = Arc::new(me.directory(u64_at(&h, 8), u64_at(&h, 16))?);
         Ok(me)
     }
 
@@ -256,26 +268,49 @@ impl PmTiles {
     }
 
     fn directory(&mut self, offset: u64, length: u64) -> Result<Vec<Entry>, String> {
+        if length > MAX_DIRECTORY {
+            return Err("PMTiles: a directory is too large".to_string());
+        }
         let raw = self.read(offset, length)?;
         let bytes = if self.internal_gzip {
-            gunzip(&raw, MAX_READ)?
+            gunzip(&raw, MAX_DIRECTORY)?
         } else {
             raw
         };
         parse_directory(&bytes)
     }
 
+    /// The leaf directory at `offset` (from the file's leaf section), read once while it is
+    /// among the [`LEAVES_KEPT`] used last.
+    fn leaf(&mut self, offset: u64, length: u64) -> Result<Arc<Vec<Entry>>, String> {
+        if let Some(i) = self.leaves.iter().position(|(o, _)| *o == offset) {
+            let hit = self.leaves.remove(i);
+            let dir = Arc::clone(&hit.1);
+            self.leaves.push(hit);
+            return Ok(dir);
+        }
+        let dir = Arc::new(self.directory(offset, length)?);
+        // Huge leaves (only a hostile file has them) are not kept, so the cache stays small.
+        if dir.len() <= LEAF_ENTRIES_KEPT {
+            if self.leaves.len() >= LEAVES_KEPT {
+                self.leaves.remove(0);
+            }
+            self.leaves.push((offset, Arc::clone(&dir)));
+        }
+        Ok(dir)
+    }
+
     /// The bytes of tile `(z, x, y)` (decompressed), `None` when the file has no such tile.
     pub fn tile(&mut self, z: u8, x: u32, y: u32) -> Result<Option<Vec<u8>>, String> {
         let id = tile_id(z, x, y);
-        let mut dir = self.root.clone();
+        let mut dir = Arc::clone(&self.root);
         for _ in 0..MAX_DEPTH {
             let i = dir.partition_point(|e| e.tile_id <= id);
             let Some(e) = i.checked_sub(1).and_then(|i| dir.get(i)).copied() else {
                 return Ok(None);
             };
             if e.run_length == 0 {
-                dir = self.directory(
+                dir = self.leaf(
                     self.leaf_offset.saturating_add(e.offset),
                     u64::from(e.length),
                 )?;

@@ -399,11 +399,26 @@ struct Props<'a> {
     admin_level: Option<i64>,
 }
 
+/// A layer's value as the style reads it: text, or a whole number.
+#[derive(Default, Clone, Copy)]
+struct Value<'a> {
+    text: Option<&'a str>,
+    int: Option<i64>,
+}
+
+/// Values longer than this (bytes) are not read: no kind or class name is that long.
+const MAX_VALUE_BYTES: usize = 1024;
+/// Key/value pairs of one feature read at most (real features carry a few dozen).
+const MAX_TAG_PAIRS: usize = 256;
+
 impl<'a> Props<'a> {
-    fn read(tags: &[u8], roles: &[Option<Role>], values: &[&'a [u8]]) -> Self {
+    fn read(tags: &[u8], roles: &[Option<Role>], values: &[Value<'a>]) -> Self {
         let mut p = Props::default();
         let mut it = Packed::new(tags);
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        for _ in 0..MAX_TAG_PAIRS {
+            let (Some(k), Some(v)) = (it.next(), it.next()) else {
+                break;
+            };
             let Some(role) = roles.get(k as usize).copied().flatten() else {
                 continue;
             };
@@ -411,11 +426,11 @@ impl<'a> Props<'a> {
                 continue;
             };
             match role {
-                Role::Kind => p.kind = value_str(value),
-                Role::Detail => p.detail = value_str(value),
-                Role::Class => p.class = value_str(value),
-                Role::Subclass => p.subclass = value_str(value),
-                Role::AdminLevel => p.admin_level = value_int(value),
+                Role::Kind => p.kind = value.text,
+                Role::Detail => p.detail = value.text,
+                Role::Class => p.class = value.text,
+                Role::Subclass => p.subclass = value.text,
+                Role::AdminLevel => p.admin_level = value.int,
             }
         }
         p
@@ -1328,6 +1343,22 @@ impl Canvas {
             return;
         }
         let roles: Vec<Option<Role>> = layer.keys.iter().map(|k| role(k)).collect();
+        // Each value read once for the whole layer (features point to them many times over);
+        // a value longer than any kind or class name is not read at all.
+        let values: Vec<Value<'_>> = layer
+            .values
+            .iter()
+            .map(|v| {
+                if v.len() > MAX_VALUE_BYTES {
+                    Value::default()
+                } else {
+                    Value {
+                        text: value_str(v),
+                        int: value_int(v),
+                    }
+                }
+            })
+            .collect();
         let frame = Frame::new(layer.extent, self.sub, self.size);
         let px = self.size as f32 / 512.0;
         let styler = Styler {
@@ -1343,7 +1374,7 @@ impl Canvas {
             if f.geom_type == POINT || f.geometry.is_empty() {
                 continue;
             }
-            let props = Props::read(f.tags, &roles, &layer.values);
+            let props = Props::read(f.tags, &roles, &values);
             let Some(look) = styler.look(kind, f.geom_type, &props) else {
                 continue;
             };
