@@ -400,7 +400,8 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     let ride = h.state().tracks().tracks().max_by_key(|t| t.len()).unwrap();
     let imei = ride.device().unwrap().to_string();
     let (len, alarms) = (ride.len(), ride.alarms().len());
-    let colour_before = colour_of(&h, &imei);
+    let device = ride.device().copied();
+    let colour_before = h.state().map().drawn_colour(device.as_ref()).unwrap();
     h.state_mut()
         .command(Command::SetFilter(format!("imei == {imei}")));
     settle(&mut h);
@@ -409,8 +410,11 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     let t = shown.tracks().find(|t| !t.is_empty()).unwrap();
     assert_eq!((t.len(), t.alarms().len()), (len, alarms));
     assert!(h.query_by_label_contains("1 device(s)").is_some());
-    // The device keeps its colour whatever the filter.
-    assert_eq!(colour_of(&h, &imei), colour_before);
+    // The device keeps its colour whatever the filter (it is the only track drawn now).
+    assert_eq!(
+        h.state().map().drawn_colour(device.as_ref()),
+        Some(colour_before)
+    );
     // Only the reports: the heartbeats leave the tracks too.
     h.state_mut().command(Command::SetFilter(format!(
         "imei == {imei} && kind == report"
@@ -430,12 +434,43 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     settle(&mut h);
     assert!(devices(h.state().shown_tracks()) >= 4);
     assert!(h.query_by_label("Only filtered frames").is_none());
-}
 
-/// The colour the map gives device `imei` (read off the legend's swatch is not possible
-/// headless, so through the same helper the map uses).
-fn colour_of(h: &Harness<'_, AnalyzerApp>, imei: &str) -> egui::Color32 {
-    h.state().device_colour(imei)
+    // The plots follow too, and start over when the tracks change under them.
+    h.state_mut().command(Command::ShowTab(CentralTab::Plots));
+    h.state_mut()
+        .command(Command::SetFilter("speed_kmh > 15".to_string()));
+    settle(&mut h);
+    let speeds = |h: &Harness<'_, AnalyzerApp>| {
+        h.state()
+            .shown_tracks()
+            .track(device.as_ref())
+            .unwrap()
+            .series()
+            .get(SeriesKind::Speed)
+            .points
+            .clone()
+    };
+    let fast = speeds(&h);
+    assert!(
+        !fast.is_empty() && fast.iter().all(|p| p[1] > 15.0),
+        "{fast:?}"
+    );
+    assert_eq!(
+        h.state()
+            .plots()
+            .plotted(device.as_ref(), SeriesKind::Speed),
+        fast
+    );
+    h.get_by_label("Only filtered frames").click();
+    settle(&mut h);
+    let all = speeds(&h);
+    assert!(all.len() > fast.len());
+    assert_eq!(
+        h.state()
+            .plots()
+            .plotted(device.as_ref(), SeriesKind::Speed),
+        all
+    );
 }
 
 #[test]

@@ -62,6 +62,10 @@ pub struct AnalyzerApp {
     filtered_tracks: Option<TrackFeed>,
     /// Devices hidden from the map and the plots.
     hidden: HiddenDevices,
+    /// Bumped whenever the tracks the map and the plots show are replaced.
+    tracks_generation: u64,
+    /// Bumped with every new session.
+    session_generation: u64,
     map: MapView,
     plots: PlotsView,
 }
@@ -94,6 +98,8 @@ impl AnalyzerApp {
             tracks: TrackFeed::finished(),
             filtered_tracks: None,
             hidden: HiddenDevices::new(),
+            tracks_generation: 0,
+            session_generation: 0,
             map: MapView::default(),
             plots: PlotsView::default(),
         }
@@ -135,17 +141,6 @@ impl AnalyzerApp {
             Some(f) if self.settings.tracks_follow_filter => &f.tracks,
             _ => &self.tracks.tracks,
         }
-    }
-    /// The colour the map and the plots give the device whose IMEI reads `imei` (grey when
-    /// there is no such device).
-    pub fn device_colour(&self, imei: &str) -> egui::Color32 {
-        self.tracks
-            .tracks
-            .tracks()
-            .find(|t| t.device().is_some_and(|d| d.to_string() == imei))
-            .map_or(egui::Color32::GRAY, |t| {
-                super::map::device_colour(t.ordinal())
-            })
     }
     /// The map's state.
     pub fn map(&self) -> &MapView {
@@ -260,6 +255,8 @@ impl AnalyzerApp {
             tracks,
             filtered_tracks,
             hidden,
+            tracks_generation,
+            session_generation,
             map,
             plots,
             ..
@@ -280,6 +277,8 @@ impl AnalyzerApp {
             tracks_complete: shown.complete,
             all_tracks: &tracks.tracks,
             tracks_filtered: filtered,
+            tracks_generation: *tracks_generation,
+            session_generation: *session_generation,
             hidden,
             filter: "",
             commands,
@@ -546,6 +545,8 @@ impl AnalyzerApp {
         self.detail = None;
         self.tracks = TrackFeed::new();
         self.filtered_tracks = None;
+        self.tracks_generation += 1;
+        self.session_generation += 1;
         let title = match self.session.names.as_slice() {
             [one] => format!("{one} - BN-407 Analyzer"),
             many => format!("{} files - BN-407 Analyzer", many.len()),
@@ -576,14 +577,24 @@ impl AnalyzerApp {
     }
 
     fn apply_filter(&mut self, ctx: &egui::Context) {
-        self.filter_job = None;
         match filter::parse(&self.filter_bar.text) {
-            Err(e) => self.filter_bar.error = Some(e),
+            Err(e) => {
+                // The filter in force stays (its job goes on, if it was still running).
+                self.filter_bar.error = Some(e);
+                if self.filter_job.is_none()
+                    && let Visible::Some { done, .. } = &mut self.visible
+                {
+                    *done = true;
+                }
+            }
             Ok(None) => {
+                self.filter_job = None;
                 self.session.filter.clear();
                 self.filter_bar.error = None;
                 self.visible = Visible::All;
-                self.filtered_tracks = None;
+                if self.filtered_tracks.take().is_some() {
+                    self.tracks_generation += 1;
+                }
                 self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
             }
             Ok(Some(f)) => {
@@ -595,6 +606,7 @@ impl AnalyzerApp {
                     done: false,
                 };
                 self.filtered_tracks = Some(TrackFeed::new());
+                self.tracks_generation += 1;
                 self.frame_list.scroll_to(self.selection.frame.unwrap_or(0));
                 let wake_ctx = ctx.clone();
                 self.filter_job = Some(FilterJob::start(
@@ -697,7 +709,12 @@ impl AnalyzerApp {
                 }
             }
             Command::ShowAllDevices => self.hidden.clear(),
-            Command::SetTracksFollowFilter(on) => self.settings.tracks_follow_filter = on,
+            Command::SetTracksFollowFilter(on) => {
+                if self.settings.tracks_follow_filter != on {
+                    self.settings.tracks_follow_filter = on;
+                    self.tracks_generation += 1;
+                }
+            }
             Command::OpenPmTilesDialog => {
                 let file = rfd::FileDialog::new()
                     .set_title("Open a map file")

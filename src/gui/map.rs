@@ -44,9 +44,9 @@ mod draw;
 
 use draw::{OverlayText, point_tooltip};
 
-/// Deepest zoom the map goes to (walkers' own limit is 26); past the tile source's deepest
-/// level its tiles are enlarged.
-pub const MAX_ZOOM: f64 = 24.0;
+/// Deepest zoom the map goes to (walkers' own limit); past the tile source's deepest level its
+/// tiles are enlarged.
+pub const MAX_ZOOM: f64 = 26.0;
 /// Zoom "Fit to tracks" goes to at most (a single point).
 const FIT_MAX_ZOOM: f64 = 16.0;
 /// Pixels kept free around the tracks when fitting.
@@ -135,6 +135,14 @@ pub struct MapView {
     pub follow: bool,
     /// The view was changed while walkers held its memory (the legend's fit buttons).
     view_changed: bool,
+    /// True once the view was handed to walkers (its memory starts elsewhere).
+    given: bool,
+    /// The session the view was fitted for.
+    session: Option<u64>,
+    /// True once the whole world was shown for want of tracks.
+    world_shown: bool,
+    /// The colour each device was drawn in last (for tests and the legend).
+    drawn_colours: Vec<(Option<Imei>, Color32)>,
     /// The selected frame when it was last looked up.
     last_selection: Option<usize>,
     /// The frame clicked on the map (not re-centred on).
@@ -161,6 +169,10 @@ impl Default for MapView {
             user_moved: false,
             follow: false,
             view_changed: false,
+            given: false,
+            session: None,
+            world_shown: false,
+            drawn_colours: Vec::new(),
             last_selection: None,
             clicked: None,
             selected: None,
@@ -182,6 +194,13 @@ impl MapView {
     /// The selected frame's point, when it has one.
     pub fn selected(&self) -> Option<PointRef> {
         self.selected
+    }
+    /// The colour `device`'s track was drawn in last (`None`: not drawn).
+    pub fn drawn_colour(&self, device: Option<&Imei>) -> Option<Color32> {
+        self.drawn_colours
+            .iter()
+            .find(|(d, _)| d.as_ref() == device)
+            .map(|(_, c)| *c)
     }
     /// The point under the mouse.
     pub fn hovered(&self) -> Option<PointRef> {
@@ -372,9 +391,11 @@ impl MapView {
             t.update(ui.ctx());
         }
         let tracks = view.tracks;
-        if tracks.is_empty() {
-            // A new session (or none): start over.
+        if self.session != Some(view.session_generation) {
+            // A new session: start over (a new filter keeps the view).
+            self.session = Some(view.session_generation);
             self.fitted = false;
+            self.world_shown = false;
             self.user_moved = false;
             self.fitted_complete = false;
             self.selected = None;
@@ -428,7 +449,11 @@ impl MapView {
             || (!self.user_moved && view.tracks_complete && !self.fitted_complete)
         {
             if bbox.is_empty() {
-                self.fit_world(rect);
+                // Nothing to show yet: the whole world, once (the user may move it since).
+                if !self.world_shown {
+                    self.fit_world(rect);
+                    self.world_shown = true;
+                }
             } else {
                 self.fit(rect, &bbox);
                 self.fitted = true;
@@ -484,8 +509,9 @@ impl MapView {
                 self.center = geo::lonlat_to_world(p.lon, p.lat);
             }
         }
-        if (self.center, self.zoom) != before {
+        if (self.center, self.zoom) != before || !self.given {
             self.give_view();
+            self.given = true;
         }
 
         let dark = ui.visuals().dark_mode;
@@ -541,8 +567,10 @@ impl MapView {
         let mut labels = 0;
         let text_colour = ui.visuals().strong_text_color();
         let label_bg = ui.visuals().extreme_bg_color.gamma_multiply(0.85);
+        self.drawn_colours.clear();
         for track in tracks.tracks().filter(|t| !view.is_hidden(t.device())) {
             let colour = view.device_colour(track.device());
+            self.drawn_colours.push((track.device().copied(), colour));
             self.draw_track(painter, rect, track, colour, pointer, &mut nearest);
             self.draw_markers(
                 painter,

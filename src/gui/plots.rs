@@ -97,6 +97,8 @@ pub struct PlotsView {
     pub devices: DeviceChoice,
     /// Per device and series: the samples already copied, as plot points.
     cache: BTreeMap<(Option<Imei>, SeriesKind), Cached>,
+    /// The [`View::tracks_generation`] the cache was filled from.
+    generation: u64,
     /// The series drawn in the last frame, with their sample counts (for tests).
     shown: Vec<(SeriesKind, usize)>,
 }
@@ -156,6 +158,14 @@ fn time_grid(input: GridInput) -> Vec<GridMark> {
 }
 
 impl PlotsView {
+    /// The points plotted for `device`'s series `kind` (`[time, value]`; a long series as its
+    /// minima and maxima), as last drawn.
+    pub fn plotted(&self, device: Option<&Imei>, kind: SeriesKind) -> Vec<[f64; 2]> {
+        self.cache
+            .get(&(device.copied(), kind))
+            .map_or_else(Vec::new, |c| c.points.iter().map(|p| [p.x, p.y]).collect())
+    }
+
     /// The series drawn in the last frame and their total sample counts over the devices shown.
     pub fn shown(&self) -> &[(SeriesKind, usize)] {
         &self.shown
@@ -233,6 +243,11 @@ impl PlotsView {
                 ))
                 .color(ui.visuals().warn_fg_color),
             );
+        }
+        // Other tracks (another session, filter, or the filter switched on or off): start over.
+        if self.generation != view.tracks_generation {
+            self.cache.clear();
+            self.generation = view.tracks_generation;
         }
         // Copy new samples into the cache (a long series as its minima and maxima).
         for (_, t) in &chosen {

@@ -340,6 +340,11 @@ pub struct View<'a> {
     pub all_tracks: &'a crate::model::tracks::TrackBuilder,
     /// True when `tracks` holds only the frames the filter keeps.
     pub tracks_filtered: bool,
+    /// Changes whenever `tracks` is replaced by other tracks (a new session, a new filter, the
+    /// filter switched on or off), so that views caching them start over.
+    pub tracks_generation: u64,
+    /// Changes with every new session (opened files).
+    pub session_generation: u64,
     /// Devices hidden from the map and the plots.
     pub hidden: &'a HiddenDevices,
     /// Commands to apply after drawing.

@@ -487,6 +487,9 @@ mod tests {
         assert_eq!(tile_id(1, 1, 1), 3);
         assert_eq!(tile_id(1, 1, 0), 4);
         assert_eq!(tile_id(2, 0, 0), 5);
+        // Deep enough for every rotation of the Hilbert curve (value from the reference
+        // implementation of the specification).
+        assert_eq!(tile_id(12, 3423, 1763), 19_078_479);
     }
 
     #[test]
