@@ -25,7 +25,7 @@
 //! positions (invalid fix) are hollow grey circles; the start is a filled circle, the end a
 //! square; alarm frames are diamonds coloured by kind with their keyword beside them. Hovering a
 //! point shows its time, speed and keyword and sets the shared time cursor; clicking selects its
-//! frame; selecting a frame elsewhere highlights its point and brings it into view. The legend
+//! frame; selecting a frame elsewhere highlights its point and centres the map on it. The legend
 //! hides and shows devices (on the plots too) and fits the view to one; while a filter is in
 //! force the tracks are those of the frames it keeps ("Only filtered frames").
 //!
@@ -467,7 +467,7 @@ impl MapView {
             self.zoom_at(rect, rect.center(), 1.0);
         }
 
-        // The selected frame's point; brought into view when the selection changed elsewhere.
+        // The selected frame's point; centred when the selection changed elsewhere.
         let selection = view.selection.frame;
         self.selected = selection.and_then(|f| {
             tracks.tracks().filter(shown).find_map(|t| {
@@ -487,11 +487,9 @@ impl MapView {
                     .and_then(|t| t.points().get(sel.point))
                     && !from_map
                 {
-                    let w = geo::lonlat_to_world(p.lon, p.lat);
-                    let inner = rect.shrink2(rect.size() * 0.15);
-                    if !inner.contains(self.to_screen(rect, w)) {
-                        self.center = w;
-                    }
+                    // Centred (a point clicked on the map stays where it is).
+                    self.center = geo::lonlat_to_world(p.lon, p.lat);
+                    self.follow = false;
                 }
             } else if !view.tracks_complete && selection.is_some() {
                 // Its point may not be in the tracks yet: look again next frame.
