@@ -9,10 +9,16 @@
 //! bank is a smooth made-up curve roughly where the Tagus is, the streets are a made-up grid of
 //! several classes (a ring motorway, a riverside trunk road and railway, avenues, streets,
 //! service roads, footpaths), the buildings are made-up city blocks, some with courtyards, and
-//! the parks, forest and pond are invented shapes. It is only meant to look like a city.
+//! the parks, forest and pond are invented shapes. It is only meant to look like a city. The
+//! names are made up too, to try the map's labels: a city ("Cidade Fictícia") and quarters
+//! ("Bairro Sintético", "Vila Imaginária", ...), the avenues ("Avenida A", "Avenida B", ...),
+//! cross streets ("Rua 1", "Rua 2", ...), lanes ("Travessa 1", ...), the riverside road
+//! ("Marginal (synthetic)"), the motorways, the river ("Rio (synthetic)"), the park ("Parque
+//! Inventado"), the forest and the pond.
 //!
 //! PMTiles version 3, zooms 10 to 15, tiles in the Protomaps basemap schema (layers `earth`,
-//! `landuse`, `water`, `roads`, `buildings`; properties `kind` and `kind_detail`), MVT with an
+//! `landuse`, `water`, `roads`, `buildings`, `places`; properties `kind`, `kind_detail` and
+//! `name`), MVT with an
 //! extent of 4096, gzip-compressed; directories and metadata gzip-compressed too. The MVT and
 //! PMTiles encoders are written out here (an example sees only the crate's public API).
 
@@ -49,12 +55,15 @@ enum Geom {
     /// Rings, the first the outside, the others holes.
     Polygon(Vec<Vec<P>>),
     Line(Vec<P>),
+    Point(P),
 }
 
 struct Feature {
     layer: &'static str,
     kind: &'static str,
     detail: &'static str,
+    /// The `name` property (none when empty).
+    name: &'static str,
     min_zoom: u8,
     geom: Geom,
     /// Bounding box in Mercator: min x, min y, max x, max y.
@@ -78,15 +87,27 @@ fn feature(
     let bbox = match &geom {
         Geom::Polygon(rings) => bbox(rings.first().map_or(&[][..], |r| r)),
         Geom::Line(l) => bbox(l),
+        Geom::Point(p) => (p.0, p.1, p.0, p.1),
     };
     Feature {
         layer,
         kind,
         detail,
+        name: "",
         min_zoom,
         geom,
         bbox,
     }
+}
+
+/// The same feature with a name.
+fn named(name: &'static str, f: Feature) -> Feature {
+    Feature { name, ..f }
+}
+
+/// A made-up name for the example's streets (leaked: the example runs once).
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
 }
 
 /// A ring of `(lon, lat)` corners in Mercator.
@@ -137,10 +158,12 @@ fn in_park(lon: f64, lat: f64) -> bool {
 
 /// A street sampled along `f(t)` for `t` in `0..=1`, cut where it leaves the land or enters
 /// green areas (when `avoid_green`), each piece one feature.
+#[allow(clippy::too_many_arguments)]
 fn street(
     out: &mut Vec<Feature>,
     kind: &'static str,
     detail: &'static str,
+    name: &'static str,
     min_zoom: u8,
     avoid_green: bool,
     steps: usize,
@@ -149,12 +172,15 @@ fn street(
     let mut piece: Vec<P> = Vec::new();
     let mut flush = |piece: &mut Vec<P>| {
         if piece.len() >= 2 {
-            out.push(feature(
-                "roads",
-                kind,
-                detail,
-                min_zoom,
-                Geom::Line(std::mem::take(piece)),
+            out.push(named(
+                name,
+                feature(
+                    "roads",
+                    kind,
+                    detail,
+                    min_zoom,
+                    Geom::Line(std::mem::take(piece)),
+                ),
             ));
         }
         piece.clear();
@@ -197,12 +223,15 @@ fn world() -> Vec<Feature> {
         let lon = ww + (we - ww) * f64::from(i) / 700.0;
         (lon, south_shore(lon).max(ws))
     }));
-    out.push(feature(
-        "water",
-        "water",
-        "river",
-        0,
-        Geom::Polygon(vec![ring(&river)]),
+    out.push(named(
+        "Rio (synthetic)",
+        feature(
+            "water",
+            "water",
+            "river",
+            0,
+            Geom::Polygon(vec![ring(&river)]),
+        ),
     ));
 
     // Green areas and other land use.
@@ -212,27 +241,83 @@ fn world() -> Vec<Feature> {
             (-9.215 + 0.028 * a.cos(), 38.733 - 0.017 * a.sin())
         })
         .collect();
-    out.push(feature(
-        "landuse",
-        "forest",
-        "",
-        0,
-        Geom::Polygon(vec![ring(&forest)]),
+    out.push(named(
+        "Mata Sintética",
+        feature(
+            "landuse",
+            "forest",
+            "",
+            0,
+            Geom::Polygon(vec![ring(&forest)]),
+        ),
     ));
-    out.push(feature(
-        "landuse",
-        "park",
-        "",
-        0,
-        Geom::Polygon(vec![rect(-9.1585, 38.7265, -9.1495, 38.7345)]),
+    out.push(named(
+        "Parque Inventado",
+        feature(
+            "landuse",
+            "park",
+            "",
+            0,
+            Geom::Polygon(vec![rect(-9.1585, 38.7265, -9.1495, 38.7345)]),
+        ),
     ));
-    out.push(feature(
-        "water",
-        "water",
-        "pond",
-        12,
-        Geom::Polygon(vec![rect(-9.1555, 38.7318, -9.1530, 38.7333)]),
+    out.push(named(
+        "Lago Pequeno",
+        feature(
+            "water",
+            "water",
+            "pond",
+            12,
+            Geom::Polygon(vec![rect(-9.1555, 38.7318, -9.1530, 38.7333)]),
+        ),
     ));
+    // Made-up places: a city and its quarters.
+    for (name, kind, detail, min_zoom, lon, lat) in [
+        ("Cidade Fictícia", "locality", "city", 10, -9.1430, 38.7215),
+        (
+            "Bairro Sintético",
+            "neighbourhood",
+            "suburb",
+            12,
+            -9.1760,
+            38.7150,
+        ),
+        (
+            "Vila Imaginária",
+            "neighbourhood",
+            "suburb",
+            12,
+            -9.1240,
+            38.7460,
+        ),
+        (
+            "Alto do Exemplo",
+            "neighbourhood",
+            "neighbourhood",
+            13,
+            -9.1880,
+            38.7440,
+        ),
+        (
+            "Bairro do Teste",
+            "neighbourhood",
+            "neighbourhood",
+            13,
+            -9.1130,
+            38.7150,
+        ),
+    ] {
+        out.push(named(
+            name,
+            feature(
+                "places",
+                kind,
+                detail,
+                min_zoom,
+                Geom::Point(merc(lon, lat)),
+            ),
+        ));
+    }
     for (kind, r) in [
         ("cemetery", (-9.1705, 38.7195, -9.1655, 38.7225)),
         ("university", (-9.1620, 38.7475, -9.1545, 38.7525)),
@@ -256,21 +341,36 @@ fn world() -> Vec<Feature> {
     let grid_lons: Vec<f64> = (0..=90).map(|i| w + 0.002 * f64::from(i)).collect();
     let grid_lats: Vec<f64> = (0..=88).map(|i| s + 0.0016 * f64::from(i)).collect();
     for (i, &lon) in grid_lons.iter().enumerate() {
-        let (kind, detail, min_zoom) = match i % 10 {
-            0 => ("major_road", "primary", 10),
-            5 => ("medium_road", "tertiary", 12),
-            _ => ("minor_road", "residential", 13),
+        let (kind, detail, min_zoom, name) = match i % 10 {
+            0 => (
+                "major_road",
+                "primary",
+                10,
+                leak(format!("Avenida {}", char::from(b'A' + (i / 10) as u8))),
+            ),
+            5 => (
+                "medium_road",
+                "tertiary",
+                12,
+                leak(format!("Travessa {}", i / 10 + 1)),
+            ),
+            _ => ("minor_road", "residential", 13, ""),
         };
-        street(&mut out, kind, detail, min_zoom, true, 400, |t| {
+        street(&mut out, kind, detail, name, min_zoom, true, 400, |t| {
             (lon, s + (n - s) * t)
         });
     }
     for (j, &lat) in grid_lats.iter().enumerate() {
-        let (kind, detail, min_zoom) = match j % 6 {
-            3 => ("medium_road", "secondary", 11),
-            _ => ("minor_road", "residential", 13),
+        let (kind, detail, min_zoom, name) = match j % 6 {
+            3 => (
+                "medium_road",
+                "secondary",
+                11,
+                leak(format!("Rua {}", j / 6 + 1)),
+            ),
+            _ => ("minor_road", "residential", 13, ""),
         };
-        street(&mut out, kind, detail, min_zoom, true, 400, |t| {
+        street(&mut out, kind, detail, name, min_zoom, true, 400, |t| {
             (w + (e - w) * t, lat)
         });
     }
@@ -278,21 +378,21 @@ fn world() -> Vec<Feature> {
     for (i, &lon) in grid_lons.iter().enumerate().step_by(3) {
         for (j, &lat) in grid_lats.iter().enumerate().step_by(2) {
             if (i + j) % 4 == 0 {
-                street(&mut out, "minor_road", "service", 14, true, 4, |t| {
+                street(&mut out, "minor_road", "service", "", 14, true, 4, |t| {
                     (lon + 0.001, lat + 0.0016 * 0.55 * t)
                 });
             }
         }
     }
     // Footpaths in the park and a track through the forest.
-    street(&mut out, "path", "footway", 14, false, 60, |t| {
+    street(&mut out, "path", "footway", "", 14, false, 60, |t| {
         let a = t * std::f64::consts::TAU;
         (-9.1540 + 0.0035 * a.cos(), 38.7305 + 0.0030 * a.sin())
     });
-    street(&mut out, "path", "footway", 14, false, 20, |t| {
+    street(&mut out, "path", "footway", "", 14, false, 20, |t| {
         (-9.1583 + 0.0086 * t, 38.7267 + 0.0076 * t)
     });
-    street(&mut out, "path", "track", 13, false, 80, |t| {
+    street(&mut out, "path", "track", "", 13, false, 80, |t| {
         (
             -9.235 + 0.04 * t,
             38.722 + 0.02 * t + 0.003 * (t * 9.0).sin(),
@@ -303,30 +403,50 @@ fn world() -> Vec<Feature> {
     let mut road = |out: &mut Vec<Feature>,
                     kind: &'static str,
                     detail: &'static str,
+                    name: &'static str,
                     min_zoom: u8,
                     f: &dyn Fn(f64) -> (f64, f64)| {
-        street(out, kind, detail, min_zoom, false, 300, f);
+        street(out, kind, detail, name, min_zoom, false, 300, f);
         off_grid.push((0..=300).map(|i| f(f64::from(i) / 300.0)).collect());
     };
     // A diagonal avenue from the river up to the ring motorway.
-    road(&mut out, "major_road", "primary", 10, &|t| {
-        (-9.1405 - 0.010 * t, 38.7110 + 0.0420 * t)
-    });
+    road(
+        &mut out,
+        "major_road",
+        "primary",
+        "Avenida Diagonal",
+        10,
+        &|t| (-9.1405 - 0.010 * t, 38.7110 + 0.0420 * t),
+    );
     // Riverside trunk road and railway.
-    road(&mut out, "major_road", "trunk", 10, &|t| {
-        let lon = w + (e - w) * t;
-        (lon, shore(lon) + 0.0016)
-    });
-    road(&mut out, "rail", "rail", 11, &|t| {
+    road(
+        &mut out,
+        "major_road",
+        "trunk",
+        "Marginal (synthetic)",
+        10,
+        &|t| {
+            let lon = w + (e - w) * t;
+            (lon, shore(lon) + 0.0016)
+        },
+    );
+    road(&mut out, "rail", "rail", "", 11, &|t| {
         let lon = w + (e - w) * t;
         (lon, shore(lon) + 0.0028)
     });
     // Ring motorway in the north, and one to the west.
-    road(&mut out, "highway", "motorway", 10, &|t| {
-        let lon = WIDE_LON.0 + (WIDE_LON.1 - WIDE_LON.0) * t;
-        (lon, 38.7545 + 0.0035 * ((lon - w) / (e - w) * 4.0).sin())
-    });
-    road(&mut out, "highway", "motorway", 10, &|t| {
+    road(
+        &mut out,
+        "highway",
+        "motorway",
+        "Circular Norte",
+        10,
+        &|t| {
+            let lon = WIDE_LON.0 + (WIDE_LON.1 - WIDE_LON.0) * t;
+            (lon, 38.7545 + 0.0035 * ((lon - w) / (e - w) * 4.0).sin())
+        },
+    );
+    road(&mut out, "highway", "motorway", "Via Oeste", 10, &|t| {
         (
             -9.172 - 0.25 * t,
             38.7395 - 0.018 * t + 0.004 * (t * 10.0).sin(),
@@ -590,7 +710,11 @@ impl LayerWriter {
 
     fn add(&mut self, f: &Feature, geom_type: u64, geometry: &[u64]) {
         let mut tags = Vec::new();
-        for (k, v) in [("kind", f.kind), ("kind_detail", f.detail)] {
+        for (k, v) in [
+            ("kind", f.kind),
+            ("kind_detail", f.detail),
+            ("name", f.name),
+        ] {
             if !v.is_empty() {
                 varint(&mut tags, Self::index(&mut self.keys, k));
                 varint(&mut tags, Self::index(&mut self.values, v));
@@ -630,7 +754,7 @@ impl LayerWriter {
     }
 }
 
-const LAYERS: [&str; 5] = ["earth", "landuse", "water", "roads", "buildings"];
+const LAYERS: [&str; 6] = ["earth", "landuse", "water", "roads", "buildings", "places"];
 
 /// The MVT tile `(z, x, y)`, `None` when empty.
 fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
@@ -680,6 +804,13 @@ fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
                     g.part(&q, true);
                 }
                 3
+            }
+            Geom::Point(p) => {
+                let (tx, ty) = to_tile(*p);
+                if (lo..hi).contains(&tx) && (lo..hi).contains(&ty) {
+                    g.part(&[(tx.round() as i64, ty.round() as i64)], false);
+                }
+                1
             }
             Geom::Line(l) => {
                 let t: Vec<P> = l.iter().map(|&p| to_tile(p)).collect();
@@ -814,10 +945,11 @@ fn main() -> std::io::Result<()> {
             r#""attribution":"synthetic data (bn407 examples/make_vector_pmtiles.rs)","#,
             r#""type":"baselayer","format":"pbf","#,
             r#""vector_layers":[{"id":"earth","fields":{"kind":"String"}},"#,
-            r#"{"id":"landuse","fields":{"kind":"String"}},"#,
-            r#"{"id":"water","fields":{"kind":"String","kind_detail":"String"}},"#,
-            r#"{"id":"roads","fields":{"kind":"String","kind_detail":"String"}},"#,
-            r#"{"id":"buildings","fields":{"kind":"String"}}]}"#
+            r#"{"id":"landuse","fields":{"kind":"String","name":"String"}},"#,
+            r#"{"id":"water","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
+            r#"{"id":"roads","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
+            r#"{"id":"buildings","fields":{"kind":"String"}},"#,
+            r#"{"id":"places","fields":{"kind":"String","kind_detail":"String","name":"String"}}]}"#
         )
         .as_bytes(),
     )?;

@@ -505,6 +505,39 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
         .expect("a device in Lisbon");
     let name = lisbon.unwrap().to_string();
     h.get_by_label_contains(&format!("{name}  ")).click();
+    wait_for_tiles(&mut h);
+    // The file's names are written on the map: at this zoom the made-up city or its quarters.
+    let labels = h.state().map().labels_drawn().to_vec();
+    assert!(
+        !labels.is_empty(),
+        "no labels at zoom {}",
+        h.state().map().zoom()
+    );
+    // Closer in, street names too.
+    while h.state().map().zoom() < 16.0 {
+        h.get_by_label("+").click();
+        h.run_steps(2);
+    }
+    wait_for_tiles(&mut h);
+    let labels = h.state().map().labels_drawn().to_vec();
+    assert!(
+        labels.iter().any(|l| l.starts_with("Avenida ")
+            || l.starts_with("Rua ")
+            || l.starts_with("Travessa ")),
+        "{labels:?} at zoom {}",
+        h.state().map().zoom()
+    );
+    assert!(labels.len() <= 200, "{}", labels.len());
+    // The tracks and the selection still work over the tiles.
+    let track = h.state().tracks().track(lisbon.as_ref()).unwrap();
+    let frame = track.points()[1].frame as usize;
+    h.state_mut().command(Command::SelectFrame(frame));
+    settle(&mut h);
+    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
+}
+
+/// Steps until the map's tile layer has nothing pending and some tiles ready (at most 20 s).
+fn wait_for_tiles(h: &mut Harness<'_, AnalyzerApp>) {
     let start = Instant::now();
     loop {
         h.step();
@@ -522,10 +555,4 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_steps(2);
-    // The tracks and the selection still work over the tiles.
-    let track = h.state().tracks().track(lisbon.as_ref()).unwrap();
-    let frame = track.points()[1].frame as usize;
-    h.state_mut().command(Command::SelectFrame(frame));
-    settle(&mut h);
-    assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
 }

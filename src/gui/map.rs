@@ -11,7 +11,12 @@
 //!    put in a slot reserved *before* walkers paints its tiles, so tiles cover it where they
 //!    are loaded and it shows through everywhere else: the map is never blank, with no
 //!    network at all;
-//! 2. the tiles (walkers);
+//! 2. the tiles (walkers), and over them the names of a vector file's tiles (streets, places,
+//!    water, parks: [`super::pmtiles::vector::Label`]) written with egui's fonts with a halo,
+//!    the best ranked first, one left out when it would overlap one already written or repeat
+//!    the same name nearby (the same street in neighbouring tiles), at most 200 a frame; their
+//!    place is kept before the tracks are drawn and filled once walkers says which tiles it
+//!    drew;
 //! 3. tracks, markers, the selection, the time cursor and the overlays (legend, scale,
 //!    attribution, the tile source's state).
 //!
@@ -155,6 +160,8 @@ pub struct MapView {
     last_rect: Rect,
     /// Tracks when the view was last fitted (to refit once loading ends).
     fitted_complete: bool,
+    /// The names written on the map in the last frame (from a vector file's tiles).
+    labels_drawn: Vec<String>,
 }
 
 impl Default for MapView {
@@ -179,6 +186,7 @@ impl Default for MapView {
             hovered: None,
             last_rect: Rect::NOTHING,
             fitted_complete: false,
+            labels_drawn: Vec::new(),
         }
     }
 }
@@ -209,6 +217,11 @@ impl MapView {
     /// Where the map was drawn in the last frame.
     pub fn rect(&self) -> Rect {
         self.last_rect
+    }
+    /// The names (streets, places, water, parks) written on the map in the last frame, best
+    /// first.
+    pub fn labels_drawn(&self) -> &[String] {
+        &self.labels_drawn
     }
     /// The zoom level.
     pub fn zoom(&self) -> f64 {
@@ -527,6 +540,7 @@ impl MapView {
             map = map.with_layer(t, 1.0);
         }
         let zoom_before = self.zoom;
+        let mut label_slot = None;
         map.show(ui, |ui, response, projector, _| {
             self.take_view(projector);
             if response.dragged() || self.zoom != zoom_before {
@@ -537,9 +551,19 @@ impl MapView {
             }
             let painter = ui.painter_at(rect);
             painter.set(basemap_slot, Shape::Vec(self.basemap_shapes(rect, dark)));
+            // The names go over the tiles and under the tracks; which tiles walkers drew is
+            // known once it is done with them.
+            label_slot = Some((painter.clone(), painter.add(Shape::Noop)));
             self.draw_contents(ui, &painter, response, view, &overlay);
         });
         self.memory = memory;
+        match (label_slot, &tiles) {
+            (Some((painter, slot)), Some(t)) => {
+                let shapes = self.label_shapes(&painter, rect, t, dark);
+                painter.set(slot, Shape::Vec(shapes));
+            }
+            _ => self.labels_drawn.clear(),
+        }
         self.tiles = tiles;
         if std::mem::take(&mut self.view_changed) {
             self.give_view();

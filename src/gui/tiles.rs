@@ -12,7 +12,10 @@
 //!
 //! A local `.pmtiles` file ([`TileLayer::open_pmtiles`]) replaces the online source for offline
 //! detail: raster tiles as they are, vector (MVT) tiles drawn into images on the CPU by
-//! [`super::pmtiles`] with a built-in style, light or dark like the window.
+//! [`super::pmtiles`] with a built-in style, light or dark like the window. A vector tile's
+//! names come with its image and are kept with its texture (dropped with it);
+//! [`TileLayer::drawn_labels`] gives those of the tiles walkers drew in the frame, for the map
+//! to write.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eframe::egui::{self, ColorImage, Rect, TextureHandle, TextureOptions, pos2};
+
+use super::pmtiles::vector::Label;
 
 /// The default tile source.
 pub const OSM_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -48,6 +53,9 @@ pub const MAX_TILE_ZOOM: u8 = 19;
 /// 26, less one for their size): they stay sharp all the way.
 const MAX_VECTOR_ZOOM: u8 = 25;
 
+/// Tiles remembered as drawn in one frame, at most.
+const MAX_DRAWN: usize = 256;
+
 /// A tile's address: zoom, column, row.
 pub type TileKey = (u8, u32, u32);
 
@@ -55,8 +63,8 @@ pub type TileKey = (u8, u32, u32);
 enum Tile {
     /// Asked for.
     Pending,
-    /// On the GPU; the frame it was last drawn in.
-    Ready(TextureHandle, u64),
+    /// On the GPU; the frame it was last drawn in; its labels (vector tiles), dropped with it.
+    Ready(TextureHandle, u64, Vec<Label>),
     /// Could not be had.
     Failed,
 }
@@ -69,7 +77,10 @@ struct Request {
 
 struct Reply {
     key: TileKey,
+    /// The image and whether it came from the disk cache.
     result: Result<(ColorImage, bool), String>,
+    /// The labels of a vector tile, in the image's pixels.
+    labels: Vec<Label>,
 }
 
 /// Counts for the map's corner.
@@ -107,6 +118,8 @@ pub struct TileLayer {
     rx: Receiver<Reply>,
     frame: u64,
     status: TileStatus,
+    /// The tiles handed to walkers since the last [`TileLayer::update`] (the frame's tiles).
+    drawn: Vec<TileKey>,
 }
 
 /// The user's cache directory for tiles (`$XDG_CACHE_HOME/bn407/tiles`, else
@@ -182,6 +195,7 @@ fn fetch(agent: &ureq::Agent, req: &Request, offline_since: &AtomicU64) -> Reply
     let reply = |result| Reply {
         key: req.key,
         result,
+        labels: Vec::new(),
     };
     let copy = cached(req.file.as_ref());
     if let Some((bytes, false)) = &copy {
@@ -286,6 +300,7 @@ impl TileLayer {
             rx,
             frame: 0,
             status: TileStatus::default(),
+            drawn: Vec::new(),
         }
     }
 
@@ -313,8 +328,12 @@ impl TileLayer {
                 wake();
                 while let Ok(req) = req_rx.recv() {
                     let (z, x, y) = req.key;
+                    let mut labels = Vec::new();
                     let result = match pm.tile_image(z, x, y, dark) {
-                        Ok(Some(image)) => Ok((image, false)),
+                        Ok(Some((image, l))) => {
+                            labels = l;
+                            Ok((image, false))
+                        }
                         // Outside the file's area: not an error.
                         Ok(None) => Err(String::new()),
                         Err(e) => Err(e),
@@ -323,6 +342,7 @@ impl TileLayer {
                         .send(Reply {
                             key: req.key,
                             result,
+                            labels,
                         })
                         .is_err()
                     {
@@ -345,6 +365,7 @@ impl TileLayer {
             rx,
             frame: 0,
             status: TileStatus::default(),
+            drawn: Vec::new(),
         }
     }
 
@@ -420,12 +441,18 @@ impl TileLayer {
     pub fn update(&mut self, ctx: &egui::Context) {
         self.frame += 1;
         self.take_opened();
-        while let Ok(Reply { key, result }) = self.rx.try_recv() {
+        self.drawn.clear();
+        while let Ok(Reply {
+            key,
+            result,
+            labels,
+        }) = self.rx.try_recv()
+        {
             match result {
                 Ok((image, cached)) => {
                     let name = format!("tile-{}-{}-{}", key.0, key.1, key.2);
                     let tex = ctx.load_texture(name, image, TextureOptions::LINEAR);
-                    self.tiles.insert(key, Tile::Ready(tex, self.frame));
+                    self.tiles.insert(key, Tile::Ready(tex, self.frame, labels));
                     self.status.error = None;
                     if cached {
                         self.status.from_cache += 1;
@@ -448,7 +475,7 @@ impl TileLayer {
                 .tiles
                 .iter()
                 .filter_map(|(k, t)| match t {
-                    Tile::Ready(_, f) => Some((*f, *k)),
+                    Tile::Ready(_, f, _) => Some((*f, *k)),
                     Tile::Failed => Some((0, *k)),
                     Tile::Pending => None,
                 })
@@ -474,9 +501,20 @@ impl TileLayer {
         self.status = s;
     }
 
+    /// The labels of the tiles handed to walkers this frame (vector files only), each with its
+    /// tile: positions are in the pixels of the tile's image
+    /// ([`super::pmtiles::VECTOR_TILE_SIZE`] square), which covers world
+    /// `[x, x + 1] / 2^z` by `[y, y + 1] / 2^z`. Call after walkers drew the layer.
+    pub fn drawn_labels(&self) -> impl Iterator<Item = (TileKey, &[Label])> {
+        self.drawn.iter().filter_map(|k| match self.tiles.get(k) {
+            Some(Tile::Ready(_, _, labels)) if !labels.is_empty() => Some((*k, labels.as_slice())),
+            _ => None,
+        })
+    }
+
     fn ready(&mut self, key: TileKey) -> Option<TextureHandle> {
         match self.tiles.get_mut(&key) {
-            Some(Tile::Ready(tex, last)) => {
+            Some(Tile::Ready(tex, last, _)) => {
                 *last = self.frame;
                 Some(tex.clone())
             }
@@ -488,7 +526,7 @@ impl TileLayer {
     /// and for a tile that could not be had).
     fn fetched(&mut self, key: TileKey) -> Option<TextureHandle> {
         match self.tiles.get_mut(&key) {
-            Some(Tile::Ready(tex, last)) => {
+            Some(Tile::Ready(tex, last, _)) => {
                 *last = self.frame;
                 Some(tex.clone())
             }
@@ -530,6 +568,9 @@ impl TileLayer {
                 self.ready(key)
             };
             if let Some(tex) = tex {
+                if self.drawn.len() < MAX_DRAWN && !self.drawn.contains(&key) {
+                    self.drawn.push(key);
+                }
                 let kf = k as f32;
                 let (sx, sy) = ((id.x % k) as f32, (id.y % k) as f32);
                 let uv = Rect::from_min_max(
@@ -566,7 +607,7 @@ impl walkers::Tiles for TileLayer {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -665,6 +706,60 @@ mod tests {
             bad.update(&ctx);
         }
         assert!(bad.status().error.is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_vector_tile_brings_its_labels_for_the_frames_it_is_drawn_in() {
+        use super::super::pmtiles::vector::encode::{Geom, Layer, tile};
+        use walkers::Tiles as _;
+        let dir = std::env::temp_dir().join(format!("bn407-pm-labels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mvt = tile(&[Layer {
+            name: "places",
+            extent: 4096,
+            features: vec![(
+                Geom::Point(1024, 3072),
+                vec![("kind", "city"), ("name", "Cidade")],
+            )],
+        }]);
+        let path = dir.join("named.pmtiles");
+        super::super::pmtiles::write_vector_for_tests(&path, &[(3, 4, 2, mvt)]).unwrap();
+        let ctx = egui::Context::default();
+        let mut layer = TileLayer::open_pmtiles(&path, false, || {});
+        settle(&mut layer, &ctx);
+        assert!(layer.is_vector());
+        let id = walkers::TileId {
+            x: 4,
+            y: 2,
+            zoom: 3,
+        };
+        assert!(layer.at(id).is_none());
+        settle(&mut layer, &ctx);
+        // Nothing drawn yet this frame: no labels.
+        assert_eq!(layer.drawn_labels().count(), 0);
+        assert!(layer.at(id).is_some());
+        let drawn: Vec<_> = layer.drawn_labels().collect();
+        assert_eq!(drawn.len(), 1);
+        let (key, labels) = drawn[0];
+        assert_eq!(key, (3, 4, 2));
+        assert_eq!(labels.len(), 1);
+        assert_eq!(labels[0].text, "Cidade");
+        assert_eq!(labels[0].pos, [128.0, 384.0]);
+        // A tile one level down borrows the tile while its own is drawn: the labels are those
+        // of the tile it came from.
+        layer.update(&ctx);
+        assert!(
+            layer
+                .at(walkers::TileId {
+                    x: 8,
+                    y: 5,
+                    zoom: 4,
+                })
+                .is_some()
+        );
+        let keys: Vec<TileKey> = layer.drawn_labels().map(|(k, _)| k).collect();
+        assert_eq!(keys, [(3, 4, 2)]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

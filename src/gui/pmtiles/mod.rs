@@ -345,14 +345,15 @@ impl PmTiles {
     /// decoded; vector tiles are drawn at [`VECTOR_TILE_SIZE`] pixels with the light or the
     /// `dark` style. Deeper than [`PmTiles::max_zoom`], the covering tile of `max_zoom` gives
     /// the image: a vector tile draws that part of itself at full resolution, a raster tile's
-    /// part is enlarged.
+    /// part is enlarged. Beside the image come the labels of a vector tile in the image's
+    /// pixels ([`vector::Label`]; none for raster tiles).
     pub fn tile_image(
         &mut self,
         z: u8,
         x: u32,
         y: u32,
         dark: bool,
-    ) -> Result<Option<ColorImage>, String> {
+    ) -> Result<Option<(ColorImage, Vec<vector::Label>)>, String> {
         if z > MAX_ZOOM || u64::from(x) >> z != 0 || u64::from(y) >> z != 0 {
             return Ok(None);
         }
@@ -372,7 +373,7 @@ impl PmTiles {
         if self.is_vector() {
             vector::render(&bytes, z - dz, sub, VECTOR_TILE_SIZE, dark).map(Some)
         } else {
-            raster_image(&bytes, sub).map(Some)
+            raster_image(&bytes, sub).map(|i| Some((i, Vec::new())))
         }
     }
 }
@@ -547,29 +548,29 @@ mod tests {
         assert_eq!(p.tile(14, 100, 200).unwrap(), Some(mvt));
 
         let at = |img: &ColorImage, x: usize, y: usize| img.pixels[y * img.size[0] + x];
-        let img = p.tile_image(14, 100, 200, false).unwrap().unwrap();
+        let img = p.tile_image(14, 100, 200, false).unwrap().unwrap().0;
         assert_eq!(img.size, [512, 512]);
         let (water, land) = (at(&img, 50, 100), at(&img, 450, 450));
         assert_ne!(water, land);
         assert_eq!(at(&img, 185, 100), water);
         assert_eq!(at(&img, 200, 100), land);
-        let dark = p.tile_image(14, 100, 200, true).unwrap().unwrap();
+        let dark = p.tile_image(14, 100, 200, true).unwrap().unwrap().0;
         assert_eq!(dark.size, [512, 512]);
         assert_ne!(at(&dark, 50, 100), water);
         assert_ne!(at(&dark, 450, 450), land);
 
         // Deeper than the file: (15, 200, 401) is the bottom-left quarter of the tile, drawn at
         // full size, its water edge at 1536 / 2048 * 512 = 384 px.
-        let q = p.tile_image(15, 200, 401, false).unwrap().unwrap();
+        let q = p.tile_image(15, 200, 401, false).unwrap().unwrap().0;
         assert_eq!(q.size, [512, 512]);
         assert_eq!(at(&q, 375, 50), water);
         assert_eq!(at(&q, 393, 50), land);
         // Zoom 16: column 401 is tile x 1024..2048, the water edge at 256 px; column 402 is
         // 2048..3072, land.
-        let q = p.tile_image(16, 401, 803, false).unwrap().unwrap();
+        let q = p.tile_image(16, 401, 803, false).unwrap().unwrap().0;
         assert_eq!(at(&q, 250, 10), water);
         assert_eq!(at(&q, 262, 10), land);
-        let q = p.tile_image(16, 402, 803, false).unwrap().unwrap();
+        let q = p.tile_image(16, 402, 803, false).unwrap().unwrap().0;
         assert_eq!(at(&q, 10, 10), land);
 
         // Where the file has nothing, or the address makes no sense.
@@ -632,14 +633,14 @@ mod tests {
         assert!(!p.is_vector());
         let red = eframe::egui::Color32::from_rgb(255, 0, 0);
         let blue = eframe::egui::Color32::from_rgb(0, 0, 255);
-        let t = p.tile_image(3, 1, 2, false).unwrap().unwrap();
+        let t = p.tile_image(3, 1, 2, false).unwrap().unwrap().0;
         assert_eq!(t.size, [4, 4]);
         assert_eq!((t.pixels[0], t.pixels[3]), (red, blue));
         // Deeper: the right half of the top row of quarters, enlarged, is all blue.
-        let t = p.tile_image(4, 3, 4, false).unwrap().unwrap();
+        let t = p.tile_image(4, 3, 4, false).unwrap().unwrap().0;
         assert_eq!(t.size, [4, 4]);
         assert!(t.pixels.iter().all(|&c| c == blue));
-        let t = p.tile_image(4, 2, 5, true).unwrap().unwrap();
+        let t = p.tile_image(4, 2, 5, true).unwrap().unwrap().0;
         assert!(t.pixels.iter().all(|&c| c == red));
         assert!(p.tile_image(3, 2, 2, false).is_err());
         let _ = std::fs::remove_dir_all(&dir);

@@ -40,9 +40,24 @@
 //! zoom. Points (`places`, `pois`) and unknown layers are not drawn; a line of an unknown class
 //! in a road layer is a thin grey line.
 //!
-//! **Limits.** No text: tiny-skia draws no glyphs, so there are no street or place names, no
-//! house numbers and no icons. The style is fixed (no MapLibre style JSON). Tunnels and bridges
-//! are drawn like other roads.
+//! **Labels.** tiny-skia draws no glyphs, so names are not drawn into the image: while the tile
+//! is decoded its names are collected as [`Label`]s (text, position in the image's pixels,
+//! rank, [`LabelKind`]) and returned beside the image; the map writes them with egui's fonts
+//! over the tiles ([`crate::gui::map`]). Labelled, from the `name` property (trimmed, at most
+//! [`MAX_LABEL_CHARS`] characters): place points (`places` / `place`) at their point, ranked by
+//! `kind` / `kind_detail` / `class` (country, region, city, town, village, suburb,
+//! neighbourhood, others) and `population`, left out while `min_zoom` is more than a level
+//! deeper; street names (lines of `roads` / `transportation` / `transportation_name`) from
+//! display zoom 14 (major roads 13), half-way along the feature's longest piece inside the
+//! image, ranked by road class below places; water and park names (polygons or points of
+//! `water` / `water_name` / `landuse` / `park`) from zoom 13, in the middle of the part of the
+//! feature's box inside the image. A label outside the image (also of an over-zoomed
+//! [`SubSquare`]) is dropped; at most [`MAX_LABELS`] per tile, the highest ranked. House
+//! numbers, POIs and icons are not labelled, and street names are horizontal, not along the
+//! street.
+//!
+//! **Limits.** The style is fixed (no MapLibre style JSON). Tunnels and bridges are drawn like
+//! other roads.
 
 use std::collections::BTreeMap;
 
@@ -72,6 +87,41 @@ const MAX_VALUES: usize = 1 << 20;
 const WORK_BUDGET: f64 = 256.0;
 /// Length of dashed lines per tile, in units of the image's side; past it they are solid.
 const MAX_DASHED: f64 = 400.0;
+/// Labels returned per tile, at most (the highest ranked are kept).
+pub const MAX_LABELS: usize = 300;
+/// Characters of a label's text, at most (longer names are not labelled).
+pub const MAX_LABEL_CHARS: usize = 64;
+/// Display zoom from which street names are labelled (major roads one level earlier).
+const STREET_LABEL_ZOOM: f32 = 14.0;
+/// Display zoom from which water and park areas are labelled.
+const AREA_LABEL_ZOOM: f32 = 13.0;
+
+/// What a label names; the map picks the label's look by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LabelKind {
+    /// A place: country, region, city, town, village, suburb, neighbourhood.
+    Place,
+    /// A street or road.
+    Street,
+    /// A river, lake, pond or sea.
+    Water,
+    /// A park or other named land use.
+    Park,
+}
+
+/// A name to write on the map: where, what, and how important.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    /// Position in the image's pixels (`0..size` both ways): the place's point, the middle of
+    /// a street's longest piece in the image, or the middle of an area's box in the image.
+    pub pos: [f32; 2],
+    /// The name (1 to [`MAX_LABEL_CHARS`] characters).
+    pub text: String,
+    /// Importance: higher first (countries and cities over suburbs over streets and areas).
+    pub rank: u8,
+    /// What it names.
+    pub kind: LabelKind,
+}
 
 /// Which part of a tile is drawn: the square `(x, y)` of a `2^dz` by `2^dz` grid over the tile.
 /// [`SubSquare::WHOLE`] is the whole tile; the tile `(z + dz, X, Y)` is the square
@@ -97,14 +147,16 @@ impl SubSquare {
 
 /// Draws the vector tile `mvt` (uncompressed MVT protobuf) of zoom `zoom` into a `size` by
 /// `size` image: the whole tile, or the part `sub` of it enlarged to the full image (line
-/// widths then follow zoom `zoom + sub.dz`). `dark` picks the dark style.
+/// widths then follow zoom `zoom + sub.dz`). `dark` picks the dark style. Beside the image come
+/// the tile's labels inside the image (at most [`MAX_LABELS`], highest rank first), for the
+/// map to write with its own fonts.
 pub fn render(
     mvt: &[u8],
     zoom: u8,
     sub: SubSquare,
     size: u32,
     dark: bool,
-) -> Result<ColorImage, String> {
+) -> Result<(ColorImage, Vec<Label>), String> {
     if size == 0 || size > MAX_SIZE {
         return Err(format!("image size {size} (1 to {MAX_SIZE} pixels)"));
     }
@@ -377,6 +429,9 @@ enum Role {
     Class,
     Subclass,
     AdminLevel,
+    Name,
+    Population,
+    MinZoom,
 }
 
 fn role(key: &[u8]) -> Option<Role> {
@@ -386,6 +441,9 @@ fn role(key: &[u8]) -> Option<Role> {
         b"class" => Some(Role::Class),
         b"subclass" => Some(Role::Subclass),
         b"admin_level" => Some(Role::AdminLevel),
+        b"name" => Some(Role::Name),
+        b"population" => Some(Role::Population),
+        b"min_zoom" | b"pmap:min_zoom" => Some(Role::MinZoom),
         _ => None,
     }
 }
@@ -397,6 +455,9 @@ struct Props<'a> {
     class: Option<&'a str>,
     subclass: Option<&'a str>,
     admin_level: Option<i64>,
+    name: Option<&'a str>,
+    population: Option<i64>,
+    min_zoom: Option<i64>,
 }
 
 /// A layer's value as the style reads it: text, or a whole number.
@@ -431,6 +492,9 @@ impl<'a> Props<'a> {
                 Role::Class => p.class = value.text,
                 Role::Subclass => p.subclass = value.text,
                 Role::AdminLevel => p.admin_level = value.int,
+                Role::Name => p.name = value.text,
+                Role::Population => p.population = value.int,
+                Role::MinZoom => p.min_zoom = value.int,
             }
         }
         p
@@ -444,7 +508,7 @@ impl<'a> Props<'a> {
                 Role::Detail => self.detail,
                 Role::Class => self.class,
                 Role::Subclass => self.subclass,
-                Role::AdminLevel => None,
+                Role::AdminLevel | Role::Name | Role::Population | Role::MinZoom => None,
             };
             s.and_then(&f)
         })
@@ -1103,10 +1167,16 @@ fn zigzag(v: u32) -> i64 {
 /// The parts (rings of a polygon, or lines) of a feature's geometry, in pixels.
 fn decode_parts(
     geometry: &[u8],
-    polygon: bool,
+    geom_type: u64,
     frame: &Frame,
     vertices: &mut usize,
 ) -> Result<Vec<Vec<P>>, Bad> {
+    let polygon = geom_type == POLYGON;
+    let min_len = match geom_type {
+        POLYGON => 3,
+        LINESTRING => 2,
+        _ => 1,
+    };
     let mut parts: Vec<Vec<P>> = Vec::new();
     let mut cur: Vec<P> = Vec::new();
     let mut cur_sane = true;
@@ -1114,7 +1184,7 @@ fn decode_parts(
     let mut it = Packed::new(geometry);
     let flush = |cur: &mut Vec<P>, sane: &mut bool, parts: &mut Vec<Vec<P>>| {
         let part = std::mem::take(cur);
-        if *sane && part.len() >= if polygon { 3 } else { 2 } {
+        if *sane && part.len() >= min_len {
             parts.push(part);
         }
         *sane = true;
@@ -1293,6 +1363,163 @@ fn length(line: &[P]) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Labels
+
+/// Layers whose named features are labelled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum LabelLayer {
+    Places,
+    Roads,
+    Water,
+    Green,
+}
+
+fn label_layer(name: &[u8]) -> Option<LabelLayer> {
+    Some(match name {
+        b"places" | b"place" => LabelLayer::Places,
+        b"roads" | b"transportation_name" | b"transportation" | b"streets" => LabelLayer::Roads,
+        b"water" | b"water_name" => LabelLayer::Water,
+        b"landuse" | b"park" => LabelLayer::Green,
+        _ => return None,
+    })
+}
+
+/// What a named feature is labelled as, before its geometry is looked at.
+struct LabelSpec<'a> {
+    text: &'a str,
+    rank: u8,
+    kind: LabelKind,
+}
+
+/// The rank of a place by its kind or class.
+fn place_rank(s: &str) -> Option<u8> {
+    Some(match s {
+        "country" => 240,
+        "region" | "state" | "province" => 225,
+        "city" => 205,
+        "town" => 185,
+        "locality" => 170,
+        "village" => 155,
+        "macrohood" | "borough" | "suburb" => 135,
+        "quarter" | "neighbourhood" | "neighborhood" => 125,
+        "hamlet" | "isolated_dwelling" | "farm" => 110,
+        _ => return None,
+    })
+}
+
+/// Shortest piece of a street (pixels of a 512-pixel image) worth a label.
+const MIN_STREET_PX: f64 = 24.0;
+/// Smallest area (longest side of its box in the image, pixels of a 512-pixel image) worth a
+/// label.
+const MIN_AREA_PX: f64 = 24.0;
+
+/// The label a feature of `layer` gets at display zoom `zoom`, if any: it needs a `name`
+/// (trimmed, 1 to [`MAX_LABEL_CHARS`] characters, no control characters), a geometry its
+/// layer labels, and a zoom deep enough (its `min_zoom` at most one level deeper).
+fn label_spec<'a>(layer: LabelLayer, geom: u64, p: &Props<'a>, zoom: f32) -> Option<LabelSpec<'a>> {
+    use Role::{Class, Detail, Kind, Subclass};
+    let text = p.name.map(str::trim).filter(|t| {
+        !t.is_empty() && t.chars().count() <= MAX_LABEL_CHARS && !t.chars().any(char::is_control)
+    })?;
+    if p.min_zoom.is_some_and(|m| m as f64 > f64::from(zoom) + 1.0) {
+        return None;
+    }
+    let (rank, kind) = match (layer, geom) {
+        (LabelLayer::Places, POINT) => {
+            let base = p.pick(&[Detail, Class, Kind], place_rank).unwrap_or(100);
+            // Within a class the larger places first: up to 14 more for ten million people.
+            let bonus = p
+                .population
+                .filter(|&n| n > 0)
+                .map_or(0, |n| ((n as f64).log10() * 2.0).clamp(0.0, 14.0) as u8);
+            (base.saturating_add(bonus), LabelKind::Place)
+        }
+        (LabelLayer::Roads, LINESTRING) => {
+            let class = match p.pick(&[Detail, Kind, Class, Subclass], road_line) {
+                Some(Line::Road(c)) => c,
+                None | Some(Line::Unknown) => RoadClass::Minor,
+                Some(Line::Rail | Line::Ferry) => return None,
+            };
+            let from = if class >= RoadClass::Primary {
+                STREET_LABEL_ZOOM - 1.0
+            } else {
+                STREET_LABEL_ZOOM
+            };
+            if zoom < from {
+                return None;
+            }
+            let rank = u8::try_from(class.rank()).unwrap_or(0);
+            (40 + 4 * rank.min(8), LabelKind::Street)
+        }
+        (LabelLayer::Water, POINT) => (95, LabelKind::Water),
+        (LabelLayer::Water, POLYGON) if zoom >= AREA_LABEL_ZOOM => (90, LabelKind::Water),
+        (LabelLayer::Green, POINT | POLYGON) if zoom >= AREA_LABEL_ZOOM => (80, LabelKind::Park),
+        _ => return None,
+    };
+    Some(LabelSpec { text, rank, kind })
+}
+
+/// The point `at` pixels along `line` (its end if shorter).
+fn point_along(line: &[P], mut at: f64) -> Option<P> {
+    for w in line.windows(2) {
+        let (Some(&a), Some(&b)) = (w.first(), w.get(1)) else {
+            continue;
+        };
+        let len = (b.0 - a.0).hypot(b.1 - a.1);
+        if at <= len && len > 0.0 {
+            let t = at / len;
+            return Some((a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1)));
+        }
+        at -= len;
+    }
+    line.last().copied()
+}
+
+/// Where the label of a feature goes in a `size` by `size` image, from its parts in pixels: a
+/// point inside the image; half-way along the longest piece of a line inside the image; the
+/// middle of the part of a polygon's box inside the image. `None` when nothing (or too little)
+/// of the feature is inside.
+fn label_pos(geom: u64, parts: &[Vec<P>], size: f64) -> Option<P> {
+    let scale = size / 512.0;
+    match geom {
+        POINT => parts
+            .iter()
+            .filter_map(|p| p.first().copied())
+            .find(|p| p.0 >= 0.0 && p.0 < size && p.1 >= 0.0 && p.1 < size),
+        LINESTRING => {
+            let mut best: Option<(f64, Vec<P>)> = None;
+            for part in parts {
+                for piece in clip_line(part, 0.0, size) {
+                    let len = length(&piece);
+                    if best.as_ref().is_none_or(|b| len > b.0) {
+                        best = Some((len, piece));
+                    }
+                }
+            }
+            let (len, piece) = best?;
+            if len < MIN_STREET_PX * scale {
+                return None;
+            }
+            let p = point_along(&piece, len / 2.0)?;
+            (p.0 >= 0.0 && p.0 < size && p.1 >= 0.0 && p.1 < size).then_some(p)
+        }
+        POLYGON => {
+            let b = parts
+                .iter()
+                .map(|r| bbox(r))
+                .fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |a, b| {
+                    (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3))
+                });
+            let (x0, y0, x1, y1) = (b.0.max(0.0), b.1.max(0.0), b.2.min(size), b.3.min(size));
+            let (w, h) = (x1 - x0, y1 - y0);
+            (w > 0.0 && h > 0.0 && w.max(h) >= MIN_AREA_PX * scale)
+                .then_some(((x0 + x1) / 2.0, (y0 + y1) / 2.0))
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Drawing
 
 struct Bucket {
@@ -1315,6 +1542,8 @@ struct Canvas {
     budget: f64,
     /// A bound was reached: nothing more is added.
     full: bool,
+    /// Labels so far (at most twice [`MAX_LABELS`], trimmed to the best as they come).
+    labels: Vec<Label>,
 }
 
 impl Canvas {
@@ -1332,14 +1561,14 @@ impl Canvas {
             work: 0.0,
             budget: WORK_BUDGET * side * side,
             full: false,
+            labels: Vec::new(),
         }
     }
 
     fn layer(&mut self, layer: &LayerRef, pal: &Palette, zoom: f32) {
-        let Some(kind) = layer_kind(layer.name) else {
-            return;
-        };
-        if layer.extent == 0 {
+        let kind = layer_kind(layer.name);
+        let labelled = label_layer(layer.name);
+        if kind.is_none() && labelled.is_none() || layer.extent == 0 {
             return;
         }
         let roles: Vec<Option<Role>> = layer.keys.iter().map(|k| role(k)).collect();
@@ -1371,19 +1600,18 @@ impl Canvas {
             if self.full {
                 return;
             }
-            if f.geom_type == POINT || f.geometry.is_empty() {
+            if f.geometry.is_empty() {
                 continue;
             }
             let props = Props::read(f.tags, &roles, &values);
-            let Some(look) = styler.look(kind, f.geom_type, &props) else {
+            let look = kind
+                .filter(|_| f.geom_type != POINT)
+                .and_then(|k| styler.look(k, f.geom_type, &props));
+            let label = labelled.and_then(|l| label_spec(l, f.geom_type, &props, zoom));
+            if look.is_none() && label.is_none() {
                 continue;
-            };
-            let parts = match decode_parts(
-                f.geometry,
-                f.geom_type == POLYGON,
-                &frame,
-                &mut self.vertices,
-            ) {
+            }
+            let parts = match decode_parts(f.geometry, f.geom_type, &frame, &mut self.vertices) {
                 Ok(parts) => parts,
                 Err(Bad::Damaged) => continue,
                 Err(Bad::Budget) => {
@@ -1391,19 +1619,45 @@ impl Canvas {
                     return;
                 }
             };
+            if let Some(spec) = label {
+                self.label(spec, f.geom_type, &parts);
+            }
             match look {
-                Look::Fill {
+                None => {}
+                Some(Look::Fill {
                     order,
                     color,
                     outline,
-                } => self.polygon(&parts, order, color, outline),
-                Look::Lines(specs) => {
+                }) => self.polygon(&parts, order, color, outline),
+                Some(Look::Lines(specs)) => {
                     for spec in specs.into_iter().flatten() {
                         self.lines_of(&parts, spec);
                     }
                 }
             }
         }
+    }
+
+    /// Adds the label of a feature, if it falls inside the image.
+    fn label(&mut self, spec: LabelSpec, geom: u64, parts: &[Vec<P>]) {
+        let Some((x, y)) = label_pos(geom, parts, f64::from(self.size)) else {
+            return;
+        };
+        self.labels.push(Label {
+            pos: [x as f32, y as f32],
+            text: spec.text.to_string(),
+            rank: spec.rank,
+            kind: spec.kind,
+        });
+        if self.labels.len() >= 2 * MAX_LABELS {
+            self.trim_labels();
+        }
+    }
+
+    /// Keeps the [`MAX_LABELS`] labels of highest rank (the first of equal ones), best first.
+    fn trim_labels(&mut self) {
+        self.labels.sort_by_key(|l| std::cmp::Reverse(l.rank));
+        self.labels.truncate(MAX_LABELS);
     }
 
     fn polygon(&mut self, rings: &[Vec<P>], order: u16, color: Rgb, outline: Option<LineSpec>) {
@@ -1524,7 +1778,8 @@ impl Canvas {
         !self.full
     }
 
-    fn finish(mut self, pal: &Palette) -> Result<ColorImage, String> {
+    fn finish(mut self, pal: &Palette) -> Result<(ColorImage, Vec<Label>), String> {
+        self.trim_labels();
         let mut pixmap = Pixmap::new(self.size, self.size)
             .ok_or_else(|| "cannot make an image of that size".to_string())?;
         let [r, g, b] = pal.land;
@@ -1553,7 +1808,7 @@ impl Canvas {
         if pixels.len() != side * side {
             return Err("image of the wrong size".to_string());
         }
-        Ok(ColorImage::new([side, side], pixels))
+        Ok((ColorImage::new([side, side], pixels), self.labels))
     }
 }
 
@@ -1840,7 +2095,7 @@ mod tests {
 
     fn check_scene(dark: bool) {
         let pal = if dark { &DARK } else { &LIGHT };
-        let img = render(&scene(), 14, SubSquare::WHOLE, 512, dark).unwrap();
+        let img = render(&scene(), 14, SubSquare::WHOLE, 512, dark).unwrap().0;
         assert_eq!(img.size, [512, 512]);
         // Water left of x = 1536 / 8 = 192 px.
         assert_eq!(rgb(&img, 50, 100), pal.water);
@@ -1876,7 +2131,7 @@ mod tests {
                 vec![],
             )],
         }]);
-        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap();
+        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 150, 150), LIGHT.building);
         assert_eq!(rgb(&img, 256, 256), LIGHT.land);
     }
@@ -1890,7 +2145,7 @@ mod tests {
     fn draws_water_roads_and_buildings_with_holes_dark() {
         check_scene(true);
         // Dark really is dark.
-        let img = render(&scene(), 14, SubSquare::WHOLE, 512, true).unwrap();
+        let img = render(&scene(), 14, SubSquare::WHOLE, 512, true).unwrap().0;
         let [r, g, b] = rgb(&img, 450, 450);
         assert!(u32::from(r) + u32::from(g) + u32::from(b) < 3 * 60);
     }
@@ -1901,7 +2156,7 @@ mod tests {
         let road = pal.road[RoadClass::Primary.rank()];
         // Tile (z + 1) of the bottom-left quarter: tile x 0..2048, y 2048..4096, scale 1/4.
         let sub = SubSquare { dz: 1, x: 0, y: 1 };
-        let img = render(&scene(), 14, sub, 512, false).unwrap();
+        let img = render(&scene(), 14, sub, 512, false).unwrap().0;
         // The water edge moves from 192 px to 384 px, the road from y = 320 px to y = 128 px.
         assert_eq!(rgb(&img, 375, 50), pal.water);
         assert_eq!(rgb(&img, 393, 50), pal.land);
@@ -1909,21 +2164,23 @@ mod tests {
         assert_eq!(rgb(&img, 450, 300), pal.land);
         // The road is wider at the deeper zoom: 2 to 3 px off its middle is still road.
         assert_eq!(rgb(&img, 450, 130), road);
-        let whole = render(&scene(), 14, SubSquare::WHOLE, 512, false).unwrap();
+        let whole = render(&scene(), 14, SubSquare::WHOLE, 512, false)
+            .unwrap()
+            .0;
         assert_ne!(rgb(&whole, 450, 322), road);
         // The top-right quarter: no water, the building four times larger with its hole.
         let sub = SubSquare { dz: 1, x: 1, y: 0 };
-        let img = render(&scene(), 14, sub, 512, false).unwrap();
+        let img = render(&scene(), 14, sub, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 10, 10), pal.land);
         assert_eq!(rgb(&img, 150, 120), pal.building);
         assert_eq!(rgb(&img, 263, 225), pal.land);
         assert_eq!(rgb(&img, 380, 340), pal.building);
         // Two levels deeper: the square of tile x 1024..1536 touches the water edge at 512 px.
         let sub = SubSquare { dz: 3, x: 2, y: 0 };
-        let img = render(&scene(), 14, sub, 512, false).unwrap();
+        let img = render(&scene(), 14, sub, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 505, 10), pal.water);
         let sub = SubSquare { dz: 3, x: 3, y: 0 };
-        let img = render(&scene(), 14, sub, 512, false).unwrap();
+        let img = render(&scene(), 14, sub, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 5, 10), pal.land);
     }
 
@@ -1975,7 +2232,7 @@ mod tests {
             },
         ]);
         let pal = &LIGHT;
-        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap();
+        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 50, 50), pal.forest);
         assert_eq!(rgb(&img, 300, 50), pal.park);
         assert_eq!(rgb(&img, 50, 300), pal.water);
@@ -2013,7 +2270,7 @@ mod tests {
         encode::field_bytes(&mut layer, 1, b"water");
         encode::field_bytes(&mut layer, 2, &f);
         encode::field_bytes(&mut t, 3, &layer);
-        let img = render(&t, 14, SubSquare::WHOLE, 256, false).unwrap();
+        let img = render(&t, 14, SubSquare::WHOLE, 256, false).unwrap().0;
         assert_eq!(rgb(&img, 20, 20), LIGHT.water);
         assert_eq!(rgb(&img, 200, 20), LIGHT.land);
 
@@ -2027,7 +2284,7 @@ mod tests {
             features: vec![(Geom::Lines(vec![zigzag]), vec![("kind", "path")])],
         }]);
         assert_eq!(
-            render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().size,
+            render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0.size,
             [512, 512]
         );
 
@@ -2041,7 +2298,7 @@ mod tests {
             features: many,
         }]);
         let start = std::time::Instant::now();
-        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap();
+        let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
         assert_eq!(rgb(&img, 100, 100), LIGHT.water);
         // A polygon of edges each crossing the whole image, and a wide road turning back at
         // every vertex: rasterising all of either took seconds; the budget stops them.
@@ -2099,7 +2356,7 @@ mod tests {
             x: (1 << MAX_DZ) - 1,
             y: 0,
         };
-        let img = render(&scene(), 14, deep, 64, false).unwrap();
+        let img = render(&scene(), 14, deep, 64, false).unwrap().0;
         assert_eq!(rgb(&img, 32, 32), LIGHT.land);
         for extent in [0, 1, 256, u32::MAX] {
             let t = tile(&[Layer {
@@ -2126,6 +2383,168 @@ mod tests {
         let damaged = [0x1a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00];
         let e = render(&damaged, 14, SubSquare::WHOLE, 64, false).unwrap_err();
         assert!(e.contains("cut short"), "{e}");
+    }
+
+    /// Named features: two places, a primary road, a river, and names the map must not get.
+    fn named_scene() -> Vec<u8> {
+        tile(&[
+            Layer {
+                name: "places",
+                extent: 4096,
+                features: vec![
+                    (
+                        Geom::Point(1000, 1000),
+                        vec![
+                            ("kind", "locality"),
+                            ("kind_detail", "city"),
+                            ("name", "Cidade Fictícia"),
+                        ],
+                    ),
+                    (
+                        Geom::Point(3000, 1000),
+                        vec![("kind", "neighbourhood"), ("name", "Bairro Sintético")],
+                    ),
+                    // No name, an empty one, one too long, one outside the tile.
+                    (Geom::Point(2000, 500), vec![("kind", "locality")]),
+                    (Geom::Point(2100, 500), vec![("name", "  ")]),
+                    (
+                        Geom::Point(2200, 500),
+                        vec![(
+                            "name",
+                            "an overly long name of more than sixty-four characters, which is left out",
+                        )],
+                    ),
+                    (Geom::Point(-50, 500), vec![("name", "Outside")]),
+                ],
+            },
+            Layer {
+                name: "roads",
+                extent: 4096,
+                features: vec![
+                    (
+                        Geom::Lines(vec![vec![(0, 1800), (4096, 1800)]]),
+                        vec![
+                            ("kind", "major_road"),
+                            ("kind_detail", "primary"),
+                            ("name", "Avenida A"),
+                        ],
+                    ),
+                    // Too short a piece in the image for a label.
+                    (
+                        Geom::Lines(vec![vec![(4000, 3000), (4200, 3000)]]),
+                        vec![("kind", "minor_road"), ("name", "Beco")],
+                    ),
+                ],
+            },
+            Layer {
+                name: "water",
+                extent: 4096,
+                features: vec![(
+                    Geom::Polygon(vec![square(0, 3072, 2048, 4096)]),
+                    vec![("kind", "water"), ("name", "Rio (synthetic)")],
+                )],
+            },
+        ])
+    }
+
+    fn found<'a>(labels: &'a [Label], text: &str) -> Option<&'a Label> {
+        labels.iter().find(|l| l.text == text)
+    }
+
+    #[test]
+    fn labels_places_streets_and_water_where_they_are() {
+        let (_, labels) = render(&named_scene(), 14, SubSquare::WHOLE, 512, false).unwrap();
+        let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        // Best first: the city, the neighbourhood, the water, the road.
+        assert_eq!(
+            texts,
+            [
+                "Cidade Fictícia",
+                "Bairro Sintético",
+                "Rio (synthetic)",
+                "Avenida A"
+            ]
+        );
+        let city = found(&labels, "Cidade Fictícia").unwrap();
+        assert_eq!((city.pos, city.kind), ([125.0, 125.0], LabelKind::Place));
+        let quarter = found(&labels, "Bairro Sintético").unwrap();
+        assert_eq!(quarter.pos, [375.0, 125.0]);
+        assert!(city.rank > quarter.rank);
+        // The middle of the road's piece in the image, and of the water's box.
+        let road = found(&labels, "Avenida A").unwrap();
+        assert_eq!((road.pos, road.kind), ([256.0, 225.0], LabelKind::Street));
+        let river = found(&labels, "Rio (synthetic)").unwrap();
+        assert_eq!((river.pos, river.kind), ([128.0, 448.0], LabelKind::Water));
+        assert!(quarter.rank > river.rank && river.rank > road.rank);
+        // Farther out only the places: streets from zoom 13 (major roads), areas from 13.
+        let (_, labels) = render(&named_scene(), 12, SubSquare::WHOLE, 512, false).unwrap();
+        let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Cidade Fictícia", "Bairro Sintético"]);
+        // The dark style labels the same; the image size scales the positions.
+        let (_, labels) = render(&named_scene(), 14, SubSquare::WHOLE, 256, true).unwrap();
+        assert_eq!(
+            found(&labels, "Bairro Sintético").unwrap().pos,
+            [187.5, 62.5]
+        );
+    }
+
+    #[test]
+    fn over_zoom_moves_labels_and_drops_those_outside() {
+        // The top-right quarter (tile x 2048..4096, y 0..2048) drawn at 512 pixels.
+        let sub = SubSquare { dz: 1, x: 1, y: 0 };
+        let (_, labels) = render(&named_scene(), 14, sub, 512, false).unwrap();
+        let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Bairro Sintético", "Avenida A"]);
+        assert_eq!(
+            found(&labels, "Bairro Sintético").unwrap().pos,
+            [238.0, 250.0]
+        );
+        assert_eq!(found(&labels, "Avenida A").unwrap().pos, [256.0, 450.0]);
+        // The bottom-left quarter: the water fills its bottom half.
+        let sub = SubSquare { dz: 1, x: 0, y: 1 };
+        let (_, labels) = render(&named_scene(), 14, sub, 512, false).unwrap();
+        let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Rio (synthetic)"]);
+        assert_eq!(labels[0].pos, [256.0, 384.0]);
+        // Deep in the middle of the tile: nothing named there.
+        let sub = SubSquare {
+            dz: 6,
+            x: 40,
+            y: 40,
+        };
+        let (_, labels) = render(&named_scene(), 14, sub, 512, false).unwrap();
+        assert!(labels.is_empty(), "{labels:?}");
+    }
+
+    #[test]
+    fn labels_are_capped_keeping_the_best() {
+        // 10,000 named villages, then one city: at most the cap, the city among them.
+        let mut features: Vec<_> = (0..10_000)
+            .map(|i| {
+                (
+                    Geom::Point(i % 4096, (i * 7) % 4096),
+                    vec![("kind", "village"), ("name", "Aldeia")],
+                )
+            })
+            .collect();
+        features.push((
+            Geom::Point(2048, 2048),
+            vec![("kind", "city"), ("name", "Cidade")],
+        ));
+        let t = tile(&[Layer {
+            name: "place",
+            extent: 4096,
+            features,
+        }]);
+        let (_, labels) = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap();
+        assert_eq!(labels.len(), MAX_LABELS);
+        assert_eq!(labels[0].text, "Cidade");
+        assert_eq!(labels[0].pos, [256.0, 256.0]);
+        assert!(
+            labels
+                .iter()
+                .all(|l| l.text.chars().count() <= MAX_LABEL_CHARS)
+        );
     }
 
     proptest! {
@@ -2182,7 +2601,7 @@ mod tests {
         ] {
             let (x, y) = tile_of(z, lat, lon);
             let start = std::time::Instant::now();
-            let img = pm.tile_image(z, x, y, dark).unwrap().unwrap();
+            let img = pm.tile_image(z, x, y, dark).unwrap().unwrap().0;
             let ms = start.elapsed().as_millis();
             let out = std::env::temp_dir().join(format!("bn407-vector-{name}.png"));
             save_png(&img, &out);
