@@ -14,7 +14,7 @@
 //! 2. the tiles (walkers), and over them the names of a vector file's tiles (streets, places,
 //!    water, parks: [`super::pmtiles::vector::Label`]) written with egui's fonts with a halo,
 //!    the best ranked first, one left out when it would overlap one already written or repeat
-//!    the same name nearby (the same street in neighbouring tiles), at most 200 a frame; their
+//!    the same name within 400 px (the same street in neighbouring tiles), at most 200 a frame; their
 //!    place is kept before the tracks are drawn and filled once walkers says which tiles it
 //!    drew;
 //! 3. tracks, markers, the selection, the time cursor and the overlays (legend, scale,

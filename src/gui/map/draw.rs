@@ -509,7 +509,7 @@ const MAX_LABEL_TRIES: usize = 3000;
 const MAX_LABEL_CANDIDATES: usize = 20_000;
 /// A label repeating the text of one already written closer than this (screen pixels) is left
 /// out: the same street or place in neighbouring tiles is written once.
-const LABEL_REPEAT_PX: f32 = 250.0;
+const LABEL_REPEAT_PX: f32 = 400.0;
 
 /// A label's font size and colour, and the colour of its halo.
 fn label_look(label: &Label, dark: bool) -> (f32, Color32, Color32) {
