@@ -556,3 +556,49 @@ fn wait_for_tiles(h: &mut Harness<'_, AnalyzerApp>) {
     }
     h.run_steps(2);
 }
+
+#[test]
+fn a_map_file_opened_again_is_read_again() {
+    let dir = std::env::temp_dir().join(format!("bn407-gui-pm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("area.pmtiles");
+    std::fs::write(&file, b"PMTiles but cut short").unwrap();
+    let mut h = open(&["samples/multi-device.pcap"]);
+    let wait = |h: &mut Harness<'_, AnalyzerApp>, ok: bool| {
+        let start = Instant::now();
+        loop {
+            h.step();
+            assert!(start.elapsed() < Duration::from_secs(20), "no tile layer");
+            // The map is drawn (and its layer made) from the frame after the command.
+            let Some(s) = h.state().map().tile_status().cloned() else {
+                continue;
+            };
+            let done = if ok {
+                s.ready > 0 && s.pending == 0
+            } else {
+                s.error.is_some()
+            };
+            if done {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    h.state_mut()
+        .command(Command::Open(vec![bn407::pipeline::Input::Path(
+            file.clone(),
+        )]));
+    let s = wait(&mut h, false);
+    assert_eq!(s.ready, 0);
+    // Mended on disk and opened again: read again, and the capture is still loaded.
+    std::fs::copy(path("samples/lisbon-synthetic.pmtiles"), &file).unwrap();
+    h.state_mut()
+        .command(Command::Open(vec![bn407::pipeline::Input::Path(
+            file.clone(),
+        )]));
+    let s = wait(&mut h, true);
+    assert_eq!(s.error, None);
+    assert_eq!(h.state().tracks().len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -569,6 +569,7 @@ impl AnalyzerApp {
                 {
                     self.settings.tiles.pmtiles = Some(p.clone());
                     self.settings.central = CentralTab::Map;
+                    self.map.reload_tiles();
                     false
                 }
                 _ => true,
@@ -723,6 +724,7 @@ impl AnalyzerApp {
                 if let Some(f) = file {
                     self.settings.tiles.pmtiles = Some(f);
                     self.settings.central = CentralTab::Map;
+                    self.map.reload_tiles();
                 }
             }
         }

@@ -301,6 +301,12 @@ impl MapView {
         self.tiles.as_ref().map(TileLayer::status)
     }
 
+    /// Drops the tile layer, so that it is opened again on the next frame (a map file chosen
+    /// again may have changed, or failed before).
+    pub fn reload_tiles(&mut self) {
+        self.tiles = None;
+    }
+
     /// Creates, replaces or drops the tile layer to match the settings.
     fn sync_tiles(&mut self, ctx: &egui::Context, settings: &TileSettings) {
         if let Some(path) = &settings.pmtiles {
