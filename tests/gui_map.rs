@@ -13,7 +13,7 @@ mod gui_support;
 use std::time::{Duration, Instant};
 
 use bn407::gui::state::CentralTab;
-use bn407::gui::{AnalyzerApp, Command, Settings};
+use bn407::gui::{AnalyzerApp, Command, Settings, TileStatus};
 use bn407::model::tracks::SeriesKind;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
@@ -235,23 +235,9 @@ fn a_tile_source_that_fails_says_so_and_the_basemap_stays() {
             AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
         );
     settle(&mut h);
-    let start = Instant::now();
-    loop {
-        h.step();
-        let s = h
-            .state()
-            .map()
-            .tile_status()
-            .cloned()
-            .expect("a tile layer");
-        if s.pending == 0 && s.failed > 0 {
-            assert_eq!(s.ready, 0);
-            assert!(s.error.is_some());
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let s = wait_for_tile_status(&mut h, |s| s.pending == 0 && s.failed > 0);
+    assert_eq!(s.ready, 0);
+    assert!(s.error.is_some());
     h.run_steps(2);
     // The map still draws (tracks over the basemap) and the selection still links.
     let (frame, _, _) = ride_points(&h)[2];
@@ -536,24 +522,28 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
     assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));
 }
 
-/// Steps until the map's tile layer has nothing pending and some tiles ready (at most 20 s).
-fn wait_for_tiles(h: &mut Harness<'_, AnalyzerApp>) {
+/// Steps until the map has a tile layer whose status satisfies `done` (at most 20 s; the
+/// layer is made on the first frame the map is drawn), and returns that status.
+fn wait_for_tile_status(
+    h: &mut Harness<'_, AnalyzerApp>,
+    done: impl Fn(&TileStatus) -> bool,
+) -> TileStatus {
     let start = Instant::now();
     loop {
         h.step();
-        let s = h
-            .state()
-            .map()
-            .tile_status()
-            .cloned()
-            .expect("a tile layer");
-        if s.pending == 0 && s.ready > 0 {
-            assert_eq!(s.error, None, "{s:?}");
-            break;
+        let status = h.state().map().tile_status().cloned();
+        if let Some(s) = status.as_ref().filter(|s| done(s)) {
+            return s.clone();
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
+        assert!(start.elapsed() < Duration::from_secs(20), "{status:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Steps until the map's tile layer has nothing pending and some tiles ready, with no error.
+fn wait_for_tiles(h: &mut Harness<'_, AnalyzerApp>) {
+    let s = wait_for_tile_status(h, |s| s.pending == 0 && s.ready > 0);
+    assert_eq!(s.error, None, "{s:?}");
     h.run_steps(2);
 }
 
@@ -564,32 +554,11 @@ fn a_map_file_opened_again_is_read_again() {
     let file = dir.join("area.pmtiles");
     std::fs::write(&file, b"PMTiles but cut short").unwrap();
     let mut h = open(&["samples/multi-device.pcap"]);
-    let wait = |h: &mut Harness<'_, AnalyzerApp>, ok: bool| {
-        let start = Instant::now();
-        loop {
-            h.step();
-            assert!(start.elapsed() < Duration::from_secs(20), "no tile layer");
-            // The map is drawn (and its layer made) from the frame after the command.
-            let Some(s) = h.state().map().tile_status().cloned() else {
-                continue;
-            };
-            let done = if ok {
-                s.ready > 0 && s.pending == 0
-            } else {
-                s.error.is_some()
-            };
-            if done {
-                return s;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "{s:?}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    };
     h.state_mut()
         .command(Command::Open(vec![bn407::pipeline::Input::Path(
             file.clone(),
         )]));
-    let s = wait(&mut h, false);
+    let s = wait_for_tile_status(&mut h, |s| s.error.is_some());
     assert_eq!(s.ready, 0);
     // Mended on disk and opened again: read again, and the capture is still loaded.
     std::fs::copy(path("samples/lisbon-synthetic.pmtiles"), &file).unwrap();
@@ -597,7 +566,7 @@ fn a_map_file_opened_again_is_read_again() {
         .command(Command::Open(vec![bn407::pipeline::Input::Path(
             file.clone(),
         )]));
-    let s = wait(&mut h, true);
+    let s = wait_for_tile_status(&mut h, |s| s.ready > 0 && s.pending == 0);
     assert_eq!(s.error, None);
     assert_eq!(h.state().tracks().len(), 3);
     let _ = std::fs::remove_dir_all(&dir);
