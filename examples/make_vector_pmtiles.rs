@@ -20,11 +20,14 @@
 //! `landuse`, `water`, `roads`, `buildings`, `places`; properties `kind`, `kind_detail` and
 //! `name`), MVT with an
 //! extent of 4096, gzip-compressed; directories and metadata gzip-compressed too. The MVT and
-//! PMTiles encoders are written out here (an example sees only the crate's public API).
+//! PMTiles encoders are written out here (the crate has only readers); tile ids are the reader's
+//! own (`bn407::gui::pmtiles_tile_id`), so writer and reader cannot disagree on them.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+
+use bn407::gui::pmtiles_tile_id;
 
 /// The area the tiles cover.
 const LON: (f64, f64) = (-9.20, -9.10);
@@ -839,27 +842,6 @@ fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
 // ---------------------------------------------------------------------------------------------
 // PMTiles writing.
 
-fn tile_id(z: u8, x: u32, y: u32) -> u64 {
-    let base = ((1u64 << (2 * u32::from(z))) - 1) / 3;
-    let (mut x, mut y) = (u64::from(x), u64::from(y));
-    let mut d = 0u64;
-    let mut s = (1u64 << z) >> 1;
-    while s > 0 {
-        let rx = u64::from(x & s > 0);
-        let ry = u64::from(y & s > 0);
-        d += s * s * ((3 * rx) ^ ry);
-        if ry == 0 {
-            if rx == 1 {
-                x = !x & (s - 1);
-                y = !y & (s - 1);
-            }
-            std::mem::swap(&mut x, &mut y);
-        }
-        s >>= 1;
-    }
-    base + d
-}
-
 fn gzip(b: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(b)?;
@@ -888,7 +870,7 @@ fn main() -> std::io::Result<()> {
         for x in x0..=x1 {
             for y in y0..=y1 {
                 if let Some(mvt) = encode_tile(&world, z, x, y) {
-                    tiles.push((tile_id(z, x, y), gzip(&mvt)?));
+                    tiles.push((pmtiles_tile_id(z, x, y), gzip(&mvt)?));
                 }
             }
         }

@@ -36,6 +36,7 @@ pub use bytes_view::BytesView;
 pub use conversation::fmt_gap;
 pub use map::{MapView, PointRef};
 pub use plots::{DeviceChoice, PlotsView};
+pub use pmtiles::tile_id as pmtiles_tile_id;
 pub use state::{Command, CopyAs, Selection, Settings, TileSettings};
 pub use tiles::{OSM_URL, TileStatus};
 
