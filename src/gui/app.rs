@@ -70,6 +70,19 @@ pub struct AnalyzerApp {
     plots: PlotsView,
 }
 
+/// The tracks the map and the plots show: the filtered ones while a filter is in force and
+/// they follow it, else every frame's.
+fn shown_feed<'a>(
+    all: &'a TrackFeed,
+    filtered: Option<&'a TrackFeed>,
+    follow_filter: bool,
+) -> &'a TrackFeed {
+    match filtered {
+        Some(f) if follow_filter => f,
+        _ => all,
+    }
+}
+
 impl AnalyzerApp {
     /// A window with these settings that opens `files` on its first frame.
     pub fn new(settings: Settings, files: Vec<PathBuf>) -> Self {
@@ -137,10 +150,12 @@ impl AnalyzerApp {
     /// The tracks the map and the plots show: of the frames the filter keeps while a filter
     /// is in force (and the map follows it), else of every frame.
     pub fn shown_tracks(&self) -> &TrackBuilder {
-        match &self.filtered_tracks {
-            Some(f) if self.settings.tracks_follow_filter => &f.tracks,
-            _ => &self.tracks.tracks,
-        }
+        &shown_feed(
+            &self.tracks,
+            self.filtered_tracks.as_ref(),
+            self.settings.tracks_follow_filter,
+        )
+        .tracks
     }
     /// The map's state.
     pub fn map(&self) -> &MapView {
@@ -263,10 +278,11 @@ impl AnalyzerApp {
         } = self;
         let store = store.read().unwrap_or_else(|e| e.into_inner());
         let filtered = settings.tracks_follow_filter && filtered_tracks.is_some();
-        let shown = match filtered_tracks {
-            Some(f) if settings.tracks_follow_filter => &*f,
-            _ => &*tracks,
-        };
+        let shown = shown_feed(
+            tracks,
+            filtered_tracks.as_ref(),
+            settings.tracks_follow_filter,
+        );
         let mut view = View {
             store: &store,
             session,

@@ -525,32 +525,27 @@ impl TileLayer {
     /// The texture of tile `key`, asking for it when it is not there yet (`None` meanwhile,
     /// and for a tile that could not be had).
     fn fetched(&mut self, key: TileKey) -> Option<TextureHandle> {
-        match self.tiles.get_mut(&key) {
-            Some(Tile::Ready(tex, last, _)) => {
-                *last = self.frame;
-                Some(tex.clone())
-            }
-            Some(Tile::Pending | Tile::Failed) => None,
-            None => {
-                if self.status.pending >= MAX_PENDING {
-                    return None;
-                }
-                let file = self
-                    .cache
-                    .as_ref()
-                    .map(|c| c.join(format!("{}/{}/{}", key.0, key.1, key.2)));
-                let req = Request {
-                    key,
-                    url: tile_url(&self.url, key),
-                    file,
-                };
-                if self.tx.send(req).is_ok() {
-                    self.tiles.insert(key, Tile::Pending);
-                    self.status.pending += 1;
-                }
-                None
-            }
+        if let Some(tex) = self.ready(key) {
+            return Some(tex);
         }
+        // Asked for already (pending, or failed), or too many asked for at once.
+        if self.tiles.contains_key(&key) || self.status.pending >= MAX_PENDING {
+            return None;
+        }
+        let file = self
+            .cache
+            .as_ref()
+            .map(|c| c.join(format!("{}/{}/{}", key.0, key.1, key.2)));
+        let req = Request {
+            key,
+            url: tile_url(&self.url, key),
+            file,
+        };
+        if self.tx.send(req).is_ok() {
+            self.tiles.insert(key, Tile::Pending);
+            self.status.pending += 1;
+        }
+        None
     }
 
     /// What to draw for `id`: the tile itself when it is ready (asked for when not), else the
