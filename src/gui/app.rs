@@ -573,6 +573,13 @@ impl AnalyzerApp {
         self.apply_filter(ctx);
     }
 
+    /// Shows the map over the `.pmtiles` file `path`, read anew (it may have changed on disk).
+    fn use_map_file(&mut self, path: PathBuf) {
+        self.settings.tiles.pmtiles = Some(path);
+        self.settings.central = CentralTab::Map;
+        self.map.reload_tiles();
+    }
+
     /// Map files (`.pmtiles`) among opened or dropped files become the map's tile source (and
     /// the map is shown); the other inputs are returned to be loaded.
     fn take_map_files(&mut self, inputs: Vec<Input>) -> Vec<Input> {
@@ -583,9 +590,7 @@ impl AnalyzerApp {
                     if p.extension()
                         .is_some_and(|e| e.eq_ignore_ascii_case("pmtiles")) =>
                 {
-                    self.settings.tiles.pmtiles = Some(p.clone());
-                    self.settings.central = CentralTab::Map;
-                    self.map.reload_tiles();
+                    self.use_map_file(p.clone());
                     false
                 }
                 _ => true,
@@ -738,9 +743,7 @@ impl AnalyzerApp {
                     .add_filter("PMTiles (raster or vector)", &["pmtiles"])
                     .pick_file();
                 if let Some(f) = file {
-                    self.settings.tiles.pmtiles = Some(f);
-                    self.settings.central = CentralTab::Map;
-                    self.map.reload_tiles();
+                    self.use_map_file(f);
                 }
             }
         }
