@@ -109,6 +109,7 @@ pub struct TileLayer {
     vector: bool,
     /// Drawn with the dark style (vector tiles).
     dark: bool,
+    /// The deepest zoom the source has tiles for (deeper views enlarge these).
     max_zoom: u8,
     /// Pixels a tile covers on screen at its own zoom (512 for vector tiles).
     tile_size: u32,
@@ -414,12 +415,6 @@ impl TileLayer {
         &self.url
     }
 
-    /// The deepest zoom the source has tiles for (deeper views enlarge these).
-    #[cfg(test)]
-    pub fn max_zoom(&self) -> u8 {
-        self.max_zoom
-    }
-
     /// What the map must credit for these tiles.
     pub fn attribution(&self) -> String {
         if self.local {
@@ -683,7 +678,7 @@ mod tests {
         let ctx = egui::Context::default();
         let mut layer = TileLayer::open_pmtiles(&path, false, || {});
         settle(&mut layer, &ctx);
-        assert_eq!(layer.max_zoom(), 1);
+        assert_eq!(layer.max_zoom, 1);
         assert!(!layer.is_vector());
         assert_eq!(layer.attribution(), "Map: area.pmtiles");
         assert!(layer.fetched((1, 1, 0)).is_none());
