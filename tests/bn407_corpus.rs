@@ -56,7 +56,7 @@ fn every_corpus_frame_decodes_without_error_and_matches_the_notes() {
         }
         assert_covered(frame, &tree);
         if matches!(e[1], "report" | "obd") {
-            assert_ne!(m.firmware.as_str(), "unknown", "{frame}: no firmware guess");
+            assert_ne!(m.firmware_name(), "unknown", "{frame}: no firmware guess");
         }
     }
 }

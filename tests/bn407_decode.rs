@@ -9,7 +9,8 @@
 
 mod common;
 
-use bn407::protocol::{Kind, Severity, Value, firmware};
+use bn407::protocol::bn407::firmware;
+use bn407::protocol::{Kind, Severity, Value};
 use common::{assert_covered, codes, decode, node, raw};
 
 fn coord(v: Value) -> f64 {
@@ -83,7 +84,7 @@ fn classic_report_values_and_spans() {
     );
     assert_eq!(m.vitals.tz_offset, Some(8 * 3600));
     assert_eq!(fix.speed_kmh, Some(0.0));
-    assert_eq!(m.firmware.as_str(), "classic");
+    assert_eq!(m.firmware_name(), "classic");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     assert_covered(f, &t);
 }
@@ -123,7 +124,7 @@ fn fourg_report_with_battery_and_five_decimals() {
     assert_eq!(raw(f, bat), "87%");
     assert_ne!(node(&t, "report.latitude").tags & firmware::COORD5.bit, 0);
     assert_ne!(node(&t, "report.local_time").tags & firmware::TIME12.bit, 0);
-    assert_eq!(m.firmware.as_str(), "4g");
+    assert_eq!(m.firmware_name(), "4g");
     let fix = m.fix.unwrap();
     assert!((fix.lon - -(98.0 + 59.94436 / 60.0)).abs() < 1e-9);
     assert_covered(f, &t);
@@ -139,7 +140,7 @@ fn extended_report_tail_slots() {
     assert_eq!(m.vitals.temperature, Some(22.0));
     assert_eq!(raw(f, node(&t, "report.door")), "0");
     assert_eq!(raw(f, node(&t, "report.fuel2")), "0");
-    assert_eq!(m.firmware.as_str(), "extended");
+    assert_eq!(m.firmware_name(), "extended");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     // A trouble code in the fuel-2 slot.
     let (m, t) = decode(
@@ -161,7 +162,7 @@ fn prefix_hemispheres_of_the_clone() {
         0
     );
     assert_eq!(m.vitals.altitude, Some(1.0));
-    assert_eq!(m.firmware.as_str(), "clone");
+    assert_eq!(m.firmware_name(), "clone");
     assert_eq!(codes(&m), vec!["imei.luhn"]);
     // South and west in prefix form.
     let (m, _) = decode(
@@ -347,7 +348,7 @@ fn obd_sentence_values() {
     assert_eq!(node(&t, "obd.rpm").value, Value::Num(1368.0));
     assert_eq!(node(&t, "obd.battery").value, Value::Num(14.24));
     assert_eq!(raw(f, node(&t, "obd.dtc")), "P0137");
-    assert_eq!(m.firmware.as_str(), "obd");
+    assert_eq!(m.firmware_name(), "obd");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     assert_covered(f, &t);
 }
@@ -366,7 +367,7 @@ fn alternative_sentence_and_short_form() {
         "2018-10-24T21:48:12Z"
     );
     assert_eq!(raw(f, node(&t, "alt.name")), "Equipo 1");
-    assert_eq!(m.firmware.as_str(), "alternative");
+    assert_eq!(m.firmware_name(), "alternative");
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     assert_covered(f, &t);
     let (m, t) = decode("imei:861359038609986,L,*");

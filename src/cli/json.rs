@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{Value as J, json};
 
 use crate::pipeline::Decoded;
-use crate::protocol::{Node, Tree, Value, display, firmware, fmt_local_ms, fmt_utc_ms};
+use crate::protocol::{Firmware, Node, Tree, Value, display, fmt_local_ms, fmt_utc_ms, raw_text};
 
 /// Capture time (ns) as RFC 3339 UTC with microseconds when present.
 pub fn fmt_ts(ns: i64) -> String {
@@ -17,16 +17,7 @@ pub fn fmt_ts(ns: i64) -> String {
     }
 }
 
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(digit(b >> 4));
-        s.push(digit(b & 0x0f));
-    }
-    s
-}
+pub use crate::protocol::hex;
 
 fn value_json(v: Value, raw: &str) -> J {
     match v {
@@ -48,14 +39,14 @@ fn value_json(v: Value, raw: &str) -> J {
 }
 
 /// One node and its children as JSON.
-fn node_json(tree: &Tree, i: usize, frame: &[u8]) -> Option<J> {
+fn node_json(tree: &Tree, i: usize, frame: &[u8], fw: &Firmware) -> Option<J> {
     let n: &Node = tree.nodes.get(i)?;
-    let raw = String::from_utf8_lossy(n.span.slice(frame));
+    let raw = raw_text(n.span.slice(frame));
     let mut children = Vec::new();
     let range = tree.descendants(i);
     let mut j = range.start;
     while j < range.end {
-        if let Some(c) = node_json(tree, j, frame) {
+        if let Some(c) = node_json(tree, j, frame, fw) {
             children.push(c);
         }
         j = tree.descendants(j).end;
@@ -73,10 +64,7 @@ fn node_json(tree: &Tree, i: usize, frame: &[u8]) -> Option<J> {
     }
     o.insert("raw".into(), json!(raw));
     o.insert("span".into(), json!(n.span.pair()));
-    o.insert(
-        "tags".into(),
-        json!(firmware::names(n.tags).collect::<Vec<_>>()),
-    );
+    o.insert("tags".into(), json!(fw.names(n.tags).collect::<Vec<_>>()));
     if n.generated {
         o.insert("generated".into(), json!(true));
     }
@@ -85,11 +73,11 @@ fn node_json(tree: &Tree, i: usize, frame: &[u8]) -> Option<J> {
 }
 
 /// The whole tree as a JSON array of top-level nodes.
-pub fn tree_json(tree: &Tree, frame: &[u8]) -> J {
+pub fn tree_json(tree: &Tree, frame: &[u8], fw: &Firmware) -> J {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tree.nodes.len() {
-        if let Some(n) = node_json(tree, i, frame) {
+        if let Some(n) = node_json(tree, i, frame, fw) {
             out.push(n);
         }
         i = tree.descendants(i).end;
@@ -142,10 +130,10 @@ pub fn frame_json(d: &Decoded<'_>) -> J {
         "fuel": v.fuel,
         "temperature": v.temperature,
         "acc": v.acc,
-        "firmware": m.firmware.as_str(),
-        "firmware_tags": firmware::names(m.tags).collect::<Vec<_>>(),
+        "firmware": m.firmware_name(),
+        "firmware_tags": d.protocol.firmware.names(m.tags).collect::<Vec<_>>(),
         "severity": m.max_severity().map(|s| s.as_str()),
-        "fields": d.tree.map_or(J::Array(vec![]), |t| tree_json(t, d.bytes)),
+        "fields": d.tree.map_or(J::Array(vec![]), |t| tree_json(t, d.bytes, d.protocol.firmware)),
         "diagnostics": m.diagnostics,
         "offset": d.offset,
         "raw": hex(d.bytes),

@@ -535,6 +535,7 @@ impl AnalyzerApp {
                 bytes: f.bytes().to_vec(),
                 message,
                 tree,
+                protocol: f.protocol(),
             })
         });
     }

@@ -4,7 +4,7 @@
 use eframe::egui::{self, Color32, RichText, Ui};
 
 use super::state::{Command, Settings, View, Visible};
-use crate::model::filter::{self, FIELDS, FilterError};
+use crate::model::filter::{self, FilterError, fields_help};
 
 /// Id of the filter text field (Ctrl+F focuses it).
 pub const FILTER_ID: &str = "bn407-filter";
@@ -120,9 +120,9 @@ fn help(ui: &mut Ui) {
     egui::Grid::new("filter-fields")
         .striped(true)
         .show(ui, |ui| {
-            for (name, what) in FIELDS {
-                ui.monospace(*name);
-                ui.label(*what);
+            for (name, what) in fields_help() {
+                ui.monospace(name);
+                ui.label(what);
                 ui.end_row();
             }
         });

@@ -9,7 +9,7 @@ use super::state::{Command, CopyAs, View, Visible};
 use super::theme::{Palette, severity_letter};
 use crate::model::store::FrameRef;
 use crate::model::summary::summary;
-use crate::protocol::{Direction, Generation, Severity};
+use crate::protocol::{Direction, Severity};
 
 /// Height of one row.
 const ROW_HEIGHT: f32 = 18.0;
@@ -35,7 +35,7 @@ pub fn fmt_date_time(ns: i64) -> String {
 
 /// True when the frame carries fields that only some firmware generations send.
 pub fn firmware_specific(f: &FrameRef<'_>) -> bool {
-    !matches!(f.firmware(), Generation::Unknown | Generation::Classic)
+    f.firmware().is_some_and(|g| g.notable)
 }
 
 /// The diagnostics badge text (`E1 W2`) of a frame, empty when none.
@@ -217,14 +217,13 @@ impl FrameList {
                         }
                     });
                     cell(&mut row, &mut |ui| {
-                        let g = f.firmware();
-                        if g != Generation::Unknown {
-                            ui.label(RichText::new(g.as_str()).color(if firmware_specific(&f) {
+                        if let Some(g) = f.firmware() {
+                            ui.label(RichText::new(g.name).color(if g.notable {
                                 palette.firmware
                             } else {
                                 ui.visuals().text_color()
                             }))
-                            .on_hover_text(g.describe());
+                            .on_hover_text(g.describe);
                         }
                     });
                     cell(&mut row, &mut |ui| {

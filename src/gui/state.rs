@@ -314,6 +314,8 @@ pub struct Detail {
     pub message: Message,
     /// The field tree.
     pub tree: Tree,
+    /// The protocol that decoded it.
+    pub protocol: &'static crate::protocol::Protocol,
 }
 
 /// What panels read while drawing.

@@ -7,7 +7,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::state::{Command, Detail, View};
 use super::theme::{Palette, badge, severity_letter};
-use crate::protocol::{Diagnostic, Tree, Value, display, firmware};
+use crate::protocol::{Diagnostic, Tree, Value, display, raw_text};
 
 /// The tree view's state.
 #[derive(Debug, Default)]
@@ -50,6 +50,7 @@ impl TreeView {
             bytes,
             message,
             tree,
+            protocol,
         } = detail;
         let on_node: Vec<Option<usize>> = message
             .diagnostics
@@ -62,7 +63,9 @@ impl TreeView {
                 "{} bytes · {} · {}",
                 bytes.len(),
                 message.kind.as_str(),
-                message.firmware.describe()
+                message
+                    .firmware
+                    .map_or(crate::protocol::firmware::UNKNOWN.describe, |g| g.describe)
             ));
         });
         let loose: Vec<&Diagnostic> = message
@@ -119,7 +122,7 @@ impl TreeView {
                         } else {
                             ui.add_space(14.0 + ui.spacing().item_spacing.x);
                         }
-                        let raw = String::from_utf8_lossy(n.span.slice(bytes));
+                        let raw = raw_text(n.span.slice(bytes));
                         let shown = display(n.value, &raw, n.def.unit);
                         let mut job = String::new();
                         if matches!(n.value, Value::None) {
@@ -182,12 +185,9 @@ impl TreeView {
                                 .on_hover_text(d.message.as_ref());
                             }
                         }
-                        for t in firmware::tags_in(n.tags) {
-                            badge(ui, t.name, palette.firmware).on_hover_text(format!(
-                                "{}\n({})",
-                                t.help,
-                                t.generation.describe()
-                            ));
+                        for t in protocol.firmware.tags_in(n.tags) {
+                            badge(ui, t.name, palette.firmware)
+                                .on_hover_text(format!("{}\n({})", t.help, t.generation.describe));
                         }
                     });
                     i = if is_collapsed { children.end } else { i + 1 };

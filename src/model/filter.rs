@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use eval::Matcher;
 
-use crate::protocol::{self, Direction, Generation, Kind, Severity, firmware};
+use crate::protocol::{self, Direction, Kind, Severity};
 
 /// Why an expression is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,13 +112,34 @@ enum Field {
     Tree(&'static str),
 }
 
-/// Built-in field names, with what they are (for the help and error messages).
-pub const FIELDS: &[(&str, &str)] = &[
+/// Built-in field names, with what they are (for the help and error messages); the values of
+/// `kind`, `protocol` and `firmware` come from the protocol registry.
+pub fn fields_help() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::with_capacity(FIELDS.len());
+    for (name, what) in FIELDS {
+        let what = match *name {
+            "kind" => Kind::ALL.map(Kind::as_str).join(", "),
+            "protocol" => {
+                let names: Vec<&str> = protocol::all().map(|p| p.name).collect();
+                format!("protocol name ({})", names.join(", "))
+            }
+            "firmware" => {
+                let mut names = vec![protocol::firmware::UNKNOWN.name];
+                for p in protocol::all() {
+                    names.extend(p.firmware.generations.iter().map(|g| g.name));
+                }
+                names.join(", ")
+            }
+            _ => (*what).to_string(),
+        };
+        out.push((name, what));
+    }
+    out
+}
+
+const FIELDS: &[(&str, &str)] = &[
     ("imei", "device IMEI (text)"),
-    (
-        "kind",
-        "login, heartbeat, report, obd, photo, login_ack, heartbeat_ack, command, unknown",
-    ),
+    ("kind", "kind of message"),
     ("keyword", "keyword or command text"),
     ("fix", "has a position"),
     ("fix.valid", "true for a valid fix"),
@@ -126,12 +147,9 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("fix.lon", "longitude, degrees"),
     ("speed_kmh", "speed, km/h"),
     ("severity", "worst diagnostic: none, info, warning, error"),
-    ("protocol", "protocol name (bn407, unknown)"),
+    ("protocol", "protocol name"),
     ("direction", "to_server, to_device, unknown"),
-    (
-        "firmware",
-        "unknown, classic, extended, 4g, obd, alternative, clone",
-    ),
+    ("firmware", "firmware generation"),
     ("code", "has a diagnostic with this code (imei.luhn)"),
     ("flow", "flow number"),
     ("frame", "frame number, as in the list (from 1)"),
@@ -508,7 +526,6 @@ fn ordinal_of<T: Copy>(
 }
 
 const DIRECTIONS: [Direction; 3] = Direction::ALL;
-const GENERATIONS: [Generation; 7] = Generation::ALL;
 
 fn parse_num(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())
@@ -560,8 +577,9 @@ fn literal(field: Field, op: Op, text: &str, name: &str) -> Result<Lit, String> 
         }
         Field::Tag => {
             text_ops()?;
-            if op != Op::Contains && !firmware::ALL.iter().any(|t| t.name.eq_ignore_ascii_case(text)) {
-                let names: Vec<&str> = firmware::ALL.iter().map(|t| t.name).collect();
+            let all_tags = || protocol::all().flat_map(|p| p.firmware.tags.iter());
+            if op != Op::Contains && !all_tags().any(|t| t.name.eq_ignore_ascii_case(text)) {
+                let names: Vec<&str> = all_tags().map(|t| t.name).collect();
                 return Err(format!("unknown tag `{text}`: expected one of {}", names.join(", ")));
             }
             Ok(Lit::Str(text.to_string()))
@@ -576,7 +594,20 @@ fn literal(field: Field, op: Op, text: &str, name: &str) -> Result<Lit, String> 
         }
         Field::Firmware => {
             only_eq("a firmware generation")?;
-            ordinal_of(&GENERATIONS, Generation::as_str, text, "firmware").map(Lit::Ord)
+            let known = text.eq_ignore_ascii_case(protocol::firmware::UNKNOWN.name)
+                || protocol::all().any(|p| p.firmware.generation(text).is_some());
+            if !known {
+                let names: Vec<String> = fields_help()
+                    .into_iter()
+                    .filter(|(n, _)| *n == "firmware")
+                    .map(|(_, w)| w)
+                    .collect();
+                return Err(format!(
+                    "unknown firmware `{text}`: expected one of {}",
+                    names.join(", ")
+                ));
+            }
+            Ok(Lit::Str(text.to_string()))
         }
         Field::Severity => {
             if op == Op::Contains {

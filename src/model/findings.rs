@@ -86,9 +86,9 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
                     "device.timezone",
                     format!(
                         "device clock set to UTC{} but its position (longitude {:.1}°) suggests about UTC{}: local times will look wrong; set the zone by SMS (time zone<password> <hours>)",
-                        crate::protocol::bn407::values::fmt_offset(offset),
+                        offset_text(offset),
                         fix.lon,
-                        crate::protocol::bn407::values::fmt_offset(expected)
+                        offset_text(expected)
                     ),
                 );
             }
@@ -109,4 +109,14 @@ pub fn device_findings(stats: &Stats) -> Vec<DeviceFinding> {
         }
     }
     out
+}
+
+fn offset_text(secs: i32) -> String {
+    crate::protocol::display(
+        crate::protocol::Value::Offset(secs),
+        "",
+        crate::protocol::Unit::None,
+    )
+    .trim_start_matches("UTC")
+    .to_string()
 }

@@ -17,9 +17,7 @@ use serde::Serialize;
 pub use findings::{DeviceFinding, device_findings};
 
 use crate::pipeline::{Decoded, FlowSummary};
-use crate::protocol::bn407::keywords::{self, Keyword};
-use crate::protocol::bn407::photo::{self, Assembler, Photo};
-use crate::protocol::{Fix, Generation, Imei, Kind, Severity};
+use crate::protocol::{Fix, Imei, Kind, Media, MediaItem, Severity};
 
 /// One device's totals.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -95,16 +93,16 @@ pub struct PhotoSummary {
     pub jpeg: Vec<u8>,
 }
 
-impl From<Photo> for PhotoSummary {
-    fn from(p: Photo) -> Self {
+impl From<MediaItem> for PhotoSummary {
+    fn from(p: MediaItem) -> Self {
         Self {
-            imei: p.imei.to_string(),
+            imei: p.imei.map(|i| i.to_string()).unwrap_or_default(),
             expected: p.expected,
             received: p.received,
             missing: p.missing,
-            bytes: p.jpeg.len(),
-            complete_jpeg: p.looks_like_jpeg,
-            jpeg: p.jpeg,
+            bytes: p.bytes.len(),
+            complete_jpeg: p.complete,
+            jpeg: p.bytes,
         }
     }
 }
@@ -146,8 +144,9 @@ pub struct Stats {
     pub flows: Vec<FlowSummary>,
     /// What the network layer counted.
     pub net: crate::net::NetStats,
+    /// Media assemblers of the protocols seen, by protocol name.
     #[serde(skip)]
-    assembler: Assembler,
+    media: BTreeMap<&'static str, Box<dyn Media>>,
 }
 
 impl Stats {
@@ -161,7 +160,7 @@ impl Stats {
         }
         *self.by_protocol.entry(d.protocol.name).or_default() += 1;
         *self.by_kind.entry(m.kind.as_str()).or_default() += 1;
-        *self.by_firmware.entry(m.firmware.as_str()).or_default() += 1;
+        *self.by_firmware.entry(m.firmware_name()).or_default() += 1;
         self.bytes += d.bytes.len() as u64;
         *self
             .bytes_by_direction
@@ -225,8 +224,8 @@ impl Stats {
         if let Some(o) = m.vitals.tz_offset {
             *dev.tz_offsets.entry(o).or_default() += 1;
         }
-        if m.firmware != Generation::Unknown {
-            *dev.firmware_votes.entry(m.firmware.as_str()).or_default() += 1;
+        if let Some(g) = m.firmware {
+            *dev.firmware_votes.entry(g.name).or_default() += 1;
         }
         if m.kind == Kind::Command
             && let Some(code) = m.keyword_text(d.bytes)
@@ -240,26 +239,21 @@ impl Stats {
     }
 
     fn photos_of(&mut self, d: &Decoded<'_>, imei: Imei) {
-        let m = &d.message;
-        if m.kind == Kind::Report
-            && let Some(Keyword::PhotoStart(n)) =
-                m.keyword.map(|s| keywords::classify(s.slice(d.bytes)))
-            && let Some(p) = self.assembler.announce(imei, n)
-        {
+        let Some(make) = d.protocol.hooks.media else {
+            return;
+        };
+        let media = self.media.entry(d.protocol.name).or_insert_with(make);
+        for p in media.frame(imei, &d.message, d.bytes) {
             self.photos.push(p.into());
-        }
-        if m.kind == Kind::Photo
-            && let Some(p) = photo::packet_of(d.bytes)
-            && let Some(done) = self.assembler.packet(imei, p)
-        {
-            self.photos.push(done.into());
         }
     }
 
     /// Ends the run: unfinished photos, flows, the firmware of each device.
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
-        for p in self.assembler.finish() {
-            self.photos.push(p.into());
+        for media in self.media.values_mut() {
+            for p in media.finish() {
+                self.photos.push(p.into());
+            }
         }
         self.flows = flows;
         for dev in self.devices.values_mut() {

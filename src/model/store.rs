@@ -16,6 +16,10 @@ use crate::protocol::{
     Severity, Span, Tags, Tree,
 };
 
+/// A keyword span whose `start` is this holds an event name instead: `end` indexes
+/// [`FrameStore::events`] (binary protocols name their events rather than carry text).
+const EVENT_MARK: u32 = u32::MAX;
+
 /// No device (index into [`FrameStore::devices`]).
 const NO_DEVICE: u32 = u32::MAX;
 /// No capture time.
@@ -96,6 +100,7 @@ pub struct FrameStore {
     devices: Vec<Imei>,
     device_index: HashMap<Imei, u32>,
     protocols: Vec<&'static Protocol>,
+    events: Vec<&'static str>,
     flows: Vec<FlowInfo>,
     flow_index: HashMap<u32, usize>,
 }
@@ -115,8 +120,6 @@ fn dir_of(c: u8) -> Direction {
         _ => Direction::Unknown,
     }
 }
-
-const GENERATIONS: [Generation; 7] = Generation::ALL;
 
 fn sev_code(s: Option<Severity>) -> u8 {
     match s {
@@ -205,6 +208,14 @@ impl FrameStore {
         u8::try_from(self.protocols.len() - 1).unwrap_or(u8::MAX)
     }
 
+    fn intern_event(&mut self, e: &'static str) -> u32 {
+        if let Some(i) = self.events.iter().position(|q| *q == e) {
+            return u32::try_from(i).unwrap_or(0);
+        }
+        self.events.push(e);
+        u32::try_from(self.events.len() - 1).unwrap_or(0)
+    }
+
     /// Moves the frames of `batch` to the end of this store.
     pub fn append(&mut self, batch: FrameStore) {
         let FrameStore {
@@ -214,6 +225,7 @@ impl FrameStore {
             devices,
             device_index: _,
             protocols,
+            events,
             flows,
             flow_index: _,
         } = batch;
@@ -221,6 +233,7 @@ impl FrameStore {
         let diag_base = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
         let dev_map: Vec<u32> = devices.iter().map(|d| self.intern_device(*d)).collect();
         let proto_map: Vec<u8> = protocols.iter().map(|p| self.intern_protocol(p)).collect();
+        let event_map: Vec<u32> = events.iter().map(|e| self.intern_event(e)).collect();
         self.arena.extend_from_slice(&arena);
         self.diags.extend(diags);
         self.records.reserve(records.len());
@@ -231,6 +244,9 @@ impl FrameStore {
                 r.device = dev_map.get(r.device as usize).copied().unwrap_or(NO_DEVICE);
             }
             r.protocol = proto_map.get(r.protocol as usize).copied().unwrap_or(0);
+            if r.keyword.start == EVENT_MARK {
+                r.keyword.end = event_map.get(r.keyword.end as usize).copied().unwrap_or(0);
+            }
             self.records.push(r);
         }
         for f in flows {
@@ -248,6 +264,14 @@ impl FrameStore {
             .extend(m.diagnostics.iter().take(diag_count as usize).cloned());
         let device = imei.map_or(NO_DEVICE, |i| self.intern_device(i));
         let protocol = self.intern_protocol(d.protocol);
+        let keyword = match (m.keyword, m.event) {
+            (Some(k), _) => k,
+            (None, Some(e)) => Span {
+                start: EVENT_MARK,
+                end: self.intern_event(e),
+            },
+            (None, None) => Span::default(),
+        };
         let mut flags = 0;
         let (mut lat, mut lon, mut speed) = (0.0, 0.0, 0.0);
         if let Some(f) = m.fix {
@@ -290,7 +314,7 @@ impl FrameStore {
             flow: d.flow.id,
             device,
             tags: m.tags,
-            keyword: m.keyword.unwrap_or_default(),
+            keyword,
             diag_start,
             diag_count,
             protocol,
@@ -299,12 +323,8 @@ impl FrameStore {
                 .iter()
                 .position(|k| *k == m.kind)
                 .and_then(|i| u8::try_from(i).ok())
-                .unwrap_or(8),
-            firmware: GENERATIONS
-                .iter()
-                .position(|g| *g == m.firmware)
-                .and_then(|i| u8::try_from(i).ok())
-                .unwrap_or(0),
+                .unwrap_or(u8::MAX),
+            firmware: d.protocol.firmware.code(m.firmware),
             severity: sev_code(m.max_severity()),
             flags,
         });
@@ -399,18 +419,21 @@ impl<'s> FrameRef<'s> {
     pub fn own_imei(&self) -> bool {
         self.rec.flags & bit::OWN_IMEI != 0
     }
-    /// Keyword text, when the frame has one.
+    /// Keyword text (or a binary protocol's event name), when the frame has one.
     pub fn keyword(&self) -> Option<&'s str> {
         let k = self.rec.keyword;
+        if k.start == EVENT_MARK {
+            return self.store.events.get(k.end as usize).copied();
+        }
         if k.is_empty() && k.start == 0 {
             return None;
         }
         std::str::from_utf8(k.slice(self.bytes())).ok()
     }
-    /// Keyword span.
+    /// Keyword span (none for an event name).
     pub fn keyword_span(&self) -> Option<Span> {
         let k = self.rec.keyword;
-        (!(k.is_empty() && k.start == 0)).then_some(k)
+        (!(k.is_empty() && k.start == 0) && k.start != EVENT_MARK).then_some(k)
     }
     /// `(lat, lon, valid)` of the fix.
     pub fn fix(&self) -> Option<(f64, f64, bool)> {
@@ -436,12 +459,9 @@ impl<'s> FrameRef<'s> {
     pub fn tags(&self) -> Tags {
         self.rec.tags
     }
-    /// Firmware guess.
-    pub fn firmware(&self) -> Generation {
-        GENERATIONS
-            .get(self.rec.firmware as usize)
-            .copied()
-            .unwrap_or_default()
+    /// Firmware guess (`None` when nothing told).
+    pub fn firmware(&self) -> Option<&'static Generation> {
+        self.protocol().firmware.by_code(self.rec.firmware)
     }
     /// Worst diagnostic.
     pub fn severity(&self) -> Option<Severity> {

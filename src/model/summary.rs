@@ -7,7 +7,7 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
     let mut s = String::new();
     let kw = m.keyword_text(frame).unwrap_or("");
     match m.kind {
-        Kind::Report | Kind::Obd | Kind::Command => {
+        Kind::Report | Kind::Obd | Kind::Command | Kind::Info | Kind::CommandReply => {
             if !kw.is_empty() {
                 s.push_str(kw);
             } else if m.kind == Kind::Report {
@@ -26,8 +26,16 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
         Kind::Photo => s.push_str("photo packet"),
         Kind::Login => s.push_str("login"),
         Kind::Heartbeat => s.push_str("heartbeat"),
-        Kind::LoginAck => s.push_str("LOAD (login accepted)"),
-        Kind::HeartbeatAck => s.push_str("ON (heartbeat answered)"),
+        Kind::LoginAck => s.push_str(&word_with(frame, "login accepted")),
+        Kind::HeartbeatAck => s.push_str(&word_with(frame, "heartbeat answered")),
+        Kind::Ack => {
+            s.push_str("acknowledgement");
+            if let Some(meaning) = m.keyword_meaning {
+                s.push_str(&format!(" ({meaning})"));
+            }
+        }
+        Kind::TimeRequest => s.push_str("time request"),
+        Kind::TimeReply => s.push_str("time reply"),
         Kind::Unknown => {
             let text: String = frame
                 .iter()
@@ -65,4 +73,18 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
         s.push_str(&format!(" bat {b:.0}%"));
     }
     s
+}
+
+/// `LOAD (login accepted)` for a short printable answer, else just what it means.
+fn word_with(frame: &[u8], meaning: &str) -> String {
+    let word = frame
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    match frame.get(..word) {
+        Some(w) if (1..=8).contains(&word) && frame.len() <= word + 2 => {
+            format!("{} ({meaning})", String::from_utf8_lossy(w))
+        }
+        _ => meaning.to_string(),
+    }
 }

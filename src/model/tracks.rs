@@ -29,7 +29,7 @@ pub use simplify::{CHUNK, LEVELS, tolerance};
 
 use super::geo::{self, BBox};
 use crate::pipeline::Decoded;
-use crate::protocol::{Direction, Imei, Kind, Message};
+use crate::protocol::{AlarmClass, Direction, Imei, Kind, Message};
 
 /// One placed position.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +52,8 @@ pub struct TrackPoint {
     pub course: Option<f32>,
     /// The alarm keyword as sent (`help me`), when the report is an alarm.
     pub alarm: Option<Box<str>>,
+    /// What the alarm is about.
+    pub alarm_class: Option<AlarmClass>,
 }
 
 impl TrackPoint {
@@ -77,6 +79,8 @@ pub struct AlarmEvent {
     pub keyword: Box<str>,
     /// What it means (`SOS button`), when known.
     pub meaning: Option<&'static str>,
+    /// What it is about.
+    pub class: AlarmClass,
     /// Index into [`Track::points`] when the alarm carried a placeable fix.
     pub point: Option<u32>,
 }
@@ -348,6 +352,7 @@ impl TrackBuilder {
                 speed_kmh: fix.speed_kmh,
                 course: fix.course,
                 alarm: alarm.clone(),
+                alarm_class: message.alarm_class,
             });
         }
         if let Some(keyword) = alarm {
@@ -356,6 +361,7 @@ impl TrackBuilder {
                 t_ns: ts,
                 keyword,
                 meaning: message.keyword_meaning,
+                class: message.alarm_class.unwrap_or(AlarmClass::Other),
                 point: placed,
             });
         }

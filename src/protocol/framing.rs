@@ -49,4 +49,7 @@ pub trait Framer: Send {
     fn finish(&mut self, out: &mut FrameSink<'_>);
     /// Whitespace bytes skipped between frames so far.
     fn skipped(&self) -> u64;
+    /// Hands back the bytes held for a frame not yet complete, and forgets them (the stream is
+    /// switching to another protocol's framer, which is fed them next).
+    fn take_pending(&mut self) -> Vec<u8>;
 }

@@ -55,10 +55,20 @@ pub enum Kind {
     Obd,
     /// Photo data packet.
     Photo,
+    /// Device information or status without a position (voltage, ICCID, settings).
+    Info,
+    /// The device's answer to a command.
+    CommandReply,
+    /// The device asks for the time (or another value the platform serves).
+    TimeRequest,
     /// Server accepts the login.
     LoginAck,
     /// Server answers a heartbeat.
     HeartbeatAck,
+    /// Server acknowledges a report, alarm or other message.
+    Ack,
+    /// Server answers a time request.
+    TimeReply,
     /// Server command to the device.
     Command,
     /// Not understood.
@@ -68,14 +78,19 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Login,
         Kind::Heartbeat,
         Kind::Report,
         Kind::Obd,
         Kind::Photo,
+        Kind::Info,
+        Kind::CommandReply,
+        Kind::TimeRequest,
         Kind::LoginAck,
         Kind::HeartbeatAck,
+        Kind::Ack,
+        Kind::TimeReply,
         Kind::Command,
         Kind::Unknown,
     ];
@@ -87,8 +102,13 @@ impl Kind {
             Kind::Report => "report",
             Kind::Obd => "obd",
             Kind::Photo => "photo",
+            Kind::Info => "info",
+            Kind::CommandReply => "command_reply",
+            Kind::TimeRequest => "time_request",
             Kind::LoginAck => "login_ack",
             Kind::HeartbeatAck => "heartbeat_ack",
+            Kind::Ack => "ack",
+            Kind::TimeReply => "time_reply",
             Kind::Command => "command",
             Kind::Unknown => "unknown",
         }
@@ -102,10 +122,17 @@ impl Kind {
     /// The direction a message of this kind travels, when the kind tells.
     pub fn natural_direction(self) -> Direction {
         match self {
-            Kind::Login | Kind::Heartbeat | Kind::Report | Kind::Obd | Kind::Photo => {
-                Direction::ToServer
+            Kind::Login
+            | Kind::Heartbeat
+            | Kind::Report
+            | Kind::Obd
+            | Kind::Photo
+            | Kind::Info
+            | Kind::CommandReply
+            | Kind::TimeRequest => Direction::ToServer,
+            Kind::LoginAck | Kind::HeartbeatAck | Kind::Ack | Kind::TimeReply | Kind::Command => {
+                Direction::ToDevice
             }
-            Kind::LoginAck | Kind::HeartbeatAck | Kind::Command => Direction::ToDevice,
             Kind::Unknown => Direction::Unknown,
         }
     }
@@ -202,20 +229,27 @@ pub struct Message {
     pub kind: Kind,
     /// Device identifier, when the frame carries one.
     pub imei: Option<Imei>,
-    /// The keyword / event / command code, as the span of its raw text in the frame.
+    /// The keyword / event / command code, as the span of its raw text in the frame (text
+    /// protocols).
     pub keyword: Option<Span>,
+    /// The event or command as a stable name, for binary protocols whose keyword is a code
+    /// (`sos`, `power_cut`); used when `keyword` is `None`.
+    pub event: Option<&'static str>,
     /// What the keyword means, when known ("SOS button", "periodic report", ...).
     pub keyword_meaning: Option<&'static str>,
     /// True when the keyword is one of the alarms.
     pub alarm: bool,
+    /// What the alarm is about (set by the decoder, or by the protocol's `alarm_class` hook).
+    pub alarm_class: Option<super::AlarmClass>,
     /// Position fix.
     pub fix: Option<Fix>,
     /// Other readings.
     pub vitals: Vitals,
     /// Union of the firmware tags of all fields.
     pub tags: Tags,
-    /// Best guess of the firmware generation.
-    pub firmware: Generation,
+    /// Best guess of the firmware generation (one of the decoding protocol's), `None` when
+    /// nothing tells.
+    pub firmware: Option<&'static Generation>,
     /// Findings, attached to spans and fields.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -229,9 +263,16 @@ impl Message {
     pub fn diag(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
-    /// Keyword text, read from the frame.
+    /// Keyword text, read from the frame, or the event name of a binary protocol.
     pub fn keyword_text<'f>(&self, frame: &'f [u8]) -> Option<&'f str> {
-        self.keyword
-            .map(|s| std::str::from_utf8(s.slice(frame)).unwrap_or(""))
+        match self.keyword {
+            Some(s) => Some(std::str::from_utf8(s.slice(frame)).unwrap_or("")),
+            None => self.event,
+        }
+    }
+    /// The firmware generation's name (`unknown` when nothing tells).
+    pub fn firmware_name(&self) -> &'static str {
+        self.firmware
+            .map_or(super::firmware::UNKNOWN.name, |g| g.name)
     }
 }

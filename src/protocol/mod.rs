@@ -11,6 +11,7 @@ mod diag;
 mod field;
 pub mod firmware;
 mod framing;
+mod hooks;
 mod message;
 pub mod stream;
 pub mod text;
@@ -20,8 +21,12 @@ pub use diag::{Diagnostic, Severity};
 pub use field::{
     Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms,
 };
-pub use firmware::{Generation, Tags};
+pub use firmware::{Firmware, Generation, Tags};
 pub use framing::{FrameFlags, FrameSink, Framer, RawFrame};
+pub use hooks::{
+    Action, Advice, AdviceFn, AlarmClass, CommandFn, Hooks, Media, MediaItem, ReplyFn,
+    ReplyOptions, Session, SetupStep, SetupTarget, frame_diag,
+};
 pub use message::{Direction, Fix, Imei, Kind, Message, Vitals};
 
 /// A probe's verdict on the first bytes of a flow direction.
@@ -62,6 +67,24 @@ pub struct Protocol {
     pub decode: fn(&[u8], Direction, &mut Builder<'_>) -> Message,
     /// Every field the decoder can produce (for filters and documentation).
     pub fields: &'static [&'static FieldDef],
+    /// Firmware generations and tags of this protocol ([`Firmware::NONE`] when it has none).
+    pub firmware: &'static Firmware,
+    /// Alarms, conversation checks, media, live answers, commands, set-up ([`Hooks::NONE`]).
+    pub hooks: Hooks,
+}
+
+impl Protocol {
+    /// True for the protocol the platform expects ([`HOME`]); flows of any other protocol are
+    /// reported as "not the home protocol".
+    pub fn is_home(&self) -> bool {
+        std::ptr::eq(self, HOME)
+    }
+    /// The class of an alarm message (`Other` when the protocol does not class alarms).
+    pub fn alarm_class(&self, m: &Message, frame: &[u8]) -> AlarmClass {
+        self.hooks
+            .alarm_class
+            .map_or(AlarmClass::Other, |f| f(m, frame))
+    }
 }
 
 impl std::fmt::Debug for Protocol {
@@ -70,16 +93,45 @@ impl std::fmt::Debug for Protocol {
     }
 }
 
-/// Every protocol the analyzer knows, in probing order.
+/// Every protocol the analyzer knows, in probing order. One line per protocol.
 pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL];
+
+/// The protocol the platform expects on its port: the others are named, decoded as far as they
+/// go, and reported as "not this protocol".
+pub static HOME: &Protocol = &bn407::PROTOCOL;
+
+/// Every protocol including the fallback for unrecognised bytes; a protocol's position here is
+/// its stable compact code.
+pub fn all() -> impl Iterator<Item = &'static Protocol> {
+    REGISTRY.iter().copied().chain([&unknown::PROTOCOL])
+}
+
+/// Text to show for raw bytes: the text itself when every byte is printable ASCII (or a line
+/// end), else lower-case hex.
+pub fn raw_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let printable = bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) || b == b'\r' || b == b'\n' || b == b'\t');
+    match std::str::from_utf8(bytes) {
+        Ok(s) if printable => std::borrow::Cow::Borrowed(s),
+        _ => std::borrow::Cow::Owned(hex(bytes)),
+    }
+}
+
+/// Lower-case hex of bytes, no separators.
+pub fn hex(bytes: &[u8]) -> String {
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(digit(b >> 4));
+        s.push(digit(b & 0x0f));
+    }
+    s
+}
 
 /// Finds a protocol by name (including `unknown`).
 pub fn by_name(name: &str) -> Option<&'static Protocol> {
-    REGISTRY
-        .iter()
-        .copied()
-        .chain([&unknown::PROTOCOL])
-        .find(|p| p.name == name)
+    all().find(|p| p.name == name)
 }
 
 /// Runs every probe on `bytes`: the most confident match, or `NeedMore` if any probe wants more.
@@ -109,6 +161,9 @@ pub fn decode_frame(
 ) -> Message {
     let mut b = Builder::new(tree);
     let mut msg = (protocol.decode)(frame.bytes, dir, &mut b);
+    if msg.alarm && msg.alarm_class.is_none() {
+        msg.alarm_class = Some(protocol.alarm_class(&msg, frame.bytes));
+    }
     let all = Span::new(0, frame.bytes.len());
     let f = frame.flags;
     if f.truncated {

@@ -5,11 +5,27 @@
 //! Side 0 carries what the device sent, side 1 what the server sent, as the network layer
 //! guessed. A confident probe that says otherwise (a side opening with `LOAD` is the server)
 //! wins over the guess when the guess was weak (no SYN seen).
+//!
+//! Detection is re-checked when a frame does not fit the side's protocol (its probe says `No`
+//! to the frame): a unit re-flashed mid-capture, or garbage before the first real message.
+//! The frame is searched for the first offset where another protocol's probe is sure; the
+//! bytes before it stay a frame of the old protocol, and from there on the side is re-framed
+//! by the new one (the rest of the frame, and whatever the old framer still held, are fed to
+//! the new framer). Nothing is lost and nothing is framed twice.
 
-use super::{Diagnostic, Direction, Framer, Protocol, RawFrame, Verdict, detect, unknown};
+use super::{
+    Diagnostic, Direction, FrameFlags, Framer, ProbeResult, Protocol, RawFrame, Verdict, detect,
+    unknown,
+};
 
 /// Bytes held per side while no probe can decide.
 const PROBE_WINDOW: usize = 64;
+
+/// How far into a misfit frame a new protocol's start is searched for.
+const RESYNC_SCAN: usize = 1024;
+
+/// Confidence a probe needs to switch a side that already has a protocol.
+const SWITCH_CONFIDENCE: u8 = 80;
 
 /// A frame cut from one side, with the protocol that cut it.
 pub struct Framed<'a> {
@@ -34,6 +50,12 @@ struct SideState {
     held_gap: u64,
     notes: Vec<Diagnostic>,
     bytes: u64,
+    /// Stream offset where the current framer started (its offsets are relative to it).
+    base: u64,
+    /// Whitespace skipped by framers replaced after a re-detection.
+    skipped_before: u64,
+    /// Times the side switched protocol after a misfit frame.
+    switches: u32,
 }
 
 /// Detection and framing state of one conversation.
@@ -78,10 +100,14 @@ impl Conversation {
 
     /// Whitespace skipped between frames on a side.
     pub fn skipped(&self, side: usize) -> u64 {
-        self.sides
-            .get(side)
-            .and_then(|s| s.framer.as_ref())
-            .map_or(0, |f| f.skipped())
+        self.sides.get(side).map_or(0, |s| {
+            s.skipped_before + s.framer.as_ref().map_or(0, |f| f.skipped())
+        })
+    }
+
+    /// Times a side's protocol changed after a frame that did not fit it.
+    pub fn switches(&self, side: usize) -> u32 {
+        self.sides.get(side).map_or(0, |s| s.switches)
     }
 
     /// Attaches a lower-layer finding to the next frame of `side`.
@@ -205,15 +231,68 @@ impl Conversation {
         out: &mut dyn FnMut(Framed<'_>),
         op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>)),
     ) {
+        let switch = self.run_checked(side, out, op, true);
+        if let Some((proto, verdict, mut replay, at)) = switch {
+            let direction = self.direction(side);
+            let Some(s) = self.sides.get_mut(side) else {
+                return;
+            };
+            if let Some(f) = s.framer.as_mut() {
+                s.skipped_before += f.skipped();
+                replay.extend(f.take_pending());
+            }
+            s.protocol = Some(proto);
+            s.verdict = Some(verdict);
+            s.framer = Some((proto.framer)(direction));
+            s.base = at;
+            s.switches += 1;
+            // The replay is framed by the new protocol without a further switch, so two
+            // protocols can never hand the same bytes back and forth.
+            self.run_checked(side, out, |f, o| f.push(&replay, o), false);
+        }
+    }
+
+    /// Runs a framer operation; frames that do not fit the side's protocol are searched for
+    /// another protocol's start (when `may_switch`). Returns the switch to make: the protocol,
+    /// its verdict, the bytes to re-frame, and their stream offset.
+    #[allow(clippy::type_complexity)]
+    fn run_checked(
+        &mut self,
+        side: usize,
+        out: &mut dyn FnMut(Framed<'_>),
+        op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>)),
+        may_switch: bool,
+    ) -> Option<(&'static Protocol, Verdict, Vec<u8>, u64)> {
         let direction = self.direction(side);
-        let Some(s) = self.sides.get_mut(side) else {
-            return;
-        };
+        let s = self.sides.get_mut(side)?;
         let (Some(protocol), Some(framer)) = (s.protocol, s.framer.as_mut()) else {
-            return;
+            return None;
         };
         let notes = &mut s.notes;
-        let mut sink = |raw: RawFrame<'_>| {
+        let base = s.base;
+        let mut switch: Option<(&'static Protocol, Verdict, Vec<u8>, u64)> = None;
+        let mut sink = |mut raw: RawFrame<'_>| {
+            raw.offset += base;
+            if let Some((_, _, replay, _)) = switch.as_mut() {
+                replay.extend_from_slice(raw.bytes);
+                return;
+            }
+            if may_switch && let Some((at, p, v)) = misfit(protocol, &raw) {
+                let (head, tail) = raw.bytes.split_at(at.min(raw.bytes.len()));
+                switch = Some((p, v, tail.to_vec(), raw.offset + at as u64));
+                if head.is_empty() {
+                    return;
+                }
+                raw = RawFrame {
+                    bytes: head,
+                    offset: raw.offset,
+                    flags: FrameFlags {
+                        gap_after: 0,
+                        truncated: false,
+                        ..raw.flags
+                    },
+                };
+            }
             out(Framed {
                 side,
                 direction,
@@ -223,5 +302,27 @@ impl Conversation {
             });
         };
         op(framer.as_mut(), &mut sink);
+        switch
     }
+}
+
+/// When `frame` does not fit `protocol` (its probe says `No`), the first offset within the frame
+/// where another protocol's probe is sure of itself, with that protocol and its verdict.
+fn misfit(
+    protocol: &Protocol,
+    frame: &RawFrame<'_>,
+) -> Option<(usize, &'static Protocol, Verdict)> {
+    if frame.flags.continuation || !matches!((protocol.probe)(frame.bytes), ProbeResult::No) {
+        return None;
+    }
+    let scan = frame.bytes.len().min(RESYNC_SCAN);
+    (0..scan).find_map(|at| {
+        let rest = frame.bytes.get(at..)?;
+        match detect(rest).0 {
+            Some((p, v)) if !std::ptr::eq(p, protocol) && v.confidence >= SWITCH_CONFIDENCE => {
+                Some((at, p, v))
+            }
+            _ => None,
+        }
+    })
 }

@@ -258,4 +258,10 @@ impl Framer for TextFramer {
     fn skipped(&self) -> u64 {
         self.skipped
     }
+
+    fn take_pending(&mut self) -> Vec<u8> {
+        self.discarding = false;
+        self.offset += self.buf.len() as u64;
+        std::mem::take(&mut self.buf)
+    }
 }

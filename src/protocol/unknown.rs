@@ -2,8 +2,8 @@
 
 use super::text::{TextFramer, TextRules};
 use super::{
-    Builder, Diagnostic, Direction, FieldDef, Framer, Kind, Message, ProbeResult, Protocol,
-    Severity, Span, Unit, Value,
+    Builder, Diagnostic, Direction, FieldDef, Firmware, Framer, Hooks, Kind, Message, ProbeResult,
+    Protocol, Severity, Span, Unit, Value,
 };
 
 /// Raw bytes of an unrecognised flow.
@@ -23,6 +23,8 @@ pub static PROTOCOL: Protocol = Protocol {
     framer,
     decode,
     fields: &[&DATA],
+    firmware: &Firmware::NONE,
+    hooks: Hooks::NONE,
 };
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {

@@ -12,22 +12,19 @@ use crate::gui::tiles::TileLayer;
 use crate::model::basemap::{self, LineKind};
 use crate::model::geo::{self, BBox};
 use crate::model::tracks::{Track, TrackPoint};
+use crate::protocol::AlarmClass;
 
 /// An alarm's marker colour, by what it is about.
-pub(super) fn alarm_colour(text: &str) -> Color32 {
-    let t = text.to_ascii_lowercase();
-    if t.contains("help") || t.contains("sos") {
-        Color32::from_rgb(0xe0, 0x10, 0x10)
-    } else if t.contains("stockade") || t.contains("fence") {
-        Color32::from_rgb(0x8e, 0x24, 0xaa)
-    } else if t.contains("speed") {
-        Color32::from_rgb(0xf0, 0x90, 0x00)
-    } else if t.contains("shock") || t.contains("move") || t.contains("tow") {
-        Color32::from_rgb(0xe8, 0x5d, 0x04)
-    } else if t.contains("battery") || t.contains("power") || t.contains("ac alarm") {
-        Color32::from_rgb(0x6d, 0x4c, 0x41)
-    } else {
-        Color32::from_rgb(0xc2, 0x18, 0x5b)
+pub(super) fn alarm_colour(class: Option<AlarmClass>) -> Color32 {
+    match class.unwrap_or(AlarmClass::Other) {
+        AlarmClass::Sos => Color32::from_rgb(0xe0, 0x10, 0x10),
+        AlarmClass::Geofence => Color32::from_rgb(0x8e, 0x24, 0xaa),
+        AlarmClass::Speed => Color32::from_rgb(0xf0, 0x90, 0x00),
+        AlarmClass::Movement | AlarmClass::Sensor => Color32::from_rgb(0xe8, 0x5d, 0x04),
+        AlarmClass::Battery | AlarmClass::Power => Color32::from_rgb(0x6d, 0x4c, 0x41),
+        AlarmClass::Vehicle | AlarmClass::Temperature | AlarmClass::Fuel | AlarmClass::Other => {
+            Color32::from_rgb(0xc2, 0x18, 0x5b)
+        }
     }
 }
 
@@ -259,7 +256,7 @@ impl MapView {
                 continue;
             }
             let text = alarm.meaning.unwrap_or(&alarm.keyword);
-            let colour = alarm_colour(&format!("{} {}", alarm.keyword, text));
+            let colour = alarm_colour(Some(alarm.class));
             let d = 8.0;
             painter.add(Shape::convex_polygon(
                 vec![
@@ -492,7 +489,7 @@ pub(super) fn point_tooltip(ui: &mut Ui, pref: &PointRef, p: &TrackPoint, keywor
         ui.label(format!("Keyword {k}"));
     }
     if let Some(a) = &p.alarm {
-        ui.colored_label(alarm_colour(a), format!("Alarm: {a}"));
+        ui.colored_label(alarm_colour(p.alarm_class), format!("Alarm: {a}"));
     }
     ui.label(format!("{:.6}, {:.6}", p.lat, p.lon));
     if !p.valid {

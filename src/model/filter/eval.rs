@@ -1,9 +1,9 @@
 //! Evaluation of a parsed [`Filter`] on stored frames: built-in fields from the frame record,
 //! decoded fields from the frame's tree (decoded again only when the filter names one).
 
-use super::{DIRECTIONS, Expr, Field, Filter, GENERATIONS, Lit, Op, parse_num, sev_ord};
+use super::{DIRECTIONS, Expr, Field, Filter, Lit, Op, parse_num, sev_ord};
 use crate::model::store::FrameRef;
-use crate::protocol::{self, Kind, Tree, Value, firmware};
+use crate::protocol::{self, Kind, Tree, Value};
 
 /// Evaluates a filter on frames, decoding a frame's tree only when needed.
 #[derive(Debug)]
@@ -125,15 +125,20 @@ fn cmp(field: Field, op: Op, lit: &Lit, f: &FrameRef<'_>, tree: &Tree) -> bool {
             _ => f.diagnostics().iter().any(|d| s(Some(d.code))),
         },
         Field::Tag => match (op, lit) {
-            (Op::Ne, Lit::Str(w)) => !firmware::names(f.tags()).any(|n| n.eq_ignore_ascii_case(w)),
-            _ => firmware::names(f.tags()).any(|n| s(Some(n))),
+            (Op::Ne, Lit::Str(w)) => !f
+                .protocol()
+                .firmware
+                .names(f.tags())
+                .any(|n| n.eq_ignore_ascii_case(w)),
+            _ => f.protocol().firmware.names(f.tags()).any(|n| s(Some(n))),
         },
         Field::Kind => ord(index_of(Kind::ALL.iter().position(|k| *k == f.kind()))),
         Field::Direction => ord(index_of(
             DIRECTIONS.iter().position(|d| *d == f.direction()),
         )),
-        Field::Firmware => ord(index_of(
-            GENERATIONS.iter().position(|g| *g == f.firmware()),
+        Field::Firmware => s(Some(
+            f.firmware()
+                .map_or(protocol::firmware::UNKNOWN.name, |g| g.name),
         )),
         Field::Severity => ord(sev_ord(f.severity())),
         Field::FixValid => match (f.fix(), lit) {

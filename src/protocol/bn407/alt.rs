@@ -5,8 +5,9 @@
 
 use super::ctx::{Ctx, Fields};
 use super::fields as F;
+use super::firmware as fw;
 use super::values;
-use crate::protocol::{Fix, Kind, Span, Value, firmware as fw};
+use crate::protocol::{Fix, Kind, Span, Value};
 
 /// Decodes an alternative sentence.
 pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {

@@ -8,6 +8,8 @@
 mod alt;
 mod ctx;
 pub mod fields;
+pub mod firmware;
+mod hooks;
 pub mod keywords;
 mod obd;
 pub mod photo;
@@ -20,7 +22,7 @@ use ctx::{Ctx, Fields};
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{
     Builder, Direction, Framer, Imei, Kind, Message, ProbeResult, Protocol, Severity, Span, Value,
-    Verdict, firmware,
+    Verdict,
 };
 
 /// Registration of the BN-407 text protocol.
@@ -32,7 +34,11 @@ pub static PROTOCOL: Protocol = Protocol {
     framer,
     decode,
     fields: fields::ALL,
+    firmware: &firmware::FIRMWARE,
+    hooks: hooks::HOOKS,
 };
+
+pub use hooks::interval_text;
 
 /// Frames longer than this are not BN-407 frames (photo packets are about 1 KiB of hex).
 pub const MAX_FRAME: usize = 4096;

@@ -3,8 +3,9 @@
 
 use super::ctx::{Ctx, Fields};
 use super::fields as F;
+use super::firmware as fw;
 use super::values::{self, LocalTime};
-use crate::protocol::{FieldDef, Kind, Value, firmware as fw};
+use crate::protocol::{FieldDef, Kind, Value};
 
 const SLOTS: [&FieldDef; 10] = [
     &F::OBD_ODOMETER,

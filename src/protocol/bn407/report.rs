@@ -10,9 +10,10 @@ use chrono::NaiveDateTime;
 
 use super::ctx::{Ctx, Fields};
 use super::fields as F;
+use super::firmware as fw;
 use super::keywords::{Keyword, classify};
 use super::values::{self, CoordError, LocalTime, TimeForm, UtcTime};
-use crate::protocol::{Fix, Kind, Severity, Span, Tags, Value, firmware as fw};
+use crate::protocol::{Fix, Kind, Severity, Span, Tags, Value};
 
 /// Decodes a report; `f` holds the sentence's fields (`f[0]` is `imei:...`).
 pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
