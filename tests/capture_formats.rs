@@ -171,6 +171,7 @@ fn server_log_lines_in_both_directions() {
         peer,
         local_port,
         udp,
+        ..
     } = got[0].kind
     else {
         panic!()
@@ -190,6 +191,8 @@ fn server_log_lines_in_both_directions() {
             peer: Some(addr("203.0.113.5:40000")),
             local_port: Some(5001),
             udp: false,
+            event: bn407::capture::LogEvent::Data,
+            hint: None,
         }
     );
     // Another layout: no brackets, no date, an arrow written `<-`.

@@ -255,6 +255,8 @@ fn server_log_items_make_flows_per_connection() {
             peer: Some(addr("203.0.113.5:0")),
             local_port: Some(5001),
             udp: conn == 2,
+            event: bn407::capture::LogEvent::Data,
+            hint: None,
         },
         data: data.to_vec(),
     };

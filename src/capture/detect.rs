@@ -4,7 +4,7 @@
 //! bytes (a damaged magic, a compressed capture, a binary file named like a capture), then a
 //! look at the first lines for a server log, then raw.
 
-use super::{CaptureError, InputFormat, input::Input, log};
+use super::{CaptureError, InputFormat, input::Input, logline};
 
 /// How much of the input is looked at to recognise it.
 const SAMPLE: usize = 64 * 1024;
@@ -123,5 +123,5 @@ fn has_log_line(head: &[u8]) -> bool {
     head.split(|&b| b == b'\n')
         .take(SAMPLE_LINES)
         .filter_map(|line| std::str::from_utf8(line).ok())
-        .any(|line| log::parse_line(line).is_some())
+        .any(|line| logline::parse_line(line).is_some())
 }

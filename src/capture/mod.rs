@@ -1,8 +1,8 @@
 //! Sources of bytes: capture files, server logs, raw streams (and later live sockets).
 //!
 //! Every input is recognised by its content, never by its file name: a pcap or pcapng magic
-//! number makes a capture, a text whose lines carry a connection id, an arrow and `HEX:` makes a
-//! tracking server's log, and anything else is a raw byte stream from one device. A [`Source`]
+//! number makes a capture, a text whose lines carry a connection id and an arrow (and the data
+//! as text, bare hex or after `HEX:`) makes a tracking server's log, and anything else is a raw byte stream from one device. A [`Source`]
 //! then delivers [`Item`]s one at a time into a buffer the caller owns, so reading a gigabyte
 //! capture allocates nothing per packet once the buffers have grown.
 //!
@@ -19,6 +19,7 @@
 mod detect;
 mod input;
 mod log;
+mod logline;
 mod merge;
 mod pcap;
 mod pcapng;
@@ -117,9 +118,63 @@ pub enum ItemKind {
         /// True for a UDP connection (each line one datagram); TCP lines are pieces of a
         /// byte stream, since servers log what each read returned, before framing.
         udp: bool,
+        /// Data, or the connection opening or closing.
+        event: LogEvent,
+        /// The protocol the server took the connection for, when it logged a name.
+        hint: Option<ProtocolHint>,
     },
     /// A chunk of a raw byte stream from one device.
     Raw,
+}
+
+/// What a server-log line says about its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogEvent {
+    /// Bytes received or sent (in [`Item::data`]).
+    Data,
+    /// The connection opened (`connected`).
+    Connected,
+    /// The connection closed (`disconnected`).
+    Disconnected,
+}
+
+/// A protocol name a server log gives a connection (`gps103`), kept inline (at most 15 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProtocolHint {
+    len: u8,
+    bytes: [u8; 15],
+}
+
+impl ProtocolHint {
+    /// A hint from a name of 1 to 15 ASCII letters, digits, `-` or `_`.
+    pub fn new(name: &str) -> Option<Self> {
+        let b = name.as_bytes();
+        if b.is_empty()
+            || b.len() > 15
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+        {
+            return None;
+        }
+        let mut bytes = [0u8; 15];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(Self {
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        let b = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        std::str::from_utf8(b).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for ProtocolHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProtocolHint({})", self.as_str())
+    }
 }
 
 /// One unit from a [`Source`]. `data` is reused between calls: pass the same `Item` again.

@@ -763,6 +763,7 @@ impl AnalyzerApp {
             server: info.and_then(|i| i.server),
             certain: true,
             source: info.map_or(0, |i| i.source),
+            hint: None,
         };
         let decoded = Decoded {
             index: d.frame as u64,

@@ -7,8 +7,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use super::ip::UdpDgram;
 use super::tcp::{Stream, StreamEvent};
-use super::{FlowEvent, FlowId, FlowInfo, NetConfig, NetStats, Side, SideBy, Transport};
-use crate::capture::{Item, Timestamp};
+use super::{EndReason, FlowEvent, FlowId, FlowInfo, NetConfig, NetStats, Side, SideBy, Transport};
+use crate::capture::{Item, LogEvent, Timestamp};
 
 /// How often (capture time) flows are checked for the idle timeout.
 const SWEEP_EVERY_NS: i64 = 10_000_000_000;
@@ -33,6 +33,35 @@ pub(crate) fn pair(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
+/// What a server-log line says about its connection.
+pub(crate) struct LogMeta {
+    pub(crate) conn: u64,
+    pub(crate) side: Side,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) local_port: Option<u16>,
+    pub(crate) udp: bool,
+    pub(crate) event: LogEvent,
+    pub(crate) hint: Option<crate::capture::ProtocolHint>,
+}
+
+/// The flow key of a log line's connection. A server serves every UDP device through one
+/// channel (one id in its log): its datagrams are told apart by their source address.
+fn log_key(line: &LogMeta) -> u64 {
+    match (line.udp, line.peer) {
+        (true, Some(peer)) => {
+            let text = peer.to_string();
+            line.conn
+                .to_le_bytes()
+                .iter()
+                .chain(text.as_bytes())
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                })
+        }
+        _ => line.conn,
+    }
+}
+
 /// The two directions of a TCP connection: `[device, server]`.
 #[derive(Debug, Default)]
 pub(crate) struct TcpConn {
@@ -49,6 +78,8 @@ pub(crate) struct Flow {
     /// Closed (Close emitted) but remembered for a while.
     pub(crate) closed: bool,
     pub(crate) tcp: Option<Box<TcpConn>>,
+    /// Packets seen from `[device, server]`.
+    pub(crate) packets: [u64; 2],
 }
 
 impl Flow {
@@ -58,6 +89,17 @@ impl Flow {
             Side::Device
         } else {
             Side::Server
+        }
+    }
+
+    /// Counts one packet (or log line, datagram) from `side`.
+    pub(crate) fn count(&mut self, side: Side) {
+        let i = match side {
+            Side::Device => 0,
+            Side::Server => 1,
+        };
+        if let Some(n) = self.packets.get_mut(i) {
+            *n += 1;
         }
     }
 }
@@ -71,6 +113,8 @@ pub(crate) struct Flows {
     pub(crate) activity: u64,
     now: Option<i64>,
     last_sweep: Option<i64>,
+    /// The protocol hint for the next flow opened (a server log's connection).
+    next_hint: Option<crate::capture::ProtocolHint>,
 }
 
 /// Maps a stream's events to flow events, counting as it goes.
@@ -128,6 +172,7 @@ fn count_bytes(stats: &mut NetStats, side: Side, n: usize) {
 pub(crate) fn close(
     flow: &mut Flow,
     ts: Option<Timestamp>,
+    end: EndReason,
     stats: &mut NetStats,
     out: &mut dyn FnMut(FlowEvent<'_>),
 ) {
@@ -141,7 +186,11 @@ pub(crate) fn close(
         }
     }
     flow.closed = true;
-    out(FlowEvent::Close { flow: flow.id });
+    out(FlowEvent::Close {
+        flow: flow.id,
+        packets: flow.packets,
+        end,
+    });
 }
 
 impl Flows {
@@ -154,6 +203,7 @@ impl Flows {
             activity: 0,
             now: None,
             last_sweep: None,
+            next_hint: None,
         }
     }
 
@@ -200,6 +250,7 @@ impl Flows {
             side_by,
             first_ts: ts,
             source,
+            hint: self.next_hint.take(),
         });
         let tcp = (transport == Transport::Tcp && !matches!(key, Key::Log(..))).then(Box::default);
         let flow = Flow {
@@ -209,6 +260,7 @@ impl Flows {
             last_activity: self.activity,
             closed: false,
             tcp,
+            packets: [0, 0],
         };
         self.table.insert(key, flow);
         self.stats.flows += 1;
@@ -237,7 +289,7 @@ impl Flows {
                 if !flow.closed {
                     self.stats.flows_evicted += 1;
                 }
-                close(&mut flow, ts, &mut self.stats, out);
+                close(&mut flow, ts, EndReason::Evicted, &mut self.stats, out);
             }
         }
     }
@@ -276,7 +328,13 @@ impl Flows {
                 if !flow.closed {
                     self.stats.flows_timed_out += 1;
                 }
-                close(&mut flow, Some(ts), &mut self.stats, out);
+                close(
+                    &mut flow,
+                    Some(ts),
+                    EndReason::Timeout,
+                    &mut self.stats,
+                    out,
+                );
             }
         }
     }
@@ -307,41 +365,64 @@ impl Flows {
         self.unit(key, None, ts, d.payload, true, out, |f| f.side_of(d.src));
     }
 
-    /// A server-log message of connection `conn`: one datagram for UDP, the next piece of the
-    /// byte stream for TCP (servers log each read before framing, so a line may hold part of
-    /// a frame or several frames).
-    #[allow(clippy::too_many_arguments)]
+    /// A server-log line of connection `conn`: data (one datagram for UDP, the next piece of
+    /// the byte stream for TCP: servers log each read before framing, so a line may hold part
+    /// of a frame or several frames), or the connection opening or closing.
     pub(crate) fn log(
         &mut self,
         source: usize,
-        conn: u64,
-        side: Side,
-        peer: Option<SocketAddr>,
-        local_port: Option<u16>,
-        udp: bool,
+        line: &LogMeta,
         item: &Item,
         out: &mut dyn FnMut(FlowEvent<'_>),
     ) {
         self.stats.log_lines += 1;
-        let key = Key::Log(source, conn);
-        let server = local_port.map(|p| SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), p));
+        let key = Key::Log(source, log_key(line));
+        if line.event == LogEvent::Disconnected {
+            if let Some(mut flow) = self.table.remove(&key) {
+                close(
+                    &mut flow,
+                    item.ts,
+                    EndReason::Disconnected,
+                    &mut self.stats,
+                    out,
+                );
+            }
+            return;
+        }
+        let server = line
+            .local_port
+            .map(|p| SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), p));
         if !self.table.contains_key(&key) {
+            self.next_hint = line.hint;
             self.open(
                 key,
-                if udp { Transport::Udp } else { Transport::Tcp },
-                Some((peer, server)),
+                if line.udp {
+                    Transport::Udp
+                } else {
+                    Transport::Tcp
+                },
+                Some((line.peer, server)),
                 SideBy::Log,
                 item.ts,
                 source,
                 out,
             );
         }
+        if let Some(flow) = self.table.get(&key)
+            && let Some(info) = self.infos.get_mut(flow.id.0 as usize)
+        {
+            info.hint = info.hint.or(line.hint);
+        }
+        if line.event == LogEvent::Connected {
+            return;
+        }
+        let side = line.side;
         self.unit(
             key,
-            Some((peer, server)),
+            Some((line.peer, server)),
             item.ts,
             &item.data,
-            udp,
+            line.udp,
             out,
             |_| side,
         );
@@ -381,6 +462,7 @@ impl Flows {
             info.server = info.server.or(server);
         }
         let side = side_of(flow);
+        flow.count(side);
         if !bytes.is_empty() {
             count_bytes(&mut self.stats, side, bytes.len());
             out(FlowEvent::Data {
@@ -404,7 +486,7 @@ impl Flows {
         all.sort_unstable_by_key(|&(id, _)| id);
         for (_, key) in all {
             if let Some(mut flow) = self.table.remove(&key) {
-                close(&mut flow, None, &mut self.stats, out);
+                close(&mut flow, None, EndReason::EndOfInput, &mut self.stats, out);
             }
         }
     }

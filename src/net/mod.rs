@@ -111,6 +111,9 @@ pub struct FlowInfo {
     pub first_ts: Option<Timestamp>,
     /// Index of the input the flow's first packet came from.
     pub source: usize,
+    /// The protocol a server log named for the connection (`gps103`), a hint detection
+    /// confirms or contradicts.
+    pub hint: Option<crate::capture::ProtocolHint>,
 }
 
 /// What the reassembler reports.
@@ -165,7 +168,54 @@ pub enum FlowEvent<'a> {
     Close {
         /// The flow.
         flow: FlowId,
+        /// Packets (log lines, datagrams, segments including bare acknowledgements) seen from
+        /// `[device, server]`: zero from the server means the capture may hold one direction.
+        packets: [u64; 2],
+        /// Why the flow ended.
+        end: EndReason,
     },
+}
+
+/// Why a flow ended, so findings can tell a connection that closed from a capture that stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// Both sides sent FIN.
+    Fin,
+    /// A side sent RST.
+    Rst,
+    /// A new connection reused the addresses.
+    Replaced,
+    /// No packet for the idle timeout.
+    Timeout,
+    /// Closed to keep the number of open flows bounded.
+    Evicted,
+    /// The server log says the connection ended (`disconnected`).
+    Disconnected,
+    /// The input ended with the flow still open: the capture cannot tell how it ended.
+    EndOfInput,
+}
+
+impl EndReason {
+    /// Name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Fin => "fin",
+            EndReason::Rst => "rst",
+            EndReason::Replaced => "replaced",
+            EndReason::Timeout => "timeout",
+            EndReason::Evicted => "evicted",
+            EndReason::Disconnected => "disconnected",
+            EndReason::EndOfInput => "end_of_input",
+        }
+    }
+    /// True when the connection really ended (not merely the capture).
+    pub fn closed(self) -> bool {
+        matches!(
+            self,
+            EndReason::Fin | EndReason::Rst | EndReason::Replaced | EndReason::Disconnected
+        )
+    }
 }
 
 /// Settings of the reassembler.
@@ -274,14 +324,24 @@ impl Reassembler {
                 peer,
                 local_port,
                 udp,
+                event,
+                hint,
             } => {
                 let side = if to_device {
                     Side::Server
                 } else {
                     Side::Device
                 };
-                self.flows
-                    .log(source, conn, side, peer, local_port, udp, item, out);
+                let line = flows::LogMeta {
+                    conn,
+                    side,
+                    peer,
+                    local_port,
+                    udp,
+                    event,
+                    hint,
+                };
+                self.flows.log(source, &line, item, out);
             }
             ItemKind::Raw => self.flows.raw(source, item, out),
         }

@@ -4,7 +4,7 @@
 
 use super::flows::{Flow, Flows, Key, close, pair, sink};
 use super::ip::TcpSeg;
-use super::{FlowEvent, Side, SideBy, Transport};
+use super::{EndReason, FlowEvent, Side, SideBy, Transport};
 use crate::capture::Timestamp;
 
 /// What to do with a segment given the flow its addresses name.
@@ -81,12 +81,13 @@ impl Flows {
                 }
                 if let Some(flow) = self.table.get_mut(&key) {
                     flow.last_ts = ts.or(flow.last_ts);
+                    flow.count(flow.side_of(seg.src));
                 }
                 return;
             }
             Fate::Replace => {
                 if let Some(mut old) = self.table.remove(&key) {
-                    close(&mut old, ts, &mut self.stats, out);
+                    close(&mut old, ts, EndReason::Replaced, &mut self.stats, out);
                 }
             }
         }
@@ -113,6 +114,7 @@ impl Flows {
         flow.last_ts = ts.or(flow.last_ts);
         flow.last_activity = self.activity;
         let side = flow.side_of(seg.src);
+        flow.count(side);
         let id = flow.id;
         let Some(conn) = flow.tcp.as_mut() else {
             return;
@@ -129,7 +131,7 @@ impl Flows {
             }
         }
         if seg.rst {
-            close(flow, ts, &mut self.stats, out);
+            close(flow, ts, EndReason::Rst, &mut self.stats, out);
             return;
         }
         let seq = if seg.syn {
@@ -158,7 +160,7 @@ impl Flows {
             mine.fin(end);
         }
         if mine.finished() && theirs.finished() {
-            close(flow, ts, &mut self.stats, out);
+            close(flow, ts, EndReason::Fin, &mut self.stats, out);
         }
     }
 }

@@ -12,9 +12,11 @@ use std::net::SocketAddr;
 
 pub use run::{Input, Progress, RunError, RunOptions, RunOutcome, run, run_all};
 
+use crate::capture::ProtocolHint;
+use crate::net::EndReason;
 use crate::protocol::stream::{Conversation, Framed};
 use crate::protocol::{
-    self, Diagnostic, Direction, FrameFlags, Imei, Kind, Message, Protocol, Tree,
+    self, Diagnostic, Direction, FrameFlags, Imei, Kind, Message, Protocol, Session, Tree,
 };
 
 /// What the pipeline knows about a flow.
@@ -32,6 +34,8 @@ pub struct FlowMeta {
     pub certain: bool,
     /// Index of the input it came from.
     pub source: usize,
+    /// The protocol a server log named for the connection (`gps103`).
+    pub hint: Option<ProtocolHint>,
 }
 
 /// One decoded frame, handed to the pipeline's consumer.
@@ -75,6 +79,8 @@ struct FlowState {
     meta: FlowMeta,
     conv: Conversation,
     device: Option<Imei>,
+    /// The conversation checker of the protocol that has one (created on its first frame).
+    session: Option<(&'static Protocol, Box<dyn Session>)>,
 }
 
 /// Receives decoded frames.
@@ -104,6 +110,23 @@ pub struct FlowSummary {
     pub bytes_to_device: u64,
     /// Whitespace skipped between frames, both directions.
     pub skipped: u64,
+    /// Packets (segments including bare acknowledgements, datagrams, log lines) seen from the
+    /// device and from the server.
+    pub packets: [u64; 2],
+    /// How the flow ended (the end of the input when the capture stopped first).
+    pub end: EndReason,
+    /// Protocol of the server side, when it sent anything.
+    pub server_protocol: Option<&'static str>,
+    /// Times a side's protocol changed after a frame that did not fit it.
+    pub switches: u32,
+}
+
+impl FlowSummary {
+    /// True when the capture holds packets from the server side of this flow (even bare
+    /// acknowledgements): only then can it tell that the server did not answer.
+    pub fn server_side_seen(&self) -> bool {
+        self.packets.get(1).is_some_and(|&n| n > 0)
+    }
 }
 
 impl Analyzer {
@@ -128,6 +151,7 @@ impl Analyzer {
                 meta,
                 conv,
                 device: None,
+                session: None,
             },
         );
     }
@@ -168,11 +192,18 @@ impl Analyzer {
         }
     }
 
-    /// The flow ended.
-    pub fn close(&mut self, flow: u32, ts: Option<i64>, sink: &mut Sink<'_>) {
+    /// The flow ended, having seen `packets` from `[device, server]`.
+    pub fn close(
+        &mut self,
+        flow: u32,
+        ts: Option<i64>,
+        packets: [u64; 2],
+        end: EndReason,
+        sink: &mut Sink<'_>,
+    ) {
         self.with(flow, ts, sink, |c, out| c.finish(out));
         if let Some(f) = self.flows.remove(&flow) {
-            self.closed.push(summarize(&f));
+            self.closed.push(summarize(&f, packets, end));
         }
     }
 
@@ -181,7 +212,7 @@ impl Analyzer {
         let mut ids: Vec<u32> = self.flows.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
-            self.close(id, None, sink);
+            self.close(id, None, [0, 0], EndReason::EndOfInput, sink);
         }
         let mut all = std::mem::take(&mut self.closed);
         all.sort_by_key(|f| f.meta.id);
@@ -200,6 +231,7 @@ impl Analyzer {
         };
         let meta = &f.meta;
         let flow_device = &mut f.device;
+        let session = &mut f.session;
         let want_tree = self.want_tree;
         let tree = &mut self.tree;
         let next = &mut self.next;
@@ -221,6 +253,24 @@ impl Analyzer {
             } else {
                 fr.direction
             };
+            if let Some(make) = fr.protocol.hooks.session {
+                match session {
+                    Some((p, s)) if std::ptr::eq(*p, fr.protocol) => {
+                        s.observe(direction, fr.raw.bytes, &mut message)
+                    }
+                    _ => {
+                        let mut s = make();
+                        s.observe(direction, fr.raw.bytes, &mut message);
+                        *session = Some((fr.protocol, s));
+                    }
+                }
+            }
+            // A frame cut off (by the end of the capture or a gap) carries at best part of an
+            // identity: it names no device of its own unless it is the flow's device.
+            let cut = fr.raw.flags.truncated || fr.raw.flags.gap_after > 0;
+            if cut && message.imei.is_some() && message.imei != *flow_device {
+                message.imei = None;
+            }
             if message.imei.is_some() && direction != Direction::ToDevice {
                 *flow_device = message.imei;
             }
@@ -245,7 +295,7 @@ impl Analyzer {
     }
 }
 
-fn summarize(f: &FlowState) -> FlowSummary {
+fn summarize(f: &FlowState, packets: [u64; 2], end: EndReason) -> FlowSummary {
     let c = &f.conv;
     let dev_side = (0..2)
         .find(|&s| c.direction(s) != Direction::ToDevice)
@@ -259,6 +309,7 @@ fn summarize(f: &FlowState) -> FlowSummary {
             to_server += c.bytes(s);
         }
     }
+    let server_side = 1 - dev_side;
     FlowSummary {
         meta: f.meta.clone(),
         protocol: pick.map_or("none", |(p, _)| p.name),
@@ -266,5 +317,9 @@ fn summarize(f: &FlowState) -> FlowSummary {
         bytes_to_server: to_server,
         bytes_to_device: to_device,
         skipped: c.skipped(0) + c.skipped(1),
+        packets,
+        end,
+        server_protocol: c.verdict(server_side).map(|(p, _)| p.name),
+        switches: c.switches(0) + c.switches(1),
     }
 }

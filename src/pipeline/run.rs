@@ -198,6 +198,7 @@ fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
             server: info.server,
             certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
             source: info.source,
+            hint: info.hint,
         }),
         FlowEvent::Data {
             flow,
@@ -225,6 +226,6 @@ fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
                 Diagnostic::new(Severity::Warning, code, message, Span::new(0, 0)),
             );
         }
-        FlowEvent::Close { flow } => an.close(flow.0, None, sink),
+        FlowEvent::Close { flow, packets, end } => an.close(flow.0, None, packets, end, sink),
     }
 }

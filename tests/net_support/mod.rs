@@ -258,7 +258,7 @@ pub fn record(run: &mut Run, e: FlowEvent<'_>) {
         FlowEvent::Note {
             flow, side, code, ..
         } => format!("note {} {} {code}", flow.0, side_name(side)),
-        FlowEvent::Close { flow } => format!("close {}", flow.0),
+        FlowEvent::Close { flow, .. } => format!("close {}", flow.0),
     };
     run.events.push(line);
 }
