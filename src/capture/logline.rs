@@ -257,7 +257,7 @@ fn valid_hex(text: &str) -> bool {
 
 /// A bare dump: hex digits only, an even number, no spaces.
 fn valid_bare_hex(text: &str) -> bool {
-    !text.is_empty() && text.len() % 2 == 0 && text.bytes().all(|b| b.is_ascii_hexdigit())
+    !text.is_empty() && text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Decodes hex digits (whitespace ignored) into `out`; the text was checked to be hex.
@@ -390,6 +390,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
