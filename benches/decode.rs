@@ -28,6 +28,7 @@ fn run(data: &[u8], tree: bool) -> u64 {
         server: None,
         certain: true,
         source: 0,
+        hint: None,
     });
     let mut n = 0u64;
     let mut sink = |d: bn407::pipeline::Decoded<'_>| {
