@@ -176,18 +176,18 @@ impl Conversation {
             let held = std::mem::take(&mut s.held);
             let gap = std::mem::take(&mut s.held_gap);
             if gap > 0 {
-                self.run(side, out, |f, o| f.gap(gap, o));
+                self.run(side, out, Op::Gap(gap));
             }
-            self.run(side, out, |f, o| f.push(&held, o));
+            self.run(side, out, Op::Push(&held));
             return;
         }
-        self.run(side, out, |f, o| f.push(bytes, o));
+        self.run(side, out, Op::Push(bytes));
     }
 
     /// A datagram or log message of `side` ended.
     pub fn end_unit(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>)) {
         self.flush_held(side, out);
-        self.run(side, out, |f, o| f.end_unit(o));
+        self.run(side, out, Op::EndUnit);
     }
 
     /// `missing` bytes of `side` were lost.
@@ -200,14 +200,14 @@ impl Conversation {
             return;
         }
         self.flush_held(side, out);
-        self.run(side, out, |f, o| f.gap(missing, o));
+        self.run(side, out, Op::Gap(missing));
     }
 
     /// The conversation ended: pending bytes become truncated frames.
     pub fn finish(&mut self, out: &mut dyn FnMut(Framed<'_>)) {
         for side in 0..2 {
             self.flush_held(side, out);
-            self.run(side, out, |f, o| f.finish(o));
+            self.run(side, out, Op::Finish);
         }
     }
 
@@ -221,17 +221,12 @@ impl Conversation {
                 return;
             };
             let held = std::mem::take(&mut s.held);
-            self.run(side, out, |f, o| f.push(&held, o));
+            self.run(side, out, Op::Push(&held));
         }
     }
 
-    fn run(
-        &mut self,
-        side: usize,
-        out: &mut dyn FnMut(Framed<'_>),
-        op: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>)),
-    ) {
-        let switch = self.run_checked(side, out, op, true);
+    fn run(&mut self, side: usize, out: &mut dyn FnMut(Framed<'_>), op: Op<'_>) {
+        let switch = self.run_checked(side, out, |f, o| op.apply(f, o), true);
         if let Some((proto, verdict, mut replay, at)) = switch {
             let direction = self.direction(side);
             let Some(s) = self.sides.get_mut(side) else {
@@ -247,8 +242,19 @@ impl Conversation {
             s.base = at;
             s.switches += 1;
             // The replay is framed by the new protocol without a further switch, so two
-            // protocols can never hand the same bytes back and forth.
-            self.run_checked(side, out, |f, o| f.push(&replay, o), false);
+            // protocols can never hand the same bytes back and forth. An operation that ends
+            // something (a datagram, a gap, the stream) applies to the new framer too.
+            self.run_checked(
+                side,
+                out,
+                |f, o| {
+                    f.push(&replay, o);
+                    if !matches!(op, Op::Push(_)) {
+                        op.apply(f, o);
+                    }
+                },
+                false,
+            );
         }
     }
 
@@ -306,6 +312,31 @@ impl Conversation {
     }
 }
 
+/// True for a byte after which another message may begin.
+fn ends_message(b: u8) -> bool {
+    b.is_ascii_whitespace() || !(0x20..0x7f).contains(&b) || b";#)*$!".contains(&b)
+}
+
+/// What is done to a side's framer.
+#[derive(Clone, Copy)]
+enum Op<'b> {
+    Push(&'b [u8]),
+    EndUnit,
+    Gap(u64),
+    Finish,
+}
+
+impl Op<'_> {
+    fn apply(self, f: &mut dyn Framer, o: &mut dyn FnMut(RawFrame<'_>)) {
+        match self {
+            Op::Push(b) => f.push(b, o),
+            Op::EndUnit => f.end_unit(o),
+            Op::Gap(n) => f.gap(n, o),
+            Op::Finish => f.finish(o),
+        }
+    }
+}
+
 /// When `frame` does not fit `protocol` (its probe says `No`), the first offset within the frame
 /// where another protocol's probe is sure of itself, with that protocol and its verdict.
 fn misfit(
@@ -317,6 +348,11 @@ fn misfit(
     }
     let scan = frame.bytes.len().min(RESYNC_SCAN);
     (0..scan).find_map(|at| {
+        // A message starts the frame or follows what ends one (a line end, a terminator,
+        // binary bytes): `imei:` after a comma is a field of some other sentence, not a start.
+        if at > 0 && !frame.bytes.get(at - 1).is_some_and(|&b| ends_message(b)) {
+            return None;
+        }
         let rest = frame.bytes.get(at..)?;
         match detect(rest).0 {
             Some((p, v)) if !std::ptr::eq(p, protocol) && v.confidence >= SWITCH_CONFIDENCE => {

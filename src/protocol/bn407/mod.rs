@@ -98,27 +98,42 @@ pub fn probe(b: &[u8]) -> ProbeResult {
         };
     }
     for (prefix, conf, reason, dir) in [
-        (LOGIN, 99, "starts with the login '##,imei:'", to_s),
-        (CMD, 95, "starts with a server command '**,imei:'", to_d),
-        (REPORT, 95, "starts with 'imei:' and digits", to_s),
+        (
+            LOGIN,
+            99,
+            "starts with the login '##,imei:', a 15-digit IMEI and ','",
+            to_s,
+        ),
+        (
+            CMD,
+            95,
+            "starts with a server command '**,imei:', a 15-digit IMEI and ','",
+            to_d,
+        ),
+        (
+            REPORT,
+            95,
+            "starts with 'imei:', a 15-digit IMEI and ','",
+            to_s,
+        ),
     ] {
         if starts_ci(b, prefix) {
+            // The sentence form: `imei:`, the IMEI's digits, then a comma. Anything else that
+            // merely starts with `imei:` is not this protocol.
             let rest = b.get(prefix.len()..).unwrap_or(&[]);
             let n = digit_run(rest);
-            if n >= 10 || (n > 0 && n == rest.len()) {
-                return if n >= 10 {
-                    m(conf, reason, dir)
-                } else {
-                    ProbeResult::NeedMore
-                };
-            }
-            return if rest.is_empty() {
-                ProbeResult::NeedMore
-            } else {
-                m(60, "starts with 'imei:' (identity not all digits)", dir)
+            return match rest.get(n) {
+                None if n <= Imei::MAX => ProbeResult::NeedMore,
+                Some(b',') if n == 15 => m(conf, reason, dir),
+                Some(b',') if (1..=Imei::MAX).contains(&n) => m(
+                    75,
+                    "starts like a BN-407 sentence ('imei:', digits, ','), but the IMEI is not 15 digits",
+                    dir,
+                ),
+                _ => ProbeResult::No,
             };
         }
-        if prefix.starts_with(b) {
+        if prefix.len() > b.len() && starts_ci(prefix, b) {
             return ProbeResult::NeedMore;
         }
     }
