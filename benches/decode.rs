@@ -29,6 +29,7 @@ fn run(data: &[u8], tree: bool) -> u64 {
         certain: true,
         source: 0,
         hint: None,
+        from_log: false,
     });
     let mut n = 0u64;
     let mut sink = |d: bn407::pipeline::Decoded<'_>| {

@@ -6,16 +6,7 @@ use serde_json::{Value as J, json};
 use crate::pipeline::Decoded;
 use crate::protocol::{Firmware, Node, Tree, Value, display, fmt_local_ms, fmt_utc_ms, raw_text};
 
-/// Capture time (ns) as RFC 3339 UTC with microseconds when present.
-pub fn fmt_ts(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000) as u32;
-    match chrono::DateTime::from_timestamp(secs, sub) {
-        Some(t) if sub != 0 => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => ns.to_string(),
-    }
-}
+pub use crate::model::present::fmt_ts;
 
 pub use crate::protocol::hex;
 

@@ -1,6 +1,7 @@
 //! The headless commands: `decode` prints every frame, `stats` the totals. They run the same
 //! pipeline as the window; the CLI is how tests, scripts and benchmarks see what it shows.
 
+pub mod diagnose;
 pub mod json;
 pub mod text;
 
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::model::{Stats, device_findings};
+use crate::model::Stats;
 use crate::pipeline::{self, Input, RunError, RunOptions};
 
 /// Command line.
@@ -48,6 +49,16 @@ pub enum StatsFormat {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Findings per device, per flow and for the capture: what is wrong, what to do, and the
+    /// frames that show it.
+    Diagnose {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+        format: StatsFormat,
+        /// Inputs: captures, server logs or raw device streams (`-` for standard input).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
     /// Print every frame in order.
     Decode {
         /// Output format.
@@ -82,7 +93,14 @@ pub fn run(cmd: Command) -> u8 {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut stats = Stats::default();
     let mut broken_pipe = false;
+    let mut diagnose = None;
     let (result, format_stats, photos) = match &cmd {
+        Command::Diagnose { format, inputs } => {
+            let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
+            let r = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
+            diagnose = Some(*format);
+            (r, None, None)
+        }
         Command::Decode {
             format,
             inputs,
@@ -119,6 +137,15 @@ pub fn run(cmd: Command) -> u8 {
     let err = result.error;
     stats.net = result.net;
     stats.finish(result.flows);
+    match diagnose {
+        Some(StatsFormat::Text) => {
+            let _ = write!(out, "{}", diagnose::text(&stats));
+        }
+        Some(StatsFormat::Json) => {
+            let _ = writeln!(out, "{}", diagnose::json(&stats));
+        }
+        None => {}
+    }
     match format_stats {
         Some(StatsFormat::Text) => {
             let _ = write!(out, "{}", text::stats_text(&stats));
@@ -182,6 +209,12 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
             "bytes_to_server": f.bytes_to_server,
             "bytes_to_device": f.bytes_to_device,
             "whitespace": f.skipped,
+            "packets_from_device": f.packets[0],
+            "packets_from_server": f.packets[1],
+            "end": f.end.as_str(),
+            "server_protocol": f.server_protocol,
+            "logged_as": f.meta.hint.map(|h| h.as_str().to_string()),
+            "protocol_switches": f.switches,
         })).collect::<Vec<_>>(),
         "errors": st.errors,
         "warnings": st.warnings,
@@ -191,7 +224,7 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
         "whitespace": st.flows.iter().map(|f| f.skipped).sum::<u64>(),
         "stream_bytes": st.flows.iter().map(|f| f.bytes_to_server + f.bytes_to_device).sum::<u64>(),
         "findings": st.findings.values().collect::<Vec<_>>(),
-        "sessions": device_findings(st),
+        "sessions": st.diagnosis,
         "photos": st.photos,
     })
 }

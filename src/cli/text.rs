@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::cli::json::fmt_ts;
-use crate::model::{Stats, device_findings, summary::summary};
+use crate::model::{Stats, summary::summary};
 use crate::pipeline::Decoded;
 use crate::protocol::Severity;
 
@@ -149,16 +149,19 @@ pub fn stats_text(st: &Stats) -> String {
             d.warnings
         );
     }
-    let dfs = device_findings(st);
-    if !dfs.is_empty() {
+    if !st.diagnosis.is_empty() {
         let _ = writeln!(s, "sessions");
-        for f in dfs {
+        for f in &st.diagnosis {
+            let who = match (&f.imei, f.flow) {
+                (Some(i), _) => i.clone(),
+                (None, Some(id)) => format!("flow {id}"),
+                (None, None) => "capture".into(),
+            };
             let _ = writeln!(
                 s,
-                "  {} {} {}: {}",
+                "  {} {} {who}: {}",
                 f.severity.as_str(),
                 f.code,
-                f.imei,
                 f.message
             );
         }

@@ -764,6 +764,7 @@ impl AnalyzerApp {
             certain: true,
             source: info.map_or(0, |i| i.source),
             hint: None,
+            from_log: false,
         };
         let decoded = Decoded {
             index: d.frame as u64,

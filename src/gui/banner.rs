@@ -1,9 +1,11 @@
 //! The findings banner: the answer to "why does this device not show up" on screen at once.
 //!
-//! Session findings (a server that never answered `LOAD`, a unit that only sends heartbeats, a
-//! clock set to the wrong zone) are the first thing a support engineer needs, so the worst of
-//! them stand above the frame list once loading has finished, each with a button that filters
-//! the list to that device's frames. The full list stays in the side panel's Findings tab.
+//! Session findings (a server that never answered the login, a unit that only sends heartbeats,
+//! a clock set to the wrong zone, a unit speaking another protocol) are the first thing a
+//! support engineer needs, so the worst of them stand above the frame list once loading has
+//! finished, each with a button that filters the list to that device's (or flow's) frames and
+//! one that selects the first frame that shows it. The full list stays in the side panel's
+//! Findings tab.
 
 use eframe::egui::{self, RichText, Ui};
 
@@ -36,20 +38,39 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
             .cmp(&a.severity)
             .then(a.code.cmp(b.code))
             .then(a.imei.cmp(&b.imei))
+            .then(a.flow.cmp(&b.flow))
     });
     for f in findings.iter().take(SHOWN) {
         ui.horizontal(|ui| {
             badge(ui, severity_letter(f.severity), p.severity(f.severity));
-            if !f.imei.is_empty() {
-                ui.label(RichText::new(&f.imei).strong());
+            if let Some(imei) = &f.imei {
+                ui.label(RichText::new(imei).strong());
                 if ui
                     .small_button("Show its frames")
                     .on_hover_text("Filter the list to this device")
                     .clicked()
                 {
                     view.commands
-                        .push(Command::SetFilter(format!("imei == {}", f.imei)));
+                        .push(Command::SetFilter(format!("imei == {imei}")));
                 }
+            } else if let Some(flow) = f.flow {
+                ui.label(RichText::new(format!("flow {flow}")).strong());
+                if ui
+                    .small_button("Show its frames")
+                    .on_hover_text("Filter the list to this flow")
+                    .clicked()
+                {
+                    view.commands
+                        .push(Command::SetFilter(format!("flow == {flow}")));
+                }
+            }
+            if let Some(first) = f.evidence.first().and_then(|i| usize::try_from(*i).ok())
+                && ui
+                    .small_button("Evidence")
+                    .on_hover_text(evidence_text(&f.evidence))
+                    .clicked()
+            {
+                view.commands.push(Command::SelectFrame(first));
             }
             // The message last: it is cut to the window's width, the full text in its tooltip.
             ui.add(
@@ -67,4 +88,18 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
             }
         });
     }
+}
+
+/// The evidence frames of a finding, as the list numbers them (from 1).
+pub fn evidence_text(frames: &[u64]) -> String {
+    let shown: Vec<String> = frames
+        .iter()
+        .take(10)
+        .map(|f| format!("#{}", f + 1))
+        .collect();
+    let more = if frames.len() > 10 { " ..." } else { "" };
+    format!(
+        "Frames {}{more}: click to select the first",
+        shown.join(" ")
+    )
 }

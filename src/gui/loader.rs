@@ -7,8 +7,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use super::state::{LoadProgress, SessionFinding};
+use crate::model::Stats;
 use crate::model::store::{FrameStore, StoreBuilder};
-use crate::model::{Stats, device_findings};
 use crate::net::NetStats;
 use crate::pipeline::{self, Input, Progress, RunOptions};
 
@@ -127,15 +127,7 @@ fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &
     // A damaged input still has its flows: everything before the damage counts.
     let error = outcome.error.map(|e| e.to_string());
     stats.finish(outcome.flows);
-    let findings = device_findings(&stats)
-        .into_iter()
-        .map(|f| SessionFinding {
-            severity: f.severity,
-            code: f.code,
-            imei: f.imei,
-            message: f.message,
-        })
-        .collect();
+    let findings = stats.diagnosis.clone();
     let _ = tx.send(LoadMsg::Done {
         stats: Box::new(stats),
         findings,

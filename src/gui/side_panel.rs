@@ -244,22 +244,41 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                         .default_open(of_code.len() <= 3)
                         .show(ui, |ui| {
                             for f in of_code {
-                                let who = if f.imei.is_empty() {
-                                    "(flow)".to_string()
-                                } else {
-                                    f.imei.clone()
+                                let (who, filter) = match (&f.imei, f.flow) {
+                                    (Some(i), _) => (i.clone(), Some(format!("imei == {i}"))),
+                                    (None, Some(id)) => {
+                                        (format!("flow {id}"), Some(format!("flow == {id}")))
+                                    }
+                                    (None, None) => ("capture".to_string(), None),
                                 };
                                 let resp = ui
                                     .selectable_label(false, RichText::new(who).strong())
                                     .on_hover_text(format!(
-                                        "{}\nClick to show this device's frames.",
+                                        "{}\nClick to show its frames.",
                                         f.message
                                     ));
-                                if resp.clicked() && !f.imei.is_empty() {
-                                    commands
-                                        .push(Command::SetFilter(format!("imei == {}", f.imei)));
+                                if resp.clicked() {
+                                    if let Some(filter) = filter {
+                                        commands.push(Command::SetFilter(filter));
+                                    }
+                                    if let Some(first) =
+                                        f.evidence.first().and_then(|i| usize::try_from(*i).ok())
+                                    {
+                                        commands.push(Command::SelectFrame(first));
+                                    }
                                 }
                                 ui.label(RichText::new(&f.message).small().weak());
+                                if !f.evidence.is_empty() {
+                                    ui.label(
+                                        RichText::new(format!(
+                                            "   evidence: {}",
+                                            super::banner::evidence_text(&f.evidence)
+                                                .trim_end_matches(": click to select the first")
+                                        ))
+                                        .small()
+                                        .weak(),
+                                    );
+                                }
                             }
                         });
                 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Stats;
 use crate::model::store::FrameStore;
 use crate::pipeline::Input;
-use crate::protocol::{Message, Severity, Tree};
+use crate::protocol::{Message, Tree};
 
 /// What the user has selected.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -224,18 +224,8 @@ pub struct LoadProgress {
     pub frames: u64,
 }
 
-/// A finding about a device or a session (from [`crate::model::device_findings`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionFinding {
-    /// Severity.
-    pub severity: Severity,
-    /// Stable code.
-    pub code: &'static str,
-    /// Device (empty for a flow finding).
-    pub imei: String,
-    /// What it means and what to do.
-    pub message: String,
-}
+/// A finding about a device, a flow or the capture (from [`crate::model::Diagnoser`]).
+pub use crate::model::SessionFinding;
 
 /// What was loaded, and what is known about it.
 #[derive(Default)]

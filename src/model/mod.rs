@@ -3,9 +3,10 @@
 //! `stats` command and the window.
 
 pub mod basemap;
+pub mod diagnose;
 pub mod filter;
-mod findings;
 pub mod geo;
+pub mod present;
 pub mod store;
 pub mod summary;
 pub mod tracks;
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use findings::{DeviceFinding, device_findings};
+pub use diagnose::{Diagnoser, Finding as SessionFinding};
 
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::{Fix, Imei, Kind, Media, MediaItem, Severity};
@@ -147,11 +148,16 @@ pub struct Stats {
     /// Media assemblers of the protocols seen, by protocol name.
     #[serde(skip)]
     media: BTreeMap<&'static str, Box<dyn Media>>,
+    /// Findings about devices, flows and the capture: when the run has finished.
+    pub diagnosis: Vec<SessionFinding>,
+    #[serde(skip)]
+    diagnoser: Diagnoser,
 }
 
 impl Stats {
     /// Adds one frame.
     pub fn add(&mut self, d: &Decoded<'_>) {
+        self.diagnoser.add(d);
         let m = &d.message;
         if d.flags.truncated {
             self.truncated += 1;
@@ -255,6 +261,7 @@ impl Stats {
                 self.photos.push(p.into());
             }
         }
+        self.diagnosis = self.diagnoser.finish(&flows);
         self.flows = flows;
         for dev in self.devices.values_mut() {
             dev.firmware = dev

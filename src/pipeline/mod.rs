@@ -36,6 +36,8 @@ pub struct FlowMeta {
     pub source: usize,
     /// The protocol a server log named for the connection (`gps103`).
     pub hint: Option<ProtocolHint>,
+    /// True for a server-log connection (its times are of an unknown zone).
+    pub from_log: bool,
 }
 
 /// One decoded frame, handed to the pipeline's consumer.

@@ -199,6 +199,7 @@ fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
             certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
             source: info.source,
             hint: info.hint,
+            from_log: info.side_by == SideBy::Log,
         }),
         FlowEvent::Data {
             flow,

@@ -59,6 +59,9 @@ pub struct Protocol {
     pub title: &'static str,
     /// Ports its platforms usually listen on.
     pub ports: &'static [u16],
+    /// Names tracking servers give it in their logs and settings (Traccar calls the BN-407
+    /// protocol `gps103`), for telling whether a server took a unit for what it sends.
+    pub aliases: &'static [&'static str],
     /// Looks at the first bytes of a flow direction.
     pub probe: fn(&[u8]) -> ProbeResult,
     /// A fresh framer for one direction.
@@ -127,6 +130,13 @@ pub fn hex(bytes: &[u8]) -> String {
         s.push(digit(b & 0x0f));
     }
     s
+}
+
+/// The protocol a server calls `name` (its own name or one of its aliases), ignoring case.
+pub fn by_alias(name: &str) -> Option<&'static Protocol> {
+    all().find(|p| {
+        p.name.eq_ignore_ascii_case(name) || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    })
 }
 
 /// Finds a protocol by name (including `unknown`).

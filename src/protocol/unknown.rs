@@ -19,6 +19,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "unknown",
     title: "Unknown protocol",
     ports: &[],
+    aliases: &[],
     probe: |_| ProbeResult::No,
     framer,
     decode,

@@ -201,9 +201,7 @@ fn advice(a: Advice, imei: Option<&Imei>) -> Option<String> {
             "activate it with the command **,imei:{id},C,30s; or by SMS (e.g. t030s***n123456)"
         ),
         Advice::SetTimezone(h) => format!("set the zone by SMS: time zone123456 {h}"),
-        Advice::LoginNotAccepted => {
-            "the platform must answer the login with LOAD (and each heartbeat with ON)".into()
-        }
+        Advice::LoginNotAccepted => "the platform never answered LOAD, which a unit needs before it reports: register the IMEI on the platform (servers accept only units they know) and check that the port takes this protocol".into(),
     })
 }
 

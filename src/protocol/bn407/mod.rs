@@ -30,6 +30,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "bn407",
     title: "BN-407 text (Coban GPS103)",
     ports: &[8888],
+    aliases: &["gps103", "coban"],
     probe,
     framer,
     decode,

@@ -1,0 +1,123 @@
+//! Findings a support engineer can paste into a ticket: per device and per flow, each with a
+//! severity, a stable code, a sentence saying what is wrong and what to do, and the frames that
+//! show it.
+//!
+//! A finding states only what the frames show. Where the capture cannot tell, it says so
+//! instead: a capture that holds only the device's side (a mirror port, an inbound-only filter,
+//! a log of reads) never yields "the server did not answer"; a frame cut off by the end of the
+//! capture names no device; timing needs capture times (a raw stream has none, and a server
+//! log's times are of an unknown zone, so clock offsets are not judged from it).
+//!
+//! [`Diagnoser`] is fed every decoded frame (bounded memory: counts, capped evidence lists and
+//! histograms per device and per flow) and judged once at the end against the flow summaries.
+//! Protocol-specific words (the command that switches tracking on, how to set the zone) come
+//! from the device's protocol through its descriptor's `advice` hook.
+
+mod device;
+mod fleet;
+mod state;
+pub mod timing;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::pipeline::{Decoded, FlowSummary};
+use crate::protocol::{Imei, Severity};
+use state::{DeviceState, FlowTrack};
+
+/// Devices judged one by one; frames of further devices are not judged.
+pub const MAX_DEVICES: usize = 100_000;
+/// Flows judged one by one.
+pub const MAX_FLOWS: usize = 200_000;
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// How bad it is.
+    pub severity: Severity,
+    /// Stable code, e.g. `session.login_unanswered`.
+    pub code: &'static str,
+    /// The device it is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imei: Option<String>,
+    /// The flow it is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<u32>,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// Frames that show it (numbers from 0, as in `decode`; at most 20).
+    pub evidence: Vec<u64>,
+}
+
+/// Gathers what the findings are judged from, frame by frame.
+#[derive(Default)]
+pub struct Diagnoser {
+    devices: BTreeMap<Imei, DeviceState>,
+    flows: BTreeMap<u32, FlowTrack>,
+    devices_over: u64,
+    flows_over: u64,
+    /// Capture time of the last frame, ns.
+    last_ts: Option<i64>,
+}
+
+impl Diagnoser {
+    /// A diagnoser with nothing seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one decoded frame.
+    pub fn add(&mut self, d: &Decoded<'_>) {
+        if let Some(t) = d.ts {
+            self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
+        }
+        let from_log = d.flow.from_log;
+        if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&d.flow.id) {
+            self.flows
+                .entry(d.flow.id)
+                .or_insert_with(|| FlowTrack::new(d.index, from_log))
+                .add(d);
+        } else {
+            self.flows_over += 1;
+        }
+        let Some(imei) = d.device else { return };
+        if self.devices.len() >= MAX_DEVICES && !self.devices.contains_key(&imei) {
+            self.devices_over += 1;
+            return;
+        }
+        self.devices.entry(imei).or_default().add(d, from_log);
+    }
+
+    /// Judges everything seen against the flows of the run; findings worst first, then by
+    /// device and code.
+    pub fn finish(&self, flows: &[FlowSummary]) -> Vec<Finding> {
+        let ctx = fleet::Context::new(flows, &self.flows, self.last_ts);
+        let mut out = Vec::new();
+        for (imei, dev) in &self.devices {
+            device::judge(*imei, dev, &ctx, &mut out);
+        }
+        fleet::judge(&ctx, &self.devices, &mut out);
+        if self.devices_over + self.flows_over > 0 {
+            out.push(Finding {
+                severity: Severity::Info,
+                code: "capture.over_limit",
+                imei: None,
+                flow: None,
+                message: format!(
+                    "{} frames of devices past the first {MAX_DEVICES} and {} of flows past the first {MAX_FLOWS} were not judged",
+                    self.devices_over, self.flows_over
+                ),
+                evidence: Vec::new(),
+            });
+        }
+        out.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.imei.cmp(&b.imei))
+                .then_with(|| a.flow.cmp(&b.flow))
+                .then_with(|| a.code.cmp(b.code))
+        });
+        out
+    }
+}

@@ -1,0 +1,377 @@
+//! Findings: for each, a capture that triggers it and one that must not; one-directional and
+//! cut-off captures never yield claims about what the capture cannot show.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+mod conv_support;
+
+use bn407::protocol::Severity;
+use conv_support::{
+    Capture, From, cell_report, codes, find, findings_of, heartbeat, imei, login, report,
+};
+
+const SRV: &str = "203.0.113.1:8888";
+const LISBON: (f64, f64) = (38.7167, -9.1333);
+
+/// A healthy unit: login answered, heartbeats answered, reports every 30 s with valid fixes
+/// taken when they were sent, clock on UTC+1 at Lisbon... (the zone fits longitude -9: 0 or +1).
+fn healthy(c: &mut Capture, id: &str, dev: &str, start: f64, reports: i64) {
+    let mut t = c.connect(start, dev, SRV);
+    c.send(&mut t, start + 0.1, From::Device, &login(id));
+    c.send(&mut t, start + 0.2, From::Server, b"LOAD");
+    c.send(&mut t, start + 1.0, From::Device, &heartbeat(id));
+    c.send(&mut t, start + 1.1, From::Server, b"ON");
+    for i in 0..reports {
+        let at = start as i64 + 30 * (i + 1);
+        c.send(
+            &mut t,
+            at as f64,
+            From::Device,
+            &report(id, at, 1, true, LISBON.0, LISBON.1),
+        );
+    }
+    c.close(&mut t, start + 30.0 * (reports as f64 + 1.0));
+}
+
+#[test]
+fn a_healthy_device_yields_nothing_above_info_from_either_capture() {
+    let mut c = Capture::new();
+    healthy(&mut c, &imei(1), "198.51.100.7:40001", 0.0, 12);
+    for one_sided in [false, true] {
+        let f = findings_of(c.pcap(one_sided));
+        assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+        assert!(f.iter().any(|x| x.code == "timing.reports"));
+        assert_eq!(
+            f.iter().any(|x| x.code == "capture.one_sided"),
+            one_sided,
+            "{f:#?}"
+        );
+    }
+}
+
+#[test]
+fn logins_never_answered_only_when_the_capture_shows_the_server() {
+    let id = imei(2);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40002", SRV);
+    for i in 0..4 {
+        c.send(&mut t, 10.0 * f64::from(i), From::Device, &login(&id));
+    }
+    let f = findings_of(c.pcap(false));
+    let e = find(&f, "session.login_unanswered");
+    assert_eq!(e.severity, Severity::Error);
+    assert!(
+        e.message.contains("4 times") && e.message.contains("never reported"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("LOAD"),
+        "the protocol's advice: {}",
+        e.message
+    );
+    assert_eq!(e.evidence.len(), 4);
+    // The same capture without the server's packets cannot tell.
+    let f = findings_of(c.pcap(true));
+    assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+    find(&f, "capture.one_sided");
+}
+
+#[test]
+fn a_device_that_reports_is_never_said_to_repeat_its_login() {
+    // Device side only (a mirror port): hundreds of reports, and no claim about the server.
+    let id = imei(3);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40003", SRV);
+    c.send(&mut t, 0.1, From::Device, &login(&id));
+    for i in 1..=200 {
+        c.send(
+            &mut t,
+            f64::from(i) * 30.0,
+            From::Device,
+            &report(&id, i64::from(i) * 30, 0, true, 51.5, -0.1),
+        );
+    }
+    let f = findings_of(c.pcap(true));
+    assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+    assert!(f.iter().all(|x| !x.message.contains("never")), "{f:#?}");
+}
+
+#[test]
+fn only_heartbeats_means_tracking_is_off() {
+    let id = imei(4);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40004", SRV);
+    c.send(&mut t, 0.1, From::Device, &login(&id));
+    c.send(&mut t, 0.2, From::Server, b"LOAD");
+    for i in 1..=4 {
+        c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
+        c.send(&mut t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
+    }
+    let f = findings_of(c.pcap(false));
+    let w = find(&f, "session.heartbeat_only");
+    assert!(
+        w.message.contains(&format!("**,imei:{id},C,30s")),
+        "{}",
+        w.message
+    );
+    assert!(codes(&f, Severity::Error).is_empty());
+    // With a report, nothing of the kind.
+    c.send(
+        &mut t,
+        300.0,
+        From::Device,
+        &report(&id, 300, 0, true, 51.5, -0.1),
+    );
+    let f = findings_of(c.pcap(false));
+    assert!(!codes(&f, Severity::Info).contains(&"session.heartbeat_only"));
+}
+
+fn reports_of(make: impl Fn(i64) -> Vec<u8>) -> Vec<bn407::model::SessionFinding> {
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40005", SRV);
+    for i in 1..=6 {
+        c.send(&mut t, (i * 30) as f64, From::Device, &make(i * 30));
+    }
+    findings_of(c.pcap(false))
+}
+
+#[test]
+fn no_satellite_fix() {
+    let id = imei(5);
+    let f = reports_of(|t| cell_report(&id, t));
+    find(&f, "fix.cell_only");
+    let f = reports_of(|t| report(&id, t, 0, false, 51.5, -0.1));
+    find(&f, "fix.never_valid");
+    let f = reports_of(|t| report(&id, t, 0, true, 51.5, -0.1));
+    assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+}
+
+#[test]
+fn clock_zone_late_and_ahead() {
+    let id = imei(6);
+    // Still on the factory GMT+8 in London.
+    let f = reports_of(|t| report(&id, t, 8, true, 51.5, -0.1));
+    let w = find(&f, "device.timezone");
+    assert!(
+        w.message.contains("+08:00") && w.message.contains("factory"),
+        "{}",
+        w.message
+    );
+    assert!(w.message.contains("time zone123456 0"), "{}", w.message);
+    // Fixes taken three hours before they were captured: buffered.
+    let f = reports_of(|t| report(&id, t - 3 * 3600, 0, true, 51.5, -0.1));
+    let w = find(&f, "clock.late");
+    assert!(w.message.contains("3 h"), "{}", w.message);
+    assert_eq!(w.evidence.len(), 6);
+    // Fix times in the future.
+    let f = reports_of(|t| report(&id, t + 2 * 3600, 0, true, 51.5, -0.1));
+    find(&f, "clock.ahead");
+    // A zone that fits: info only.
+    let f = reports_of(|t| report(&id, t, 0, true, 51.5, -0.1));
+    assert_eq!(find(&f, "device.zone").severity, Severity::Info);
+    assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+}
+
+#[test]
+fn gaps_over_twice_the_report_interval() {
+    let id = imei(7);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40007", SRV);
+    let times: Vec<i64> = (1..=10)
+        .map(|i| i * 30)
+        .chain((1..=5).map(|i| 900 + i * 30))
+        .collect();
+    for at in &times {
+        c.send(
+            &mut t,
+            *at as f64,
+            From::Device,
+            &report(&id, *at, 0, true, 51.5, -0.1),
+        );
+    }
+    let f = findings_of(c.pcap(false));
+    let w = find(&f, "timing.gaps");
+    assert!(
+        w.message.contains("1 gap") && w.message.contains("30 s"),
+        "{}",
+        w.message
+    );
+    assert!(find(&f, "timing.reports").message.contains("30 s"));
+}
+
+#[test]
+fn identity_findings() {
+    // A wrong check digit.
+    let f = reports_of(|t| report("359586015829803", t, 0, true, 51.5, -0.1));
+    find(&f, "imei.check_digit");
+    // Two IMEIs on one connection.
+    let (a, b) = (imei(8), imei(9));
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40008", SRV);
+    c.send(
+        &mut t,
+        30.0,
+        From::Device,
+        &report(&a, 30, 0, true, 51.5, -0.1),
+    );
+    c.send(
+        &mut t,
+        60.0,
+        From::Device,
+        &report(&b, 60, 0, true, 51.5, -0.1),
+    );
+    let f = findings_of(c.pcap(false));
+    let w = find(&f, "imei.changed");
+    assert!(w.message.contains(&a) && w.message.contains(&b));
+    // One IMEI on two connections at once.
+    let mut c = Capture::new();
+    let mut t1 = c.connect(0.0, "198.51.100.7:40009", SRV);
+    let mut t2 = c.connect(10.0, "198.51.100.8:40010", SRV);
+    for i in 1..=4 {
+        let at = i64::from(i) * 30;
+        c.send(
+            &mut t1,
+            at as f64,
+            From::Device,
+            &report(&a, at, 0, true, 51.5, -0.1),
+        );
+        c.send(
+            &mut t2,
+            at as f64 + 1.0,
+            From::Device,
+            &report(&a, at + 1, 0, true, 51.5, -0.1),
+        );
+    }
+    let f = findings_of(c.pcap(false));
+    find(&f, "imei.concurrent");
+    // Resent reports (the same bytes three times).
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40011", SRV);
+    let r = report(&a, 30, 0, true, 51.5, -0.1);
+    for i in 0..4 {
+        c.send(&mut t, 30.0 + f64::from(i), From::Device, &r);
+    }
+    let f = findings_of(c.pcap(false));
+    assert_eq!(find(&f, "frames.resent").evidence.len(), 3);
+}
+
+#[test]
+fn reconnect_churn_and_mass_disconnects() {
+    // One unit reconnecting every 40 s for 10 minutes.
+    let id = imei(10);
+    let mut c = Capture::new();
+    for i in 0..15 {
+        let s = f64::from(i) * 40.0;
+        let mut t = c.connect(s, &format!("198.51.100.7:{}", 41000 + i), SRV);
+        c.send(&mut t, s + 1.0, From::Device, &login(&id));
+        c.send(&mut t, s + 1.1, From::Server, b"LOAD");
+        c.close(&mut t, s + 10.0);
+    }
+    let f = findings_of(c.pcap(false));
+    assert!(find(&f, "connection.churn").message.contains("15 times"));
+    // Eight units dropped within a minute, after an hour online.
+    let mut c = Capture::new();
+    for d in 0..8u32 {
+        healthy(
+            &mut c,
+            &imei(20 + d),
+            &format!("198.51.100.{}:40000", 10 + d),
+            f64::from(d),
+            120,
+        );
+    }
+    let f = findings_of(c.pcap(false));
+    let w = find(&f, "fleet.mass_disconnect");
+    assert!(w.message.starts_with("8 of 8 devices"), "{}", w.message);
+    assert!(!codes(&f, Severity::Info).contains(&"connection.churn"));
+    // The same units leaving hours apart: no such finding.
+    let mut c = Capture::new();
+    for d in 0..8u32 {
+        healthy(
+            &mut c,
+            &imei(20 + d),
+            &format!("198.51.100.{}:40000", 10 + d),
+            f64::from(d) * 4000.0,
+            10,
+        );
+    }
+    let f = findings_of(c.pcap(false));
+    assert!(
+        !codes(&f, Severity::Info).contains(&"fleet.mass_disconnect"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn commands_without_a_response() {
+    let id = imei(11);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40012", SRV);
+    c.send(&mut t, 0.1, From::Device, &login(&id));
+    c.send(&mut t, 0.2, From::Server, b"LOAD");
+    c.send(
+        &mut t,
+        1.0,
+        From::Server,
+        format!("**,imei:{id},C,30s;").as_bytes(),
+    );
+    for i in 1..=10 {
+        c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
+        c.send(&mut t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
+    }
+    let f = findings_of(c.pcap(false));
+    let w = find(&f, "command.no_response");
+    assert!(w.message.contains("'C'"), "{}", w.message);
+    // The unit answering with reports: nothing.
+    c.send(
+        &mut t,
+        700.0,
+        From::Device,
+        &report(&id, 700, 0, true, 51.5, -0.1),
+    );
+    let mut c2 = Capture::new();
+    let mut t2 = c2.connect(0.0, "198.51.100.7:40013", SRV);
+    c2.send(
+        &mut t2,
+        1.0,
+        From::Server,
+        format!("**,imei:{id},B;").as_bytes(),
+    );
+    c2.send(
+        &mut t2,
+        20.0,
+        From::Device,
+        &report(&id, 20, 0, true, 51.5, -0.1),
+    );
+    c2.send(&mut t2, 400.0, From::Device, &heartbeat(&id));
+    let f = findings_of(c2.pcap(false));
+    assert!(
+        !codes(&f, Severity::Info).contains(&"command.no_response"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn unknown_bytes_and_a_cut_off_end() {
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40014", SRV);
+    c.send(
+        &mut t,
+        1.0,
+        From::Device,
+        b"\x01\x02\x03hello there, not a tracker\x00",
+    );
+    let mut u = c.connect(5.0, "198.51.100.9:40015", SRV);
+    let id = imei(12);
+    c.send(
+        &mut u,
+        6.0,
+        From::Device,
+        &report(&id, 6, 0, true, 51.5, -0.1),
+    );
+    // The capture stops inside the next report: its IMEI is cut to two digits.
+    c.send(&mut u, 36.0, From::Device, b"imei:35");
+    let f = findings_of(c.pcap(false));
+    find(&f, "flow.unknown_protocol");
+    assert!(f.iter().all(|x| x.imei.as_deref() != Some("35")), "{f:#?}");
+}
