@@ -141,6 +141,23 @@ impl Gt06Framer {
         self.offset += bytes.len() as u64;
     }
 
+    /// Emits the frame at the front of the buffer, if it is whole; true when it did.
+    fn cut_one(&mut self, out: &mut FrameSink<'_>) -> bool {
+        let (n, too_long) = match cut(&self.buf, false) {
+            Cut::Frame(n) | Cut::Forced(n) => (n, false),
+            Cut::TooLong(n) => (n, true),
+            Cut::Pending => return false,
+        };
+        let n = n.clamp(1, self.buf.len());
+        let frame: Vec<u8> = self.buf.drain(..n).collect();
+        let flags = FrameFlags {
+            too_long,
+            ..Default::default()
+        };
+        self.emit(&frame, flags, out);
+        true
+    }
+
     /// Emits every frame the buffer holds; with `last`, the remainder too, flagged `last`.
     fn drain(&mut self, last: Option<FrameFlags>, out: &mut FrameSink<'_>) {
         loop {
@@ -168,27 +185,30 @@ impl Gt06Framer {
 }
 
 impl Framer for Gt06Framer {
-    fn push(&mut self, mut data: &[u8], out: &mut FrameSink<'_>) {
-        while !self.buf.is_empty() && !data.is_empty() {
-            // Complete the pending frame: never hold more than MAX_FRAME bytes.
-            let take = data
-                .len()
-                .min(MAX_FRAME.saturating_sub(self.buf.len()).max(1));
-            let (head, rest) = data.split_at(take);
-            self.buf.extend_from_slice(head);
-            self.drain(None, out);
-            if self.buf.len() <= take {
-                // What is left came from `data`: go back to reading it in place.
-                let back = take - self.buf.len();
-                self.buf.clear();
-                data = data.get(back..).unwrap_or(&[]);
-                break;
-            }
-            data = rest;
-        }
+    fn push(&mut self, data: &[u8], out: &mut FrameSink<'_>) {
+        // Bytes of `data` appended to the pending buffer so far.
+        let mut consumed = 0;
+        let mut start = 0;
         if !self.buf.is_empty() {
-            return;
+            loop {
+                // Frames that begin in bytes held from earlier pushes come from the buffer.
+                while self.buf.len() > consumed && self.cut_one(out) {}
+                if self.buf.len() <= consumed {
+                    // What is left came from `data`: read it in place from here on.
+                    start = consumed - self.buf.len();
+                    self.buf.clear();
+                    break;
+                }
+                let Some(rest) = data.get(consumed..).filter(|r| !r.is_empty()) else {
+                    return;
+                };
+                // Never hold more than MAX_FRAME bytes.
+                let take = rest.len().min(MAX_FRAME.saturating_sub(self.buf.len()).max(1));
+                self.buf.extend_from_slice(rest.get(..take).unwrap_or(rest));
+                consumed += take;
+            }
         }
+        let mut data = data.get(start..).unwrap_or(&[]);
         // Fast path: frames wholly inside `data` are handed out without copying.
         loop {
             if data.is_empty() {

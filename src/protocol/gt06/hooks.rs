@@ -162,14 +162,14 @@ mod tests {
 
     #[test]
     fn command_frames() {
-        // 78 78 | 0F | 80 | 0C | 00 00 00 00 | "Relay,1#" | 00 00 | CRC | 0D 0A
+        // 78 78 | 12 | 80 | 0C | 00 00 00 00 | "Relay,1#" | 00 00 | CRC | 0D 0A
         let f = command(&Action::RelayCut, None).unwrap_or_default();
         assert_eq!(
             f.get(..9),
-            Some(&[0x78, 0x78, 0x13, 0x80, 0x0c, 0, 0, 0, 0][..])
+            Some(&[0x78, 0x78, 0x12, 0x80, 0x0c, 0, 0, 0, 0][..])
         );
         assert_eq!(f.get(9..17), Some(&b"Relay,1#"[..]));
-        assert_eq!(f.len(), 3 + 0x13 + 2);
+        assert_eq!(f.len(), 3 + 0x12 + 2);
         assert_eq!(command(&Action::Photo, None), None);
     }
 
