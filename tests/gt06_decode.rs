@@ -80,7 +80,10 @@ fn login_with_type_and_time_zone() {
     let (m, t) = decode(&frame(0x01, "0353419036066061 3608 3201", 1));
     assert_eq!(m.imei.unwrap().as_str(), "353419036066061");
     assert_eq!(num(node(&t, "gt06.login.type_id").value), 0x3608 as f64);
-    assert_eq!(node(&t, "gt06.login.timezone").value, Value::Offset(8 * 3600));
+    assert_eq!(
+        node(&t, "gt06.login.timezone").value,
+        Value::Offset(8 * 3600)
+    );
     assert_eq!(m.vitals.tz_offset, Some(8 * 3600));
     no_errors(&m);
     // 14 14 A8: 0x14A = 330: 03:30, bit 3 set: west
@@ -129,9 +132,16 @@ fn gps_and_lbs_positions() {
 #[test]
 fn gps_lbs_with_acc_and_mileage() {
     // 0x22: GPS | LBS | 30 ACC 01 | 31 upload mode 03 | 32 re-upload 00 | 33 mileage
-    let (m, t) = decode(&frame(0x22, &format!("{GPS_NE} {LBS} 01 03 00 0001E240"), 3));
+    let (m, t) = decode(&frame(
+        0x22,
+        &format!("{GPS_NE} {LBS} 01 03 00 0001E240"),
+        3,
+    ));
     assert_eq!(m.vitals.acc, Some(true));
-    assert_eq!(node(&t, "gt06.upload_mode").value, Value::Enum("ACC change"));
+    assert_eq!(
+        node(&t, "gt06.upload_mode").value,
+        Value::Enum("ACC change")
+    );
     assert_eq!(num(node(&t, "gt06.mileage").value), 123_456.0);
     assert!(m.fix.is_some());
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
@@ -146,7 +156,10 @@ fn status_and_heartbeat() {
     assert_eq!(node(&t, "gt06.status.acc").value, Value::Bool(true));
     assert_eq!(node(&t, "gt06.status.charging").value, Value::Bool(true));
     assert_eq!(node(&t, "gt06.status.armed").value, Value::Bool(false));
-    assert_eq!(node(&t, "gt06.status.gps_tracking").value, Value::Bool(true));
+    assert_eq!(
+        node(&t, "gt06.status.gps_tracking").value,
+        Value::Bool(true)
+    );
     assert_eq!(node(&t, "gt06.status.relay").value, Value::Bool(false));
     assert_eq!(node(&t, "gt06.status.gsm").value, Value::Enum("good"));
     assert_eq!(node(&t, "gt06.language").value, Value::Enum("English"));
@@ -180,13 +193,27 @@ fn alarms() {
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
     assert_covered(&f, &t);
     // 0x26 with a power cut (02), 0x19 (cell and status, no GPS) with a fence exit (05).
-    let (m, _) = decode(&frame(0x26, &format!("{GPS_NE} 09 {LBS} 01 06 04 02 02"), 1));
-    assert_eq!((m.event, m.alarm_class), (Some("power_cut"), Some(AlarmClass::Power)));
+    let (m, _) = decode(&frame(
+        0x26,
+        &format!("{GPS_NE} 09 {LBS} 01 06 04 02 02"),
+        1,
+    ));
+    assert_eq!(
+        (m.event, m.alarm_class),
+        (Some("power_cut"), Some(AlarmClass::Power))
+    );
     let (m, _) = decode(&frame(0x19, &format!("{LBS} 01 06 04 05 02"), 1));
-    assert_eq!((m.event, m.alarm_class), (Some("geofence_exit"), Some(AlarmClass::Geofence)));
+    assert_eq!(
+        (m.event, m.alarm_class),
+        (Some("geofence_exit"), Some(AlarmClass::Geofence))
+    );
     assert!(m.fix.is_none());
     // An undocumented alarm code is a warning, still an alarm.
-    let (m, _) = decode(&frame(0x16, &format!("{GPS_NE} 09 {LBS} 01 06 04 77 02"), 1));
+    let (m, _) = decode(&frame(
+        0x16,
+        &format!("{GPS_NE} 09 {LBS} 01 06 04 77 02"),
+        1,
+    ));
     assert!(m.alarm && codes(&m).contains(&"gt06.alarm_unknown"));
     no_errors(&m);
 }
@@ -208,7 +235,10 @@ fn strings_and_command_replies() {
     let (m, t) = decode(&f);
     assert_eq!(m.kind, Kind::CommandReply);
     let n = node(&t, "gt06.text");
-    assert_eq!(&f[n.span.start as usize..n.span.end as usize], text.as_bytes());
+    assert_eq!(
+        &f[n.span.start as usize..n.span.end as usize],
+        text.as_bytes()
+    );
     assert_eq!(node(&t, "gt06.text.encoding").value, Value::Enum("ASCII"));
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
 }
@@ -248,9 +278,8 @@ fn wifi_and_multi_cell_reports() {
     // 0x69 on firmware whose third byte counts access points; no serial, no CRC:
     //  0 78 78 | 2 02 (two access points) | 3 69 | 4 24 05 01 10 20 30 (BCD time)
     // 10 AP 1: MAC 6 + signal | 17 AP 2 | 24 01 cell | 25 01 CC 00 | 28 cell 28 66 0E EE 50 | 33 0D 0A
-    let f = unhex(
-        "7878 02 69 240501102030 112233445566 40 AABBCCDDEEFF 50 01 01CC00 28660EEE50 0D0A",
-    );
+    let f =
+        unhex("7878 02 69 240501102030 112233445566 40 AABBCCDDEEFF 50 01 01CC00 28660EEE50 0D0A");
     let (m, t) = decode(&f);
     assert_eq!(m.kind, Kind::Report);
     assert_eq!(node(&t, "gt06.time").value, Value::UtcTime(T));
@@ -260,10 +289,17 @@ fn wifi_and_multi_cell_reports() {
     assert_covered(&f, &t);
     // 0x2C: time | MCC MNC | 7 cells (LAC 2, cell 3, signal 1) | TA | 1 access point
     let cells = "2866000EEE50 ".repeat(7);
-    let f = frame(0x2c, &format!("180501 0A141E 01CC00 {cells} FF 01 112233445566 40"), 9);
+    let f = frame(
+        0x2c,
+        &format!("180501 0A141E 01CC00 {cells} FF 01 112233445566 40"),
+        9,
+    );
     let (m, t) = decode(&f);
     assert_eq!(m.kind, Kind::Report);
-    assert_eq!(t.nodes.iter().filter(|n| n.def.name == "gt06.lbs").count(), 7);
+    assert_eq!(
+        t.nodes.iter().filter(|n| n.def.name == "gt06.lbs").count(),
+        7
+    );
     assert_eq!(num(node(&t, "gt06.wifi.count").value), 1.0);
     assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
 }

@@ -25,7 +25,10 @@ fn corpus_stream() -> Vec<u8> {
 const LOGIN: &str = "78 78 0D 01 08 64 71 70 03 28 35 81 00 09 3F 04 0D 0A";
 const ACK: &str = "78 78 05 01 00 09 55 94 0D 0A";
 
-fn flagged(pieces: &[&[u8]], end: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>))) -> Vec<(Vec<u8>, FrameFlags)> {
+fn flagged(
+    pieces: &[&[u8]],
+    end: impl FnOnce(&mut dyn Framer, &mut dyn FnMut(RawFrame<'_>)),
+) -> Vec<(Vec<u8>, FrameFlags)> {
     let mut f = (PROTOCOL.framer)(Direction::ToServer);
     let mut out = Vec::new();
     let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
@@ -44,7 +47,10 @@ fn corpus_lines_frame_into_whole_frames() {
         let v = frames(&bytes);
         assert_eq!(v.concat(), bytes);
         for f in &v {
-            assert!(f.starts_with(&[0x78, 0x78]) || f.starts_with(&[0x79, 0x79]), "{line}");
+            assert!(
+                f.starts_with(&[0x78, 0x78]) || f.starts_with(&[0x79, 0x79]),
+                "{line}"
+            );
         }
     }
     // The whole corpus as one stream gives the same frames as line by line.
@@ -97,7 +103,9 @@ fn frames_inside_one_push_are_not_copied() {
     let rest = &s[5..];
     let range = rest.as_ptr_range();
     let mut inside = Vec::new();
-    f.push(rest, &mut |r| inside.push(range.contains(&r.bytes.as_ptr())));
+    f.push(rest, &mut |r| {
+        inside.push(range.contains(&r.bytes.as_ptr()))
+    });
     assert_eq!(inside, vec![false, true]);
 }
 
@@ -137,7 +145,11 @@ fn gap_unit_end_and_finish() {
     assert_eq!(out[2].1, FrameFlags::default());
     assert!(out[3].1.unit_end);
     assert!(out[4].1.truncated);
-    let raw = RawFrame { bytes: &out[4].0, offset: 0, flags: out[4].1 };
+    let raw = RawFrame {
+        bytes: &out[4].0,
+        offset: 0,
+        flags: out[4].1,
+    };
     let m = decode_frame(&PROTOCOL, &raw, Direction::ToServer, None);
     assert!(m.diagnostics.iter().any(|d| d.code == "frame.truncated"));
 }
@@ -160,8 +172,17 @@ fn every_framed_corpus_frame_fits_the_probe() {
         let wifi = f.get(3).is_some_and(|t| [0x17, 0x69].contains(t));
         let broken = f.last() != Some(&0x0a);
         let r = (PROTOCOL.probe)(&f);
-        if !broken && !wifi && bn407::protocol::gt06::frame::Layout::of(&f).unwrap().length_ok {
-            assert!(matches!(r, ProbeResult::Match(_)), "{}", bn407::protocol::hex(&f));
+        if !broken
+            && !wifi
+            && bn407::protocol::gt06::frame::Layout::of(&f)
+                .unwrap()
+                .length_ok
+        {
+            assert!(
+                matches!(r, ProbeResult::Match(_)),
+                "{}",
+                bn407::protocol::hex(&f)
+            );
         }
     }
     assert_eq!((PROTOCOL.probe)(b"garbage bytes"), ProbeResult::No);

@@ -30,19 +30,36 @@ fn decode_a_gt06_tcp_conversation() {
     let alarm = build(
         false,
         0x16,
-        &unhex("18 05 01 0A 14 1E C9 01499700 085099E0 00 390E 09 01CC 00 2866 000EEE 01 06 04 01 02"),
+        &unhex(
+            "18 05 01 0A 14 1E C9 01499700 085099E0 00 390E 09 01CC 00 2866 000EEE 01 06 04 01 02",
+        ),
         0x000c,
     );
-    let acks: Vec<Vec<u8>> = [(0x01, 0x0009), (0x12, 0x000a), (0x13, 0x000b), (0x16, 0x000c)]
-        .into_iter()
-        .map(|(t, s)| build(false, t, &[], s))
-        .collect();
+    let acks: Vec<Vec<u8>> = [
+        (0x01, 0x0009),
+        (0x12, 0x000a),
+        (0x13, 0x000b),
+        (0x16, 0x000c),
+    ]
+    .into_iter()
+    .map(|(t, s)| build(false, t, &[], s))
+    .collect();
     let (d, s) = (addr(DEV), addr(SRV));
     let mut dev_seq = 101u32;
     let mut srv_seq = 1u32;
     let mut packets = vec![
         tcp(d, s, 100, SYN, b""),
-        tcp(s, d, 0, Flags { syn: true, ack: Some(101), ..Flags::default() }, b""),
+        tcp(
+            s,
+            d,
+            0,
+            Flags {
+                syn: true,
+                ack: Some(101),
+                ..Flags::default()
+            },
+            b"",
+        ),
         tcp(d, s, 101, ack(1), b""),
     ];
     let mut dev = |p: &[u8], packets: &mut Vec<Vec<u8>>| {
@@ -75,7 +92,11 @@ fn decode_a_gt06_tcp_conversation() {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&path);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -84,7 +105,16 @@ fn decode_a_gt06_tcp_conversation() {
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["login", "login_ack", "report", "ack", "heartbeat", "report", "heartbeat_ack", "ack"]
+        [
+            "login",
+            "login_ack",
+            "report",
+            "ack",
+            "heartbeat",
+            "report",
+            "heartbeat_ack",
+            "ack"
+        ]
     );
     for l in &lines {
         assert_eq!(l["protocol"], "gt06", "{l}");
@@ -92,7 +122,10 @@ fn decode_a_gt06_tcp_conversation() {
         assert_eq!(l["severity"], serde_json::Value::Null, "{l}");
         assert_eq!(l["transport"], "tcp");
     }
-    let dirs: Vec<&str> = lines.iter().map(|l| l["direction"].as_str().unwrap()).collect();
+    let dirs: Vec<&str> = lines
+        .iter()
+        .map(|l| l["direction"].as_str().unwrap())
+        .collect();
     assert_eq!(dirs[0], "to_server");
     assert_eq!(dirs[1], "to_device");
     let fix = &lines[2]["fix"];
@@ -112,5 +145,8 @@ fn decode_a_gt06_tcp_conversation() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"gt06.serial") && names.contains(&"gt06.crc"), "{names:?}");
+    assert!(
+        names.contains(&"gt06.serial") && names.contains(&"gt06.crc"),
+        "{names:?}"
+    );
 }

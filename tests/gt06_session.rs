@@ -39,13 +39,23 @@ fn ack_with_the_right_serial_passes_and_a_wrong_one_is_an_error() {
     // The same answer with serial 00 0A: the unit logs in forever.
     let wrong = build(false, 0x01, &[], 0x000a);
     let v = converse(&[(up, unhex(LOGIN)), (down, wrong)]);
-    assert!(v[1].contains(&("gt06.ack_serial", Severity::Error)), "{v:?}");
+    assert!(
+        v[1].contains(&("gt06.ack_serial", Severity::Error)),
+        "{v:?}"
+    );
     // The right serial, but for another type.
     let other = build(false, 0x13, &[], 0x0009);
     let v = converse(&[(up, unhex(LOGIN)), (Direction::Unknown, other)]);
-    assert!(v[1].contains(&("gt06.ack_serial", Severity::Error)), "{v:?}");
+    assert!(
+        v[1].contains(&("gt06.ack_serial", Severity::Error)),
+        "{v:?}"
+    );
     // An answer may come once: the second one answers nothing.
-    let v = converse(&[(up, unhex(LOGIN)), (down, unhex(LOGIN_ACK)), (down, unhex(LOGIN_ACK))]);
+    let v = converse(&[
+        (up, unhex(LOGIN)),
+        (down, unhex(LOGIN_ACK)),
+        (down, unhex(LOGIN_ACK)),
+    ]);
     assert!(v[1].is_empty() && v[2].contains(&("gt06.ack_serial", Severity::Error)));
     // A capture that starts with an answer judges nothing.
     let v = converse(&[(down, unhex(LOGIN_ACK))]);
@@ -103,8 +113,14 @@ fn replies_as_a_platform() {
     for (ty, content) in [
         (0x13, "46 04 03 00 02"),
         (0x23, "C0 0122 04 00 01"),
-        (0x12, "18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 01CC 00 2866 000EEE"),
-        (0x16, "18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 09 01CC 00 2866 000EEE 01 06 04 01 02"),
+        (
+            0x12,
+            "18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 01CC 00 2866 000EEE",
+        ),
+        (
+            0x16,
+            "18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 09 01CC 00 2866 000EEE 01 06 04 01 02",
+        ),
         (0x15, "07 00000001 4F4B21 0002"),
     ] {
         let f = build(false, ty, &unhex(content), 0x1234);
@@ -114,7 +130,12 @@ fn replies_as_a_platform() {
         assert!(matches!(m.kind, Kind::Ack | Kind::HeartbeatAck), "{ty:02x}");
     }
     // An extended frame of a common type is answered in the short form.
-    let f = build(true, 0x12, &unhex("18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 01CC 00 2866 000EEE"), 7);
+    let f = build(
+        true,
+        0x12,
+        &unhex("18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 01CC 00 2866 000EEE"),
+        7,
+    );
     assert_eq!(reply(&f, 0), Some(build(false, 0x12, &[], 7)));
     // No answer to information, command replies, or anything a platform sends.
     assert_eq!(reply(&build(true, 0x94, &unhex("00 04B0"), 1), 0), None);
@@ -169,7 +190,18 @@ fn commands_setup_and_advice() {
     let advice = PROTOCOL.hooks.advice.unwrap();
     let imei = Imei::new(b"864717003283581");
     let words = advice(Advice::LoginNotAccepted, imei.as_ref()).unwrap();
-    assert!(words.contains("register the IMEI 864717003283581"), "{words}");
-    assert!(advice(Advice::SetTimezone(-3), None).unwrap().contains("GMT,W,3,0#"));
-    assert!(advice(Advice::ActivateTracking, None).unwrap().contains("TIMER,"));
+    assert!(
+        words.contains("register the IMEI 864717003283581"),
+        "{words}"
+    );
+    assert!(
+        advice(Advice::SetTimezone(-3), None)
+            .unwrap()
+            .contains("GMT,W,3,0#")
+    );
+    assert!(
+        advice(Advice::ActivateTracking, None)
+            .unwrap()
+            .contains("TIMER,")
+    );
 }

@@ -181,10 +181,8 @@ pub fn string(ctx: &mut Ctx<'_, '_, '_>) {
     let n = usize::try_from(n).unwrap_or(0);
     ctx.int(&F::SERVER_FLAG, 4);
     let text = n.saturating_sub(4).min(ctx.left());
-    if let Some(s) = ctx.raw(&F::TEXT, text) {
-        ctx.msg.keyword = None;
+    if ctx.raw(&F::TEXT, text).is_some() {
         ctx.msg.keyword_meaning = Some("answer text");
-        let _ = s;
     }
     if ctx.left() == 2 {
         gps::language(ctx, 2);

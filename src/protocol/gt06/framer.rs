@@ -203,7 +203,9 @@ impl Framer for Gt06Framer {
                     return;
                 };
                 // Never hold more than MAX_FRAME bytes.
-                let take = rest.len().min(MAX_FRAME.saturating_sub(self.buf.len()).max(1));
+                let take = rest
+                    .len()
+                    .min(MAX_FRAME.saturating_sub(self.buf.len()).max(1));
                 self.buf.extend_from_slice(rest.get(..take).unwrap_or(rest));
                 consumed += take;
             }

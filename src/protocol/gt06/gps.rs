@@ -286,9 +286,7 @@ pub fn status(ctx: &mut Ctx<'_, '_, '_>, volts: bool) {
         ctx.msg.vitals.acc = Some(bit(1));
     }
     if volts {
-        if let Some((_, v)) = ctx.with(&F::VOLTAGE, 2, |v| Value::Num(v as f64 / 100.0)) {
-            let _ = v;
-        }
+        ctx.with(&F::VOLTAGE, 2, |v| Value::Num(v as f64 / 100.0));
     } else if let Some((s, level)) = ctx.take(1, &F::VOLTAGE_LEVEL).map(|s| (s, ctx.uint(s))) {
         match values::voltage_level(level) {
             Some(m) => {

@@ -54,12 +54,11 @@ pub fn info(ctx: &mut Ctx<'_, '_, '_>) {
             }
             text(ctx);
         }
-        0x1b => {
-            if ctx.left() >= 8 {
-                ctx.int(&F::INFO_DATA, 2);
-                ctx.raw(&F::RFID, 4);
-                ctx.int(&F::INFO_DATA, 2);
-            }
+        0x1b if ctx.left() >= 8 => {
+            // Reader header and tag type, the tag, checksum and footer.
+            ctx.int(&F::INFO_DATA, 2);
+            ctx.raw(&F::RFID, 4);
+            ctx.int(&F::INFO_DATA, 2);
         }
         _ => {}
     }

@@ -272,17 +272,13 @@ fn header(ctx: &mut Ctx<'_, '_, '_>, lay: &Layout) {
         let m = "this firmware's Wi-Fi report has an access-point count where the length goes, and no serial or CRC";
         ctx.diag(Severity::Info, "gt06.wifi_count", m, ls, &F::WIFI_COUNT);
     } else if !lay.length_ok {
-        let actual = lay.stop.map_or(frame_len(ctx), |(at, _)| at) - h;
+        let actual = lay.stop.map_or(ctx.frame.len(), |(at, _)| at) - h;
         let m = format!(
             "the length says {} byte(s) after it up to the CRC, the frame holds {actual}: the length field is wrong",
             lay.declared
         );
         ctx.error("gt06.length", m, ls, &F::LENGTH);
     }
-}
-
-fn frame_len(ctx: &Ctx<'_, '_, '_>) -> usize {
-    ctx.frame.len()
 }
 
 /// Serial, CRC, stop bytes and whatever follows them.
