@@ -11,6 +11,7 @@ mod diag;
 mod field;
 pub mod firmware;
 mod framing;
+pub mod gt06;
 mod hooks;
 mod message;
 pub mod stream;
@@ -97,7 +98,7 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol the analyzer knows, in probing order. One line per protocol.
-pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL];
+pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &gt06::PROTOCOL];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
 /// go, and reported as "not this protocol".

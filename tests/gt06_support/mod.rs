@@ -1,0 +1,97 @@
+//! Helpers shared by the GT06 tests: hex, framing, decoding with a tree, coverage.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use bn407::protocol::gt06::PROTOCOL;
+use bn407::protocol::{Builder, Direction, Message, Node, RawFrame, Tree};
+
+/// Bytes of a hex string (spaces and newlines ignored).
+pub fn unhex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+        .collect()
+}
+
+/// The frames the GT06 framer cuts from `bytes` pushed at once, then finished.
+pub fn frames(bytes: &[u8]) -> Vec<Vec<u8>> {
+    frames_of(&[bytes])
+}
+
+/// The frames cut from `pieces` pushed in turn, then finished.
+pub fn frames_of(pieces: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut f = (PROTOCOL.framer)(Direction::ToServer);
+    let mut out = Vec::new();
+    let mut sink = |r: RawFrame<'_>| out.push(r.bytes.to_vec());
+    for p in pieces {
+        f.push(p, &mut sink);
+    }
+    f.finish(&mut sink);
+    out
+}
+
+/// Decodes one frame with its tree (direction unknown: the content tells).
+pub fn decode(frame: &[u8]) -> (Message, Tree) {
+    decode_dir(frame, Direction::Unknown)
+}
+
+/// Decodes one frame with its tree, as travelling `dir`.
+pub fn decode_dir(frame: &[u8], dir: Direction) -> (Message, Tree) {
+    let mut tree = Tree::default();
+    let mut b = Builder::new(Some(&mut tree));
+    let m = (PROTOCOL.decode)(frame, dir, &mut b);
+    (m, tree)
+}
+
+/// The node of a field, which must exist.
+pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
+    tree.find(name).unwrap_or_else(|| {
+        panic!(
+            "no field {name} in {:?}",
+            tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// (start, end) of a node's span.
+pub fn span(tree: &Tree, name: &str) -> (u32, u32) {
+    let n = node(tree, name);
+    (n.span.start, n.span.end)
+}
+
+/// Diagnostic codes of a message.
+pub fn codes(m: &Message) -> Vec<&'static str> {
+    m.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Asserts every byte of the frame lies in some top-level node, and every span inside it.
+pub fn assert_covered(frame: &[u8], tree: &Tree) {
+    for n in &tree.nodes {
+        assert!(
+            n.span.end as usize <= frame.len(),
+            "{} out of range",
+            n.def.name
+        );
+    }
+    for i in 0..frame.len() {
+        let covered = tree
+            .nodes
+            .iter()
+            .any(|n| n.depth == 0 && n.span.contains(i));
+        assert!(
+            covered,
+            "byte {i} of {} is in no field: {:?}",
+            bn407::protocol::hex(frame),
+            tree.nodes
+                .iter()
+                .map(|n| (n.def.name, n.span.start, n.span.end))
+                .collect::<Vec<_>>()
+        );
+    }
+}
