@@ -168,6 +168,22 @@ impl Imei {
     }
 }
 
+/// True when the last of `digits` is their Luhn check digit (as the 15th digit of an IMEI is).
+pub fn luhn_ok(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(d.wrapping_sub(b'0'));
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
 impl std::fmt::Debug for Imei {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Imei({})", self.as_str())

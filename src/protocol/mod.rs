@@ -28,7 +28,7 @@ pub use hooks::{
     Action, Advice, AdviceFn, AlarmClass, CommandFn, Hooks, Media, MediaItem, ReplyFn,
     ReplyOptions, Session, SetupStep, SetupTarget, frame_diag,
 };
-pub use message::{Direction, Fix, Imei, Kind, Message, Vitals};
+pub use message::{Direction, Fix, Imei, Kind, Message, Vitals, luhn_ok};
 
 /// A probe's verdict on the first bytes of a flow direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

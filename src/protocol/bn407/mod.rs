@@ -300,7 +300,7 @@ fn imei(ctx: &mut Ctx<'_, '_, '_>, whole: Span, id: Span) {
     } else if t.len() != 15 {
         let m = format!("the IMEI must be 15 digits, got {}", t.len());
         ctx.error("imei.length", m, id, f);
-    } else if !values::luhn_ok(t) {
+    } else if !crate::protocol::luhn_ok(t) {
         let m = "the IMEI's check digit (Luhn) is wrong: a test unit, a clone, or a typo in the device setup";
         ctx.warn("imei.luhn", m, id, f);
     }

@@ -8,21 +8,6 @@ pub fn all_digits(b: &[u8]) -> bool {
     !b.is_empty() && b.iter().all(u8::is_ascii_digit)
 }
 
-/// Luhn check of a digit string (the last digit is the check digit).
-pub fn luhn_ok(digits: &[u8]) -> bool {
-    let mut sum = 0u32;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = u32::from(d.wrapping_sub(b'0'));
-        if i % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    sum.is_multiple_of(10)
-}
 
 /// Value of up to 9 ASCII digits (callers check they are digits).
 pub fn digits_value(b: &[u8]) -> u32 {

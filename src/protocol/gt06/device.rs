@@ -6,7 +6,7 @@ use super::ctx::Ctx;
 use super::fields as F;
 use super::gps::{self, CellForm};
 use super::values;
-use crate::protocol::bn407::values::luhn_ok;
+use crate::protocol::luhn_ok;
 use crate::protocol::{Imei, Kind, Value};
 
 /// Login 0x01: terminal id (8 bytes BCD), then on newer firmware type id and time-zone word.

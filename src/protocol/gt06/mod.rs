@@ -34,6 +34,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "gt06",
     title: "GT06 binary (Concox / Jimi)",
     ports: &[8888, 5023],
+    aliases: &["gt06", "concox", "jimi"],
     probe,
     framer,
     decode,
