@@ -10,7 +10,9 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
         Kind::Report | Kind::Obd | Kind::Command | Kind::Info | Kind::CommandReply => {
             if !kw.is_empty() {
                 s.push_str(kw);
-            } else if m.kind == Kind::Report {
+            } else if let Some(t) = m.title {
+                s.push_str(t);
+            } else if m.kind == Kind::Report && m.keyword.is_some() {
                 s.push_str("(no keyword)");
             }
             if let Some(meaning) = m.keyword_meaning
@@ -23,7 +25,7 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
                 s.push_str(" ALARM");
             }
         }
-        Kind::Photo => s.push_str("photo packet"),
+        Kind::Photo => s.push_str(m.title.unwrap_or("photo packet")),
         Kind::Login => s.push_str("login"),
         Kind::Heartbeat => s.push_str("heartbeat"),
         Kind::LoginAck => s.push_str(&word_with(frame, "login accepted")),
@@ -71,6 +73,9 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
     let v = &m.vitals;
     if let Some(b) = v.battery {
         s.push_str(&format!(" bat {b:.0}%"));
+    }
+    if s.is_empty() {
+        s.push_str(m.kind.as_str());
     }
     s
 }

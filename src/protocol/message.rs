@@ -253,6 +253,9 @@ pub struct Message {
     pub event: Option<&'static str>,
     /// What the keyword means, when known ("SOS button", "periodic report", ...).
     pub keyword_meaning: Option<&'static str>,
+    /// What the frame is, in a few words, for protocols whose frames are told apart by a type
+    /// code rather than a keyword ("GPS + LBS", "Wi-Fi report").
+    pub title: Option<&'static str>,
     /// True when the keyword is one of the alarms.
     pub alarm: bool,
     /// What the alarm is about (set by the decoder, or by the protocol's `alarm_class` hook).

@@ -65,6 +65,9 @@ pub struct Conversation {
     certain: bool,
     /// The direction of each side as finally decided.
     dirs: [Direction; 2],
+    /// A raw stream: frames of either direction may follow each other (a file of frames),
+    /// so no probe fixes the side's direction; each frame's kind tells.
+    raw: bool,
 }
 
 impl Conversation {
@@ -79,6 +82,7 @@ impl Conversation {
             sides: Default::default(),
             certain,
             dirs,
+            raw,
         }
     }
 
@@ -133,6 +137,7 @@ impl Conversation {
         };
         // A confident probe overrides a weak side guess.
         if let Some(v) = verdict
+            && !self.raw
             && v.direction != Direction::Unknown
             && (!self.certain || self.dirs.get(side) == Some(&Direction::Unknown))
             && v.confidence >= 60

@@ -235,11 +235,17 @@ fn identities(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Flows with device data and no sign of the server: the capture holds one direction.
+/// Flows with device data and no sign of the server: the capture holds one direction. (A raw
+/// stream is one direction by nature: the user gave the device's bytes.)
 fn one_sided(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let with_data: Vec<u32> = ctx
         .tracks
         .iter()
+        .filter(|(id, _)| {
+            ctx.summaries
+                .get(id)
+                .is_some_and(|f| f.meta.transport != "raw")
+        })
         .filter(|(_, t)| t.kinds.first().is_some_and(|k| k.iter().any(|n| *n > 0)))
         .map(|(id, _)| *id)
         .collect();

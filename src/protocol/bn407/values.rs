@@ -8,7 +8,6 @@ pub fn all_digits(b: &[u8]) -> bool {
     !b.is_empty() && b.iter().all(u8::is_ascii_digit)
 }
 
-
 /// Value of up to 9 ASCII digits (callers check they are digits).
 pub fn digits_value(b: &[u8]) -> u32 {
     b.iter()

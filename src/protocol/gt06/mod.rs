@@ -142,6 +142,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     let content = Span::new(lay.content_start(), lay.content_end);
     let ty = lay.ty;
     let info = values::type_info(ty);
+    ctx.msg.title = info.map(|t| t.name);
     let wifi_ack = lay.wifi_count && lay.content_len() == 6;
     let complete = lay.length_ok && lay.crc.is_some();
     if wifi_ack || (complete && server::is_server(ty, lay.content_len())) {
