@@ -206,6 +206,7 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
             "server": f.meta.server.map(|a| a.to_string()),
             "protocol": f.protocol,
             "reason": f.reason,
+            "confidence": f.confidence,
             "bytes_to_server": f.bytes_to_server,
             "bytes_to_device": f.bytes_to_device,
             "whitespace": f.skipped,

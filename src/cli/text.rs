@@ -110,12 +110,13 @@ pub fn stats_text(st: &Stats) -> String {
         let srv = f.meta.server.map_or_else(|| "-".into(), |a| a.to_string());
         let _ = writeln!(
             s,
-            "  flow {:<4} {} {} -> {}  {} ({})  {} bytes to server, {} to device",
+            "  flow {:<4} {} {} -> {}  {} ({}{})  {} bytes to server, {} to device",
             f.meta.id,
             f.meta.transport,
             dev,
             srv,
             f.protocol,
+            f.confidence.map(|c| format!("{c}%: ")).unwrap_or_default(),
             f.reason.unwrap_or("no probe matched"),
             f.bytes_to_server,
             f.bytes_to_device

@@ -168,11 +168,19 @@ fn flows(ui: &mut Ui, view: &mut View<'_>) {
                 let resp = ui.selectable_label(view.filter == format!("flow == {}", f.id), text);
                 let resp = if let Some(s) = summary {
                     resp.on_hover_text(format!(
-                        "protocol {}{}\n{} bytes to the server, {} to the device",
+                        "protocol {}{}{}\n{} bytes to the server, {} to the device\n{} packets from the device, {} from the server{}\nended: {}",
                         s.protocol,
+                        s.confidence.map(|c| format!(", {c}% sure")).unwrap_or_default(),
                         s.reason.map(|r| format!(" ({r})")).unwrap_or_default(),
                         s.bytes_to_server,
-                        s.bytes_to_device
+                        s.bytes_to_device,
+                        s.packets[0],
+                        s.packets[1],
+                        s.meta
+                            .hint
+                            .map(|h| format!("\nthe server log calls it {}", h.as_str()))
+                            .unwrap_or_default(),
+                        s.end.as_str()
                     ))
                 } else {
                     resp
@@ -182,10 +190,18 @@ fn flows(ui: &mut Ui, view: &mut View<'_>) {
                 }
                 ui.horizontal(|ui| {
                     if let Some(s) = summary {
+                        let one_sided = if s.server_side_seen() || s.meta.transport == "raw" {
+                            ""
+                        } else {
+                            " · server side not captured"
+                        };
                         ui.label(
                             RichText::new(format!(
-                                "   {} · {} B up · {} B down",
-                                s.protocol, s.bytes_to_server, s.bytes_to_device
+                                "   {}{} · {} B up · {} B down{one_sided}",
+                                s.protocol,
+                                s.confidence.map(|c| format!(" {c}%")).unwrap_or_default(),
+                                s.bytes_to_server,
+                                s.bytes_to_device
                             ))
                             .small()
                             .weak(),

@@ -68,6 +68,26 @@ impl TreeView {
                     .map_or(crate::protocol::firmware::UNKNOWN.describe, |g| g.describe)
             ));
         });
+        let flow = view.store.get(*frame).map(|f| f.flow()).and_then(|id| {
+            view.session
+                .stats
+                .as_ref()?
+                .flows
+                .iter()
+                .find(|s| s.meta.id == id)
+        });
+        let verdict = match flow {
+            Some(s) if s.protocol == protocol.name => format!(
+                "{}{}{}",
+                protocol.title,
+                s.confidence
+                    .map(|c| format!(", {c}% sure"))
+                    .unwrap_or_default(),
+                s.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+            _ => protocol.title.to_string(),
+        };
+        ui.label(RichText::new(verdict).small().weak());
         let loose: Vec<&Diagnostic> = message
             .diagnostics
             .iter()

@@ -115,6 +115,8 @@ pub(crate) struct Flows {
     last_sweep: Option<i64>,
     /// The protocol hint for the next flow opened (a server log's connection).
     next_hint: Option<crate::capture::ProtocolHint>,
+    /// Server-log connections announced (`connected`) but not opened yet: their time.
+    log_connects: HashMap<Key, Option<Timestamp>>,
 }
 
 /// Maps a stream's events to flow events, counting as it goes.
@@ -204,6 +206,7 @@ impl Flows {
             now: None,
             last_sweep: None,
             next_hint: None,
+            log_connects: HashMap::default(),
         }
     }
 
@@ -377,15 +380,10 @@ impl Flows {
     ) {
         self.stats.log_lines += 1;
         let key = Key::Log(source, log_key(line));
-        if line.event == LogEvent::Disconnected {
-            if let Some(mut flow) = self.table.remove(&key) {
-                close(
-                    &mut flow,
-                    item.ts,
-                    EndReason::Disconnected,
-                    &mut self.stats,
-                    out,
-                );
+        if line.event == LogEvent::Connected {
+            // Opened at its first data line, which names the protocol; remember when.
+            if !self.table.contains_key(&key) && self.log_connects.len() < self.config.max_flows {
+                self.log_connects.insert(key, item.ts);
             }
             return;
         }
@@ -393,6 +391,7 @@ impl Flows {
             .local_port
             .map(|p| SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), p));
         if !self.table.contains_key(&key) {
+            let connected = self.log_connects.remove(&key);
             self.next_hint = line.hint;
             self.open(
                 key,
@@ -403,17 +402,21 @@ impl Flows {
                 },
                 Some((line.peer, server)),
                 SideBy::Log,
-                item.ts,
+                connected.flatten().or(item.ts),
                 source,
                 out,
             );
         }
-        if let Some(flow) = self.table.get(&key)
-            && let Some(info) = self.infos.get_mut(flow.id.0 as usize)
-        {
-            info.hint = info.hint.or(line.hint);
-        }
-        if line.event == LogEvent::Connected {
+        if line.event == LogEvent::Disconnected {
+            if let Some(mut flow) = self.table.remove(&key) {
+                close(
+                    &mut flow,
+                    item.ts,
+                    EndReason::Disconnected,
+                    &mut self.stats,
+                    out,
+                );
+            }
             return;
         }
         let side = line.side;

@@ -106,6 +106,8 @@ pub struct FlowSummary {
     pub protocol: &'static str,
     /// Why that protocol was chosen.
     pub reason: Option<&'static str>,
+    /// How sure the probe was, 0..=100 (none when no probe matched).
+    pub confidence: Option<u8>,
     /// Bytes sent by the device.
     pub bytes_to_server: u64,
     /// Bytes sent by the server.
@@ -316,6 +318,7 @@ fn summarize(f: &FlowState, packets: [u64; 2], end: EndReason) -> FlowSummary {
         meta: f.meta.clone(),
         protocol: pick.map_or("none", |(p, _)| p.name),
         reason: pick.and_then(|(_, v)| v.map(|v| v.reason)),
+        confidence: pick.and_then(|(_, v)| v.map(|v| v.confidence)),
         bytes_to_server: to_server,
         bytes_to_device: to_device,
         skipped: c.skipped(0) + c.skipped(1),
