@@ -24,7 +24,10 @@ const LOG: &str = r"2024-05-01 10:00:00  INFO: [T1a2b3c4d] connected
 2024-05-01 10:02:01  INFO: [U5e6f7a8b: gps103 < 198.51.100.8] 868683027793045;
 ";
 
-fn run(log: &str) -> (Stats, Vec<(u32, String, String, Vec<u8>)>) {
+/// `(flow, protocol, kind, bytes)` of a frame.
+type Frame = (u32, String, String, Vec<u8>);
+
+fn run(log: &str) -> (Stats, Vec<Frame>) {
     let mut stats = Stats::default();
     let mut frames = Vec::new();
     let input = Input::Bytes {
