@@ -115,6 +115,7 @@ pub fn frame_json(d: &Decoded<'_>) -> J {
         "alarm": m.alarm,
         "fix": fix,
         "local_time": v.local_time.map(fmt_local_ms),
+        "clock_offset_s": m.clock_offset_s(d.ts),
         "tz_offset": v.tz_offset,
         "altitude": v.altitude,
         "battery": v.battery,

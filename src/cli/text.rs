@@ -32,6 +32,12 @@ pub fn frame_line(d: &Decoded<'_>) -> String {
         d.device.map_or_else(|| "-".to_string(), |i| i.to_string()),
         summary(m, d.bytes)
     );
+    if let Some(age) = m
+        .clock_offset_s(d.ts)
+        .and_then(crate::model::present::fmt_fix_age)
+    {
+        let _ = write!(s, " ({age})");
+    }
     if !m.diagnostics.is_empty() {
         let badges: Vec<String> = m
             .diagnostics

@@ -173,7 +173,27 @@ impl FrameList {
                         &mut row,
                         &mut |ui| match (f.ts(), msg.fix.and_then(|x| x.time)) {
                             (Some(ts), _) => {
-                                ui.label(fmt_time(ts)).on_hover_text(fmt_date_time(ts));
+                                let age = msg
+                                    .clock_offset_s(Some(ts))
+                                    .and_then(crate::model::present::fmt_fix_age);
+                                let resp = ui.label(fmt_time(ts));
+                                match age {
+                                    Some(age) => {
+                                        let colour = if msg.clock_offset_s(Some(ts)).unwrap_or(0) > 0 {
+                                            palette.warning
+                                        } else {
+                                            palette.info
+                                        };
+                                        resp.on_hover_text(format!(
+                                            "{}\n{age}: the device's fix time is far from the capture time (buffered, or a wrong clock)",
+                                            fmt_date_time(ts)
+                                        ));
+                                        ui.label(RichText::new(age).small().color(colour));
+                                    }
+                                    None => {
+                                        resp.on_hover_text(fmt_date_time(ts));
+                                    }
+                                }
                             }
                             (None, Some(ms)) => {
                                 ui.label(RichText::new(fmt_time(ms * 1_000_000)).italics().weak())

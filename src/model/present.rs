@@ -59,6 +59,21 @@ pub fn fmt_clock(secs: i64) -> String {
     }
 }
 
+/// Clock offsets (capture time minus fix time) at least this large are shown, seconds.
+pub const CLOCK_SHOWN_S: i64 = 600;
+
+/// A position's age when it travelled, for a frame's summary: `fix 3 h 10 min old` or
+/// `fix 2 h ahead`; `None` under [`CLOCK_SHOWN_S`].
+pub fn fmt_fix_age(offset_s: i64) -> Option<String> {
+    if offset_s >= CLOCK_SHOWN_S {
+        Some(format!("fix {} old", fmt_duration(offset_s)))
+    } else if -offset_s >= CLOCK_SHOWN_S {
+        Some(format!("fix {} ahead", fmt_duration(-offset_s)))
+    } else {
+        None
+    }
+}
+
 /// A time-zone offset in seconds (`+08:00`).
 pub fn fmt_zone(secs: i32) -> String {
     let sign = if secs < 0 { '-' } else { '+' };

@@ -289,6 +289,13 @@ impl Message {
             None => self.event,
         }
     }
+    /// Capture time minus the fix time, in seconds, for a frame captured at `ts_ns`: how old
+    /// the position was when it travelled (negative: the device's clock is ahead). Tracking
+    /// consoles colour messages whose device time lies in the past or the future by it.
+    pub fn clock_offset_s(&self, ts_ns: Option<i64>) -> Option<i64> {
+        let fix_ms = self.fix?.time?;
+        Some((ts_ns?.div_euclid(1_000_000) - fix_ms).div_euclid(1000))
+    }
     /// The firmware generation's name (`unknown` when nothing tells).
     pub fn firmware_name(&self) -> &'static str {
         self.firmware
