@@ -283,7 +283,10 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                                         commands.push(Command::SelectFrame(first));
                                     }
                                 }
-                                ui.label(RichText::new(&f.message).small().weak());
+                                ui.add(
+                                    egui::Label::new(RichText::new(&f.message).small().weak())
+                                        .wrap(),
+                                );
                                 if !f.evidence.is_empty() {
                                     ui.label(
                                         RichText::new(format!(

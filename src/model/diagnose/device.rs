@@ -227,16 +227,21 @@ fn clock(o: &mut Out<'_>, dev: &DeviceState) {
             ),
         }
     }
+    let worst_first = |worst: u64, frames: &[u64]| -> Vec<u64> {
+        std::iter::once(worst)
+            .chain(frames.iter().copied().filter(|f| *f != worst))
+            .collect()
+    };
     if let Some((worst, frame)) = dev.worst_late {
         o.add(
             Severity::Warning,
             "clock.late",
             format!(
-                "{} captured long after their fix time (up to {} late, frame #{frame}): buffered while the unit had no connection and sent when it came back; the platform shows them as history, not live",
+                "{} captured long after their fix time (up to {} late; the first evidence frame is the latest): buffered while the unit had no connection and sent when it came back; the platform shows them as history, not live",
                 plural(dev.late.count, "report was", "reports were"),
                 fmt_duration(worst)
             ),
-            &dev.late.frames,
+            &worst_first(frame, &dev.late.frames),
         );
     }
     if let Some((worst, frame)) = dev.worst_early {
@@ -244,11 +249,11 @@ fn clock(o: &mut Out<'_>, dev: &DeviceState) {
             Severity::Warning,
             "clock.ahead",
             format!(
-                "{} a fix time ahead of the moment it was captured (up to {}, frame #{frame}): the unit's date or time is wrong (a wrong time-zone setting shifts the date it derives)",
+                "{} a fix time ahead of the moment it was captured (up to {}; the first evidence frame is the furthest ahead): the unit's date or time is wrong (a wrong time-zone setting shifts the date it derives)",
                 plural(dev.early.count, "report has", "reports have"),
                 fmt_clock(worst)
             ),
-            &dev.early.frames,
+            &worst_first(frame, &dev.early.frames),
         );
     }
 }
@@ -274,13 +279,13 @@ fn rhythm(o: &mut Out<'_>, dev: &DeviceState) {
                 .iter()
                 .filter(|(s, _)| *s > r.dominant * 2)
                 .collect();
-            if let Some((secs, frame)) = gaps.first() {
+            if let Some((secs, _)) = gaps.first() {
                 let ev: Vec<u64> = gaps.iter().map(|(_, f)| *f).collect();
                 o.add(
                     Severity::Warning,
                     "timing.gaps",
                     format!(
-                        "{} over twice the usual report interval of {}; the longest lasted {} and ended at frame #{frame}: the unit was off, out of coverage, or its reports were lost",
+                        "{} over twice the usual report interval of {}; the longest lasted {} (the evidence frames end the gaps, longest first): the unit was off, out of coverage, or its reports were lost",
                         plural(u64::from(r.long), "gap", "gaps"),
                         fmt_duration(r.dominant as i64),
                         fmt_duration(*secs as i64)
@@ -349,8 +354,8 @@ fn commands(o: &mut Out<'_>, dev: &DeviceState, ctx: &Context<'_>) {
             Severity::Warning,
             "command.no_response",
             format!(
-                "the command {} (frame #{}) was followed by no reply and no report from the unit: it may not have reached it (a sleeping unit takes commands only at its next heartbeat), or the firmware does not know it",
-                c.text, c.frame
+                "the command {} was followed by no reply and no report from the unit: it may not have reached it (a sleeping unit takes commands only at its next heartbeat), or the firmware does not know it",
+                c.text
             ),
             &[c.frame],
         );
@@ -360,10 +365,9 @@ fn commands(o: &mut Out<'_>, dev: &DeviceState, ctx: &Context<'_>) {
             Severity::Info,
             "command.outcome_unknown",
             format!(
-                "the capture ends {} after the command {} (frame #{}): too soon to tell whether the unit acted on it",
+                "the capture ends {} after the command {}: too soon to tell whether the unit acted on it",
                 fmt_duration(secs),
-                c.text,
-                c.frame
+                c.text
             ),
             &[c.frame],
         );

@@ -215,11 +215,7 @@ fn identities(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(f) = ctx.summaries.get(id) else {
             continue;
         };
-        let names: Vec<String> = t
-            .imeis
-            .iter()
-            .map(|(i, frame)| format!("{i} (from frame #{frame})"))
-            .collect();
+        let names: Vec<String> = t.imeis.iter().map(|(i, _)| i.to_string()).collect();
         out.push(Finding {
             severity: Severity::Warning,
             code: "imei.changed",
