@@ -5,11 +5,14 @@
 //! `capture` (files, live sockets) -> `net` (link/IP parsing, flows, TCP reassembly) ->
 //! `protocol` (framing, detection, decoding into field trees) -> `model` (devices, sessions,
 //! tracks, findings) -> `cli` and `gui` (views and outputs). `pipeline` connects them; the
-//! window and the headless commands run the same pipeline.
+//! window and the headless commands run the same pipeline. `live` drives that pipeline from
+//! sockets instead of files (answering devices through the protocols' hooks, or relaying them)
+//! and records what it sees.
 
 pub mod capture;
 pub mod cli;
 pub mod gui;
+pub mod live;
 pub mod model;
 pub mod net;
 pub mod pipeline;

@@ -3,6 +3,7 @@
 
 pub mod diagnose;
 pub mod json;
+pub mod listen;
 pub mod text;
 
 use std::io::Write;
@@ -49,6 +50,9 @@ pub enum StatsFormat {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Live mode: answer devices as their server (or relay them to their platform), print every
+    /// frame, record every byte to pcapng.
+    Listen(listen::ListenArgs),
     /// Findings per device, per flow and for the capture: what is wrong, what to do, and the
     /// frames that show it.
     Diagnose {
@@ -89,12 +93,16 @@ pub const EXIT_DAMAGED: u8 = 3;
 
 /// Runs a headless command; returns the exit status.
 pub fn run(cmd: Command) -> u8 {
+    if let Command::Listen(a) = &cmd {
+        return listen::run(a);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut stats = Stats::default();
     let mut broken_pipe = false;
     let mut diagnose = None;
     let (result, format_stats, photos) = match &cmd {
+        Command::Listen(_) => return 0,
         Command::Diagnose { format, inputs } => {
             let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
             let r = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
