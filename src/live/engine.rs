@@ -73,6 +73,8 @@ struct Conn {
     imei: Option<Imei>,
     protocol: Option<&'static Protocol>,
     open: bool,
+    /// The analyzer asked the socket to close (a limit, silence); waiting for it.
+    closing: bool,
     queued: Vec<Vec<u8>>,
 }
 
@@ -251,6 +253,7 @@ impl Engine {
                         imei: None,
                         protocol: None,
                         open: true,
+                        closing: false,
                         queued: Vec::new(),
                     },
                 );
@@ -349,6 +352,7 @@ impl Engine {
                         imei: None,
                         protocol: None,
                         open: true,
+                        closing: false,
                         queued: Vec::new(),
                     },
                 );
@@ -433,7 +437,7 @@ impl Engine {
         let over = self
             .conns
             .get(&id)
-            .is_some_and(|c| c.unframed > self.cfg.max_unframed && c.open);
+            .is_some_and(|c| c.unframed > self.cfg.max_unframed && c.open && !c.closing);
         if over {
             self.counters.closed_unframed += 1;
             let limit = self.cfg.max_unframed;
@@ -495,9 +499,13 @@ impl Engine {
 
     /// Closes a connection from the analyzer's side (a limit, silence).
     fn close(&mut self, id: u64) {
-        let Some(c) = self.conns.get(&id) else {
+        let Some(c) = self.conns.get_mut(&id) else {
             return;
         };
+        if c.closing {
+            return;
+        }
+        c.closing = true;
         match &c.out {
             // The socket task reports the close; the flow ends then.
             Some(out) => {
@@ -624,7 +632,7 @@ impl Engine {
         let idle: Vec<u64> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.last.elapsed() >= self.cfg.idle)
+            .filter(|(_, c)| c.last.elapsed() >= self.cfg.idle && !c.closing)
             .map(|(id, _)| *id)
             .collect();
         for id in idle {
