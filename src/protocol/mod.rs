@@ -12,7 +12,9 @@ mod field;
 pub mod firmware;
 mod framing;
 mod hooks;
+pub mod kit;
 mod message;
+pub mod nmea;
 pub mod stream;
 pub mod text;
 pub mod unknown;
@@ -94,7 +96,7 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol the analyzer knows, in probing order. One line per protocol.
-pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL];
+pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &nmea::PROTOCOL];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
 /// go, and reported as "not this protocol".
