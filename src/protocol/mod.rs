@@ -17,6 +17,7 @@ mod message;
 pub mod nmea;
 pub mod stream;
 pub mod text;
+pub mod tk103;
 pub mod unknown;
 
 pub use diag::{Diagnostic, Severity};
@@ -96,7 +97,7 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol the analyzer knows, in probing order. One line per protocol.
-pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &nmea::PROTOCOL];
+pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &nmea::PROTOCOL, &tk103::PROTOCOL];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
 /// go, and reported as "not this protocol".

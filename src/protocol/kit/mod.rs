@@ -126,6 +126,30 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
             }
         }
     }
+    /// A coordinate `[d]ddmm.mmmm` at `v` with its hemisphere letter at `h`, as a node of `def`
+    /// spanning both; `code` names the diagnostic when it is not a coordinate.
+    pub fn ddmm(
+        &mut self,
+        def: &'static FieldDef,
+        v: Span,
+        h: Span,
+        code: &'static str,
+    ) -> Option<f64> {
+        let s = v.join(h);
+        let hemi = self.text(h).first().copied().unwrap_or(0);
+        match ddmm(self.text(v), hemi) {
+            Some(c) => {
+                self.add(def, s, Value::Coord(c));
+                Some(c)
+            }
+            None => {
+                self.raw(def, s);
+                let m = format!("'{}' is not a coordinate", self.str(s));
+                self.error(code, m, s, def);
+                None
+            }
+        }
+    }
     /// Sets the keyword (command) span and its meaning.
     pub fn keyword(&mut self, s: Span, meaning: Option<&'static str>) {
         self.msg.keyword = Some(s);
@@ -148,8 +172,10 @@ pub fn split(frame: &[u8], start: usize, end: usize, sep: u8) -> Vec<Span> {
     out
 }
 
-/// A decimal number: optional sign, digits, optional fraction; no exponent, no spaces.
+/// A decimal number: leading spaces (padding), optional sign, digits, optional fraction; no
+/// exponent.
 pub fn decimal(b: &[u8]) -> Option<f64> {
+    let b = b.get(run(b, |c| c == b' ')..)?;
     let (neg, rest) = match b.first() {
         Some(b'-') => (true, b.get(1..)?),
         Some(b'+') => (false, b.get(1..)?),

@@ -131,20 +131,7 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) -> Option<(f64, f64)>
         if d.text(v).is_empty() {
             return None;
         }
-        let s = v.join(h);
-        let hemi = d.text(h).first().copied().unwrap_or(0);
-        match kit::ddmm(d.text(v), hemi) {
-            Some(c) => {
-                d.add(def, s, Value::Coord(c));
-                Some(c)
-            }
-            None => {
-                d.raw(def, s);
-                let m = format!("'{}' is not a coordinate", d.str(s));
-                d.error("nmea.coordinate", m, s, def);
-                None
-            }
-        }
+        d.ddmm(def, v, h, "nmea.coordinate")
     };
     let lat = coord(d, i, &LATITUDE);
     let lon = coord(d, i + 2, &LONGITUDE);
