@@ -11,6 +11,7 @@ mod diag;
 mod field;
 pub mod firmware;
 mod framing;
+pub mod h02;
 mod hooks;
 pub mod kit;
 mod message;
@@ -97,7 +98,12 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol the analyzer knows, in probing order. One line per protocol.
-pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &nmea::PROTOCOL, &tk103::PROTOCOL];
+pub static REGISTRY: &[&Protocol] = &[
+    &bn407::PROTOCOL,
+    &nmea::PROTOCOL,
+    &tk103::PROTOCOL,
+    &h02::PROTOCOL,
+];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
 /// go, and reported as "not this protocol".
