@@ -47,7 +47,7 @@ fn probe_verdicts() {
         b"$$A35,864507031245110,AAA",
         b"imei:359586015829802,tracker",
         b"*HQ,abc,V1#",
-        b"\x24\x41\x06\x01\x27\x36\x29\x22",
+        b"\x24\x41\x06\x01\x27\x36\x29\x2a",
     ] {
         assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
     }
