@@ -17,6 +17,7 @@ pub mod kit;
 mod message;
 pub mod nmea;
 pub mod stream;
+pub mod teltonika;
 pub mod text;
 pub mod tk103;
 pub mod unknown;
@@ -103,6 +104,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &nmea::PROTOCOL,
     &tk103::PROTOCOL,
     &h02::PROTOCOL,
+    &teltonika::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
