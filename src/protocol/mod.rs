@@ -14,6 +14,7 @@ mod framing;
 pub mod h02;
 mod hooks;
 pub mod kit;
+pub mod meitrack;
 mod message;
 pub mod nmea;
 pub mod stream;
@@ -105,6 +106,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &tk103::PROTOCOL,
     &h02::PROTOCOL,
     &teltonika::PROTOCOL,
+    &meitrack::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
