@@ -17,6 +17,7 @@ pub mod kit;
 pub mod meitrack;
 mod message;
 pub mod nmea;
+pub mod queclink;
 pub mod stream;
 pub mod teltonika;
 pub mod text;
@@ -107,6 +108,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &h02::PROTOCOL,
     &teltonika::PROTOCOL,
     &meitrack::PROTOCOL,
+    &queclink::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
