@@ -17,6 +17,7 @@ pub mod kit;
 pub mod meitrack;
 mod message;
 pub mod nmea;
+pub mod osmand;
 pub mod queclink;
 pub mod stream;
 pub mod teltonika;
@@ -109,6 +110,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &teltonika::PROTOCOL,
     &meitrack::PROTOCOL,
     &queclink::PROTOCOL,
+    &osmand::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
