@@ -124,6 +124,17 @@ fn cases() -> Vec<Case> {
             fix: true,
         },
         Case {
+            family: "xexun",
+            udp: false,
+            device: vec![
+                // Serial, phone, RMC without '$' (checksum 6B for these bytes), signal, event,
+                // the IMEI after 'imei:', then satellites, altitude, battery, cell.
+                b"150324101241,+34600000000,GPRMC,101241.000,A,2234.0297,N,11405.9101,E,0.00,0.00,150324,,,A*6B,F,, imei:359586015829802,05,110.0,F:4.12V,0,140,1234,460,00,27A3,0E2F\r\n".to_vec(),
+            ],
+            id: Some("359586015829802"),
+            fix: true,
+        },
+        Case {
             family: "nmea",
             udp: false,
             device: vec![
@@ -287,10 +298,11 @@ fn every_family_is_named_framed_and_identified_through_the_binary() {
     }
 }
 
-/// Bytes that merely contain `imei:` somewhere.
+/// Bytes that merely contain `imei:` somewhere (the Xexun line that does so is a family of its
+/// own, tested above).
 const IMPOSTORS: [&[u8]; 4] = [
-    // Xexun / GT02 style: a serial, the phone, an RMC sentence without '$', then the IMEI.
-    b"150324101241,+34600000000,GPRMC,101241.000,A,2234.0297,N,11405.9101,E,0.00,0.00,150324,,,A*6B,F,, imei:359586015829802,05,110.0,F:4.12V,0,140,1234,460,00,27A3,0E2F\r\n",
+    // A Xexun line cut before its RMC sentence: only the tail, with the IMEI.
+    b",+48606717068,,L,, imei:012207005047292,,,F:4.28V,1,52,11565,247,01,000E,1FC5\r\n",
     // An HTTP request that carries an IMEI in its query.
     b"GET /track?imei:359586015829802,tracker HTTP/1.1\r\nHost: x\r\n\r\n",
     // Anything else with the marker inside.

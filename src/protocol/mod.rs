@@ -24,6 +24,7 @@ pub mod teltonika;
 pub mod text;
 pub mod tk103;
 pub mod unknown;
+pub mod xexun;
 
 pub use diag::{Diagnostic, Severity};
 pub use field::{
@@ -111,6 +112,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &meitrack::PROTOCOL,
     &queclink::PROTOCOL,
     &osmand::PROTOCOL,
+    &xexun::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they

@@ -3,7 +3,7 @@
 //! fix quality, satellites, altitude) sentences.
 
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, FieldDef, Fix, Kind, Message, Span, Value};
 
 fields! {
     SENTENCE = "nmea.sentence", "Sentence", None, "Talker and sentence type ('GPRMC': GPS, recommended minimum)";
@@ -24,7 +24,7 @@ fields! {
 }
 
 /// Every field of the NMEA decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
+pub static FIELDS: &[&FieldDef] = ALL;
 
 /// Decodes one sentence (either direction: only devices send NMEA).
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
@@ -64,7 +64,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     d.keyword(name, meaning);
     d.msg.kind = Kind::Info;
     match ty {
-        b"RMC" => rmc(&mut d, &f),
+        b"RMC" => rmc(&mut d, &f, &NMEA_RMC),
         b"GGA" => gga(&mut d, &f),
         _ => {
             if let (Some(first), Some(last)) = (f.get(1), f.last()) {
@@ -125,36 +125,74 @@ fn time_of_day(t: &[u8]) -> Option<u32> {
 }
 
 /// Latitude at `f[i]`, `f[i+1]` and longitude at `f[i+2]`, `f[i+3]`.
-fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) -> Option<(f64, f64)> {
+fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, defs: &Rmc) -> Option<(f64, f64)> {
     let coord = |d: &mut Dec<'_, '_, '_>, at: usize, def| {
         let (v, h) = (*f.get(at)?, *f.get(at + 1)?);
         if d.text(v).is_empty() {
             return None;
         }
-        d.ddmm(def, v, h, "nmea.coordinate")
+        d.ddmm(def, v, h, defs.coordinate)
     };
-    let lat = coord(d, i, &LATITUDE);
-    let lon = coord(d, i + 2, &LONGITUDE);
+    let lat = coord(d, i, defs.latitude);
+    let lon = coord(d, i + 2, defs.longitude);
     Some((lat?, lon?))
 }
 
-fn rmc(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
+/// The fields an RMC sentence fills: raw NMEA names its own, and a protocol that embeds the
+/// sentence (Xexun) passes its own, so the same reader serves both.
+pub struct Rmc {
+    /// UTC time of day.
+    pub time: &'static FieldDef,
+    /// A / V.
+    pub status: &'static FieldDef,
+    /// Latitude.
+    pub latitude: &'static FieldDef,
+    /// Longitude.
+    pub longitude: &'static FieldDef,
+    /// Speed in knots.
+    pub speed: &'static FieldDef,
+    /// Course.
+    pub course: &'static FieldDef,
+    /// ddmmyy.
+    pub date: &'static FieldDef,
+    /// Date and time together (derived).
+    pub fix_time: &'static FieldDef,
+    /// Diagnostic code of a malformed coordinate.
+    pub coordinate: &'static str,
+}
+
+/// Raw NMEA's own RMC fields.
+static NMEA_RMC: Rmc = Rmc {
+    time: &TIME,
+    status: &STATUS,
+    latitude: &LATITUDE,
+    longitude: &LONGITUDE,
+    speed: &SPEED,
+    course: &COURSE,
+    date: &DATE,
+    fix_time: &FIX_TIME,
+    coordinate: "nmea.coordinate",
+};
+
+/// Reads an RMC sentence whose fields are `f` (`f[0]` the sentence name) into nodes of
+/// `defs` and the message's fix; the kind becomes `Report`.
+pub fn rmc(d: &mut Dec<'_, '_, '_>, f: &[Span], defs: &Rmc) {
     let at = |i: usize| f.get(i).copied().unwrap_or_default();
     let tod = time_of_day(d.text(at(1)));
     if let Some(t) = tod {
-        d.add(&TIME, at(1), Value::TimeOfDay(t));
+        d.add(defs.time, at(1), Value::TimeOfDay(t));
     }
     let valid = d.text(at(2)) == b"A";
     let meaning = if valid { "valid fix" } else { "no valid fix" };
-    d.add(&STATUS, at(2), Value::Enum(meaning));
-    let pos = position(d, f, 3);
-    let speed = d.num(&SPEED, at(7));
-    let course = d.num(&COURSE, at(8));
-    d.raw(&DATE, at(9));
+    d.add(defs.status, at(2), Value::Enum(meaning));
+    let pos = position(d, f, 3, defs);
+    let speed = d.num(defs.speed, at(7));
+    let course = d.num(defs.course, at(8));
+    d.raw(defs.date, at(9));
     let time = kit::ddmmyy_hhmmss(d.text(at(9)), d.text(at(1)))
         .map(|ms| ms + i64::from(tod.unwrap_or(0) % 1000));
     if let Some(ms) = time {
-        d.b.derived(&FIX_TIME, at(1).join(at(9)), Value::UtcTime(ms));
+        d.b.derived(defs.fix_time, at(1).join(at(9)), Value::UtcTime(ms));
     }
     d.msg.kind = Kind::Report;
     if let Some((lat, lon)) = pos {
@@ -174,7 +212,7 @@ fn gga(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     if let Some(t) = time_of_day(d.text(at(1))) {
         d.add(&TIME, at(1), Value::TimeOfDay(t));
     }
-    let pos = position(d, f, 2);
+    let pos = position(d, f, 2, &NMEA_RMC);
     let quality = d.num(&QUALITY, at(6));
     d.num(&SATELLITES, at(7));
     if let Some(alt) = d.num(&ALTITUDE, at(9)) {

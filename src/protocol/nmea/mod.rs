@@ -11,7 +11,7 @@ use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::{FIELDS, Rmc, decode, rmc};
 
 /// Registration of raw NMEA.
 pub static PROTOCOL: Protocol = Protocol {
