@@ -262,12 +262,13 @@ mod tests {
     fn gap_and_pending() {
         let mut f = SizedFramer::new(toy);
         let mut out = Vec::new();
-        let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.offset, r.flags));
-        f.push(b"\x05ab", &mut sink);
-        f.gap(3, &mut sink);
-        f.push(b"\x01z", &mut sink);
+        {
+            let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.offset, r.flags));
+            f.push(b"\x05ab", &mut sink);
+            f.gap(3, &mut sink);
+            f.push(b"\x01z", &mut sink);
+        }
         assert_eq!(f.take_pending(), Vec::<u8>::new());
-        drop(sink);
         assert_eq!(out.len(), 2);
         assert_eq!(out.first().map(|o| o.2.gap_after), Some(3));
         assert_eq!(out.get(1).map(|o| (o.1, o.2.gap_before)), Some((6, 3)));

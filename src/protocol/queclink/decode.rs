@@ -49,7 +49,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let end = frame.len() - dollar;
     let colon = frame.iter().take(8).position(|&c| c == b':');
     let is_at = frame.starts_with(b"AT+GT");
-    if !(frame.first() == Some(&b'+') && colon.is_some()) && !is_at {
+    if !(is_at || frame.first() == Some(&b'+') && colon.is_some()) {
         let s = Span::new(0, frame.len());
         d.add(&JUNK, s, Value::Blob(frame.len() as u32));
         d.error(
