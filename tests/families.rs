@@ -135,6 +135,17 @@ fn cases() -> Vec<Case> {
             fix: true,
         },
         Case {
+            family: "watch",
+            udp: false,
+            device: vec![
+                // Link: steps, tumbles, battery; then a position (decimal degrees, km/h).
+                b"[3G*8800000015*000C*LK,1000,0,67]".to_vec(),
+                b"[3G*8800000015*0048*UD,150324,101241,A,22.567162,N,114.098502,E,12.5,90.0,110.0,9,80,67,1000]".to_vec(),
+            ],
+            id: Some("8800000015"),
+            fix: true,
+        },
+        Case {
             family: "nmea",
             udp: false,
             device: vec![

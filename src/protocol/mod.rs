@@ -24,6 +24,7 @@ pub mod teltonika;
 pub mod text;
 pub mod tk103;
 pub mod unknown;
+pub mod watch;
 pub mod xexun;
 
 pub use diag::{Diagnostic, Severity};
@@ -113,6 +114,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &queclink::PROTOCOL,
     &osmand::PROTOCOL,
     &xexun::PROTOCOL,
+    &watch::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
