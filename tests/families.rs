@@ -146,6 +146,18 @@ fn cases() -> Vec<Case> {
             fix: true,
         },
         Case {
+            family: "suntech",
+            udp: false,
+            device: vec![
+                // Model form: id, model, firmware, date, time, cell, lat, lon, km/h, course,
+                // satellites, fix, odometer, power, inputs, mode, message number.
+                b"ST300STT;205589913;05;527;20240315;10:12:41;be139;22.567162;114.098502;031.500;090.00;9;1;427;12.57;100000;1;0172\r".to_vec(),
+                b"ST300ALV;205589913\r".to_vec(),
+            ],
+            id: Some("205589913"),
+            fix: true,
+        },
+        Case {
             family: "nmea",
             udp: false,
             device: vec![

@@ -20,6 +20,7 @@ pub mod nmea;
 pub mod osmand;
 pub mod queclink;
 pub mod stream;
+pub mod suntech;
 pub mod teltonika;
 pub mod text;
 pub mod tk103;
@@ -115,6 +116,7 @@ pub static REGISTRY: &[&Protocol] = &[
     &osmand::PROTOCOL,
     &xexun::PROTOCOL,
     &watch::PROTOCOL,
+    &suntech::PROTOCOL,
 ];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
