@@ -10,7 +10,7 @@
 
 use super::fields::*;
 use crate::protocol::kit::{self, Dec};
-use crate::protocol::{Builder, Fix, Imei, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Imei, Kind, Message, Span, Value};
 
 /// The decimal digits of BCD bytes (`None` when a nibble is over 9).
 fn digits(b: &[u8]) -> Option<u64> {
@@ -31,16 +31,13 @@ pub fn decode(frame: &[u8], b: &mut Builder<'_>) -> Message {
     let id_len = if frame.len() == 42 { 8 } else { 5 };
     let o = 1 + id_len;
     if frame.len() < o + 24 {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "h02.short",
             format!(
                 "a binary record is at least 32 bytes, this one {}",
                 frame.len()
             ),
-            s,
-            &JUNK,
         );
         return d.msg;
     }
@@ -155,15 +152,12 @@ pub fn decode(frame: &[u8], b: &mut Builder<'_>) -> Message {
         let s = Span::new(o + 23, frame.len());
         d.add(&EXTRA, s, Value::Blob(s.len() as u32));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| kit::knots_to_kmh(v as f64)),
-            course: course.map(|c| c as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        valid,
+        speed.map(|v| kit::knots_to_kmh(v as f64)),
+        course.map(|c| c as f32),
+    );
     d.msg
 }

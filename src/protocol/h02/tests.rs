@@ -41,16 +41,17 @@ fn probe_verdicts() {
     assert_eq!(v.direction, Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, V1, 20);
     assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);
-    for no in [
-        &b"**,imei:359586015829802,B;"[..],
-        b"$GPRMC,081234.00,A",
-        b"$$A35,864507031245110,AAA",
-        b"imei:359586015829802,tracker",
-        b"*HQ,abc,V1#",
-        b"\x24\x41\x06\x01\x27\x36\x29\x2a",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"**,imei:359586015829802,B;"[..],
+            b"$GPRMC,081234.00,A",
+            b"$$A35,864507031245110,AAA",
+            b"imei:359586015829802,tracker",
+            b"*HQ,abc,V1#",
+            b"\x24\x41\x06\x01\x27\x36\x29\x2a",
+        ],
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::fields::*;
 use crate::protocol::kit::{self, Dec};
-use crate::protocol::{Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, Kind, Message, Span, Value};
 
 /// What a command is, and the kind of message it makes in each direction.
 fn meaning(cmd: &[u8], dir: Direction) -> (Kind, Option<&'static str>) {
@@ -30,14 +30,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     let f = kit::split(frame, 1, end, b',');
     let g = |i: usize| f.get(i).copied().unwrap_or_default();
     if frame.first() != Some(&b'*') || f.len() < 2 {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
-            "h02.junk",
-            "not an H02 sentence ('*HQ,<id>,...#')",
-            s,
-            &JUNK,
-        );
+        d.junk(&JUNK, "h02.junk", "not an H02 sentence ('*HQ,<id>,...#')");
         return d.msg;
     }
     d.raw(&MAKER, g(0));
@@ -81,16 +74,7 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
         d.raw(&DATA, f.get(3).copied().unwrap_or_default().join(g(0)));
     }
     d.raw(&TIME, g(0));
-    let valid = d.text(g(1)) == b"A";
-    d.add(
-        &VALIDITY,
-        g(1),
-        Value::Enum(if valid {
-            "valid fix"
-        } else {
-            "last known position"
-        }),
-    );
+    let valid = d.validity(&VALIDITY, g(1));
     let empty = d.text(g(2)).is_empty() && d.text(g(4)).is_empty();
     let (lat, lon) = if empty {
         (None, None)
@@ -113,14 +97,11 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
     if f.len() > i + 10 {
         d.raw(&DATA, g(10).join(f.last().copied().unwrap_or_default()));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(kit::knots_to_kmh),
-            course: course.map(|c| c as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        valid,
+        speed.map(kit::knots_to_kmh),
+        course.map(|c| c as f32),
+    );
 }

@@ -10,7 +10,10 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
-use super::{Builder, Diagnostic, FieldDef, Imei, Message, Severity, Span, Value};
+use super::{
+    Builder, Diagnostic, Direction, FieldDef, Fix, Imei, Message, ProbeResult, Severity, Span,
+    Value, Verdict,
+};
 
 /// Declares a protocol's fields once (filter name, label, unit, help) and lists them in `ALL`.
 macro_rules! fields {
@@ -150,6 +153,49 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
             }
         }
     }
+    /// The whole frame as one node of `def` (bytes that are not this protocol), with an error.
+    pub fn junk(
+        &mut self,
+        def: &'static FieldDef,
+        code: &'static str,
+        m: impl Into<Cow<'static, str>>,
+    ) {
+        let s = Span::new(0, self.frame.len());
+        self.add(def, s, Value::Blob(self.frame.len() as u32));
+        self.error(code, m, s, def);
+    }
+    /// Sets the message's fix when the position (latitude, longitude) is known.
+    pub fn fix(
+        &mut self,
+        at: Option<(f64, f64)>,
+        time: Option<i64>,
+        valid: bool,
+        speed_kmh: Option<f32>,
+        course: Option<f32>,
+    ) {
+        if let Some((lat, lon)) = at {
+            self.msg.fix = Some(Fix {
+                time,
+                valid,
+                lat,
+                lon,
+                speed_kmh,
+                course,
+            });
+        }
+    }
+    /// A validity letter at `s` (`A` valid, anything else a last known position) as a node of
+    /// `def`; true when valid.
+    pub fn validity(&mut self, def: &'static FieldDef, s: Span) -> bool {
+        let valid = self.text(s) == b"A";
+        let meaning = if valid {
+            "valid fix"
+        } else {
+            "last known position"
+        };
+        self.add(def, s, Value::Enum(meaning));
+        valid
+    }
     /// Sets the keyword (command) span and its meaning.
     pub fn keyword(&mut self, s: Span, meaning: Option<&'static str>) {
         self.msg.keyword = Some(s);
@@ -287,6 +333,21 @@ pub fn knots_to_kmh(kn: f64) -> f32 {
 /// Length of a run at the start of `b` of bytes for which `f` holds.
 pub fn run(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
     b.iter().take_while(|&&c| f(c)).count()
+}
+
+/// A probe's match.
+pub fn matched(confidence: u8, reason: &'static str, direction: Direction) -> ProbeResult {
+    ProbeResult::Match(Verdict {
+        confidence,
+        reason,
+        direction,
+    })
+}
+
+/// The value of two hex digits (a checksum), `None` when they are not two hex digits.
+pub fn hex_byte(t: &[u8]) -> Option<u8> {
+    let t = std::str::from_utf8(t).ok().filter(|t| t.len() == 2)?;
+    u8::from_str_radix(t, 16).ok()
 }
 
 /// Length of the `\r` / `\n` bytes at the end of `b`.

@@ -91,3 +91,15 @@ pub fn assert_prefixes_not_refused(p: &Protocol, b: &[u8], upto: usize) {
         );
     }
 }
+
+/// The probe says `No` to each of `bytes`.
+pub fn assert_refused(p: &Protocol, bytes: &[&[u8]]) {
+    for b in bytes {
+        assert_eq!(
+            (p.probe)(b),
+            crate::protocol::ProbeResult::No,
+            "{:?}",
+            String::from_utf8_lossy(b)
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::{Head, head};
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{AlarmClass, Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     HEADER = "meitrack.header", "Header", None, "'$$' from the device or '@@' from the server, the flag and the length";
@@ -56,13 +56,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         server,
     }) = head(frame)
     else {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "meitrack.junk",
             "not a Meitrack frame ('$$' + flag + length + ',')",
-            s,
-            &JUNK,
         );
         return d.msg;
     };
@@ -139,9 +136,7 @@ fn checksum(d: &mut Dec<'_, '_, '_>, star: usize) {
         .unwrap_or(&[])
         .iter()
         .fold(0u8, |a, &c| a.wrapping_add(c));
-    let want = std::str::from_utf8(d.text(s))
-        .ok()
-        .and_then(|h| u8::from_str_radix(h, 16).ok());
+    let want = kit::hex_byte(d.text(s));
     if want != Some(got) {
         let m = format!(
             "checksum '{}' does not match the frame (the sum is {got:02X})",
@@ -172,16 +167,7 @@ fn aaa(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
             d.warn("meitrack.time", "not a yymmddhhmmss time", g(5), &TIME);
         }
     }
-    let valid = d.text(g(6)) == b"A";
-    d.add(
-        &VALIDITY,
-        g(6),
-        Value::Enum(if valid {
-            "valid fix"
-        } else {
-            "last known position"
-        }),
-    );
+    let valid = d.validity(&VALIDITY, g(6));
     d.num(&SATELLITES, g(7));
     d.num(&GSM, g(8));
     let speed = d.num(&SPEED, g(9));
@@ -193,14 +179,11 @@ fn aaa(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     if f.len() > 13 {
         d.raw(&DATA, g(13).join(g(f.len() - 1)));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| v as f32),
-            course: course.map(|v| v as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        valid,
+        speed.map(|v| v as f32),
+        course.map(|v| v as f32),
+    );
 }

@@ -3,7 +3,7 @@
 //! fix quality, satellites, altitude) sentences.
 
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{Builder, Direction, FieldDef, Fix, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, FieldDef, Kind, Message, Span, Value};
 
 fields! {
     SENTENCE = "nmea.sentence", "Sentence", None, "Talker and sentence type ('GPRMC': GPS, recommended minimum)";
@@ -32,13 +32,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let trimmed = frame.len() - kit::trailing_line_end(frame);
     let body = frame.get(..trimmed).unwrap_or(&[]);
     if body.first() != Some(&b'$') || body.len() < 7 {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "nmea.junk",
             "not an NMEA sentence (no '$' and talker)",
-            s,
-            &JUNK,
         );
         return d.msg;
     }
@@ -86,9 +83,7 @@ fn checksum(d: &mut Dec<'_, '_, '_>, star: usize, end: usize) {
         );
         return;
     };
-    let want = std::str::from_utf8(hex)
-        .ok()
-        .and_then(|h| u8::from_str_radix(h, 16).ok());
+    let want = kit::hex_byte(hex);
     let got = d
         .frame
         .get(1..star)
@@ -195,16 +190,13 @@ pub fn rmc(d: &mut Dec<'_, '_, '_>, f: &[Span], defs: &Rmc) {
         d.b.derived(defs.fix_time, at(1).join(at(9)), Value::UtcTime(ms));
     }
     d.msg.kind = Kind::Report;
-    if let Some((lat, lon)) = pos {
-        d.msg.fix = Some(Fix {
-            time,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(kit::knots_to_kmh),
-            course: course.map(|c| c as f32),
-        });
-    }
+    d.fix(
+        pos,
+        time,
+        valid,
+        speed.map(kit::knots_to_kmh),
+        course.map(|c| c as f32),
+    );
 }
 
 fn gga(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
@@ -219,14 +211,5 @@ fn gga(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
         d.msg.vitals.altitude = Some(alt as f32);
     }
     d.msg.kind = Kind::Report;
-    if let Some((lat, lon)) = pos {
-        d.msg.fix = Some(Fix {
-            time: None,
-            valid: quality.is_some_and(|q| q > 0.0),
-            lat,
-            lon,
-            speed_kmh: None,
-            course: None,
-        });
-    }
+    d.fix(pos, None, quality.is_some_and(|q| q > 0.0), None, None);
 }

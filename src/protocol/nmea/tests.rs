@@ -6,7 +6,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind, ProbeResult};
+use crate::protocol::{Direction, Kind};
 use proptest::prelude::*;
 
 // $GPRMC,<time 08:12:34.00>,<A valid>,<4807.038,N = 48°07.038'>,<01131.000,E>,<22.4 kn>,
@@ -29,16 +29,17 @@ fn probe_names_position_sentences() {
     assert_eq!(confidence(&PROTOCOL, &rmc()), 92);
     assert_eq!(confidence(&PROTOCOL, b"$GPGSV,3,1,11"), 80);
     assert_prefixes_not_refused(&PROTOCOL, &rmc(), 7);
-    for no in [
-        &b"$$A35,86"[..],
-        b"$GPrmc,",
-        b"$XXRMC,",
-        b"imei:359586015829802,tracker",
-        b"GPRMC,081234.00,A",
-        b"\x24\x41\x06\x01",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"$$A35,86"[..],
+            b"$GPrmc,",
+            b"$XXRMC,",
+            b"imei:359586015829802,tracker",
+            b"GPRMC,081234.00,A",
+            b"\x24\x41\x06\x01",
+        ],
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime};
 
 use super::content_length;
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     METHOD = "osmand.method", "Method", None, "HTTP method: GET with the query, POST with a body";
@@ -112,9 +112,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         return d.msg;
     }
     if parts.len() < 2 || !super::starts_http(frame) {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error("osmand.junk", "not an HTTP request or response", s, &JUNK);
+        d.junk(&JUNK, "osmand.junk", "not an HTTP request or response");
         return d.msg;
     }
     d.raw(&METHOD, g(0));
@@ -161,17 +159,16 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         );
     }
     d.msg.kind = Kind::Info;
-    if let (Some(lat), Some(lon)) = (pos.lat, pos.lon) {
+    if pos.lat.is_some() && pos.lon.is_some() {
         d.msg.kind = Kind::Report;
-        d.msg.fix = Some(Fix {
-            time: pos.time,
-            valid: true,
-            lat,
-            lon,
-            speed_kmh: pos.speed_kmh,
-            course: pos.course,
-        });
     }
+    d.fix(
+        pos.lat.zip(pos.lon),
+        pos.time,
+        true,
+        pos.speed_kmh,
+        pos.course,
+    );
     d.msg
 }
 

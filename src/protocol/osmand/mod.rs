@@ -12,7 +12,7 @@ mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
+    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions,
 };
 
 pub use decode::{FIELDS, decode};
@@ -108,13 +108,7 @@ const PARAMS: [&[u8]; 7] = [
 /// Looks at the first bytes of a flow direction: `GET /?` or `POST /?` and an OsmAnd
 /// parameter, `POST /` (JSON), or an HTTP response (the server side).
 pub fn probe(b: &[u8]) -> ProbeResult {
-    let m = |confidence, reason, direction| {
-        ProbeResult::Match(Verdict {
-            confidence,
-            reason,
-            direction,
-        })
-    };
+    let m = crate::protocol::kit::matched;
     for method in [&b"GET /?"[..], b"POST /?"] {
         if let Some(q) = b.strip_prefix(method) {
             return match PARAMS.iter().find(|p| q.starts_with(p)) {

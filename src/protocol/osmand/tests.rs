@@ -40,14 +40,15 @@ fn probe_verdicts() {
     };
     assert_eq!(v.direction, Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, GET, 12);
-    for no in [
-        &b"GET /index.html HTTP/1.1"[..],
-        b"GET /?imei:359586015829802,tracker HTTP/1.1",
-        b"imei:359586015829802,tracker",
-        b"POST /api/positions HTTP/1.1",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"GET /index.html HTTP/1.1"[..],
+            b"GET /?imei:359586015829802,tracker HTTP/1.1",
+            b"imei:359586015829802,tracker",
+            b"POST /api/positions HTTP/1.1",
+        ],
+    );
 }
 
 #[test]

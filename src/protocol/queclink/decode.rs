@@ -2,7 +2,7 @@
 //! device name, the first position it carries, the send time and the count.
 
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{AlarmClass, Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     TYPE = "queclink.type", "Type", None, "+RESP report, +BUFF buffered report, +ACK answer, +SACK server acknowledgement, AT+ command";
@@ -50,13 +50,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let colon = frame.iter().take(8).position(|&c| c == b':');
     let is_at = frame.starts_with(b"AT+GT");
     if !(is_at || frame.first() == Some(&b'+') && colon.is_some()) {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "queclink.junk",
             "not a Queclink message ('+RESP:', '+ACK:', ...)",
-            s,
-            &JUNK,
         );
         return d.msg;
     }
@@ -180,14 +177,11 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
     if let Some(ms) = time {
         d.add(&GPS_TIME, g(i), Value::UtcTime(ms));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid: acc.is_some_and(|a| a > 0.0),
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| v as f32),
-            course: course.map(|v| v as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        acc.is_some_and(|a| a > 0.0),
+        speed.map(|v| v as f32),
+        course.map(|v| v as f32),
+    );
 }

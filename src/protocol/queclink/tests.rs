@@ -25,14 +25,15 @@ fn probe_verdicts() {
     };
     assert_eq!(v.direction, Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, FRI, 8);
-    for no in [
-        &b"+CMGS:"[..],
-        b"imei:359586015829802,",
-        b"RESP:GTFRI",
-        b"+RESP:XX",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"+CMGS:"[..],
+            b"imei:359586015829802,",
+            b"RESP:GTFRI",
+            b"+RESP:XX",
+        ],
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use super::header;
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{AlarmClass, Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     HEADER = "suntech.header", "Header", None, "Model and report type (ST300STT), or the report type alone (universal firmware)";
@@ -27,13 +27,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
     let end = frame.len() - kit::trailing_line_end(frame);
     let Ok((n, _)) = header(frame) else {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "suntech.junk",
             "not a Suntech report ('ST300STT;', 'STT;', ...)",
-            s,
-            &JUNK,
         );
         return d.msg;
     };
@@ -105,16 +102,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     // Bluetooth reports (BLE, BSA) carry only the position before their own fields.
     if matches!(ty, b"BLE" | b"BSA") {
         d.raw(&DATA, g(k + 2).join(g(f.len() - 1)));
-        if let (Some(lat), Some(lon)) = (lat, lon) {
-            d.msg.fix = Some(Fix {
-                time,
-                valid: true,
-                lat,
-                lon,
-                speed_kmh: None,
-                course: None,
-            });
-        }
+        d.fix(lat.zip(lon), time, true, None, None);
         return d.msg;
     }
     let speed = d.num(&SPEED, g(k + 2));
@@ -127,15 +115,12 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     if f.len() > k + 6 {
         d.raw(&DATA, g(k + 6).join(g(f.len() - 1)));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid: valid || st910,
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| v as f32),
-            course: course.map(|v| v as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        valid || st910,
+        speed.map(|v| v as f32),
+        course.map(|v| v as f32),
+    );
     d.msg
 }

@@ -11,7 +11,7 @@
 mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol};
 
 pub use decode::{FIELDS, decode};
 
@@ -77,13 +77,8 @@ pub fn header(b: &[u8]) -> Result<(usize, bool), bool> {
 /// Looks at the first bytes of a flow direction: a model and report type (`ST300STT;`), or a
 /// report type and a 10-digit id (`STT;0560001616;`).
 pub fn probe(b: &[u8]) -> ProbeResult {
-    let m = |confidence, reason| {
-        ProbeResult::Match(Verdict {
-            confidence,
-            reason,
-            direction: Direction::ToServer,
-        })
-    };
+    let m =
+        |confidence, reason| crate::protocol::kit::matched(confidence, reason, Direction::ToServer);
     match header(b) {
         Ok((n, false)) => {
             let id = b

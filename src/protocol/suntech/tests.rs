@@ -6,7 +6,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind, ProbeResult};
+use crate::protocol::{Direction, Kind};
 use proptest::prelude::*;
 
 // Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
@@ -23,15 +23,16 @@ fn probe_verdicts() {
     assert_eq!(confidence(&PROTOCOL, UNIVERSAL), 85);
     assert_prefixes_not_refused(&PROTOCOL, STT, 20);
     assert_prefixes_not_refused(&PROTOCOL, UNIVERSAL, 16);
-    for no in [
-        &b"STX;123;"[..],
-        b"ST300XYZ;123;",
-        b"STT;123;abc",
-        b"imei:359586015829802,tracker",
-        b"$GPRMC,1",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"STX;123;"[..],
+            b"ST300XYZ;123;",
+            b"STT;123;abc",
+            b"imei:359586015829802,tracker",
+            b"$GPRMC,1",
+        ],
+    );
 }
 
 #[test]

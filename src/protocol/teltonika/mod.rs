@@ -18,7 +18,7 @@ use crate::protocol::kit::Dec;
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until};
 use crate::protocol::{
     Builder, Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol,
-    ReplyOptions, Span, Value, Verdict,
+    ReplyOptions, Span, Value,
 };
 use fields::*;
 
@@ -132,13 +132,7 @@ fn measure(b: &[u8], end: bool) -> Cut {
 
 /// Looks at the first bytes of a flow direction.
 pub fn probe(b: &[u8]) -> ProbeResult {
-    let m = |confidence, reason, direction| {
-        ProbeResult::Match(Verdict {
-            confidence,
-            reason,
-            direction,
-        })
-    };
+    let m = crate::protocol::kit::matched;
     if b.first() == Some(&1) && shape(b.get(1..).unwrap_or(&[])) == Ok(Shape::Count) {
         return m(
             80,
@@ -242,13 +236,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         }
         Ok(Shape::Udp(n)) if n == frame.len() => avl::udp(&mut d),
         _ => {
-            let s = Span::new(0, frame.len());
-            d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-            d.error(
+            d.junk(
+                &JUNK,
                 "teltonika.junk",
                 "not a Teltonika packet (or a packet cut short)",
-                s,
-                &JUNK,
             );
         }
     }

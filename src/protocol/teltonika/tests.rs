@@ -68,15 +68,16 @@ fn probe_verdicts() {
     assert_eq!((PROTOCOL.probe)(&[1]), ProbeResult::NeedMore);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 17);
     assert_prefixes_not_refused(&PROTOCOL, &avl(), 10);
-    for no in [
-        &b"\x00\x0fabcdefgh"[..],
-        b"\x00\x00\x00\x00\x00\x00\x00\x26\x77",
-        b"359586015829802;",
-        b"\x78\x78\x0d\x01",
-        b"##,imei:359586015829802,A;",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"\x00\x0fabcdefgh"[..],
+            b"\x00\x00\x00\x00\x00\x00\x00\x26\x77",
+            b"359586015829802;",
+            b"\x78\x78\x0d\x01",
+            b"##,imei:359586015829802,A;",
+        ],
+    );
 }
 
 #[test]

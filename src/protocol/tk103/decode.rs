@@ -5,7 +5,7 @@
 
 use super::head;
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{AlarmClass, Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     IMEI = "imei", "Device ID", None, "Device identifier: 12 characters after '(' (a 15-digit IMEI in the comma form)";
@@ -59,13 +59,10 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         .strip_prefix(b"(")
         .and_then(|body| head(body.get(..end.saturating_sub(1)).unwrap_or(body)));
     let Some(h) = h else {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "tk103.junk",
             "not a TK103 frame: no '(' + id + 4-character command",
-            s,
-            &JUNK,
         );
         return d.msg;
     };
@@ -147,16 +144,7 @@ fn packed(d: &mut Dec<'_, '_, '_>, at: usize, end: usize) {
     let s = |a: usize, n: usize| Span::new(at + a, (at + a + n).min(end));
     let (date, valid_s) = (s(0, 6), s(6, 1));
     d.raw(&DATE, date);
-    let valid = d.text(valid_s) == b"A";
-    d.add(
-        &VALIDITY,
-        valid_s,
-        Value::Enum(if valid {
-            "valid fix"
-        } else {
-            "last known position"
-        }),
-    );
+    let valid = d.validity(&VALIDITY, valid_s);
     let ns = find(7, b"NS");
     let ew = ns.and_then(|ns| find(ns + 1, b"EW"));
     let (Some(ns), Some(ew)) = (ns, ew) else {
@@ -209,16 +197,7 @@ fn comma(d: &mut Dec<'_, '_, '_>, at: usize, end: usize) {
     }
     d.msg.kind = Kind::Report;
     d.raw(&DATE, g(0));
-    let valid = d.text(g(1)) == b"A";
-    d.add(
-        &VALIDITY,
-        g(1),
-        Value::Enum(if valid {
-            "valid fix"
-        } else {
-            "last known position"
-        }),
-    );
+    let valid = d.validity(&VALIDITY, g(1));
     let split_hemi = |s: Span| {
         let cut = s.end.saturating_sub(1).max(s.start) as usize;
         (
@@ -266,14 +245,5 @@ fn fix(
             &FIX_TIME,
         ),
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time: ms,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| v as f32),
-            course: None,
-        });
-    }
+    d.fix(lat.zip(lon), ms, valid, speed.map(|v| v as f32), None);
 }

@@ -39,15 +39,16 @@ fn probe_verdicts() {
     assert_eq!(v.direction, Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 18);
     assert_prefixes_not_refused(&PROTOCOL, COMMA, 22);
-    for no in [
-        &b"(hello world)"[..],
-        b"##,imei:359586015829802,A;",
-        b"imei:359586015829802,tracker,",
-        b"(0123)",
-        b"[3G*1234567890*0002*LK]",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"(hello world)"[..],
+            b"##,imei:359586015829802,A;",
+            b"imei:359586015829802,tracker,",
+            b"(0123)",
+            b"[3G*1234567890*0002*LK]",
+        ],
+    );
 }
 
 #[test]

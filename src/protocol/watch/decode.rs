@@ -3,7 +3,7 @@
 
 use super::head;
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::{AlarmClass, Builder, Direction, Fix, Kind, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Kind, Message, Span, Value};
 
 fields! {
     VENDOR = "watch.vendor", "Vendor", None, "Two characters naming the maker's platform (3G, SG, CS, ZJ)";
@@ -30,13 +30,10 @@ pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
 pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
     let Ok(h) = head(frame) else {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error(
+        d.junk(
+            &JUNK,
             "watch.junk",
             "not a watch frame ('[3G*<id>*<len>*...]')",
-            s,
-            &JUNK,
         );
         return d.msg;
     };
@@ -124,16 +121,7 @@ fn fix(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
         Some(ms) => d.add(&TIME, g(1).join(g(2)), Value::UtcTime(ms)),
         None => d.raw(&TIME, g(1).join(g(2))),
     }
-    let valid = d.text(g(3)) == b"A";
-    d.add(
-        &VALIDITY,
-        g(3),
-        Value::Enum(if valid {
-            "valid fix"
-        } else {
-            "last known position"
-        }),
-    );
+    let valid = d.validity(&VALIDITY, g(3));
     let coord = |d: &mut Dec<'_, '_, '_>, v: Span, h: Span, def, limit: f64| {
         let x = kit::decimal(d.text(v)).filter(|x| x.abs() <= limit)?;
         let neg = matches!(d.text(h), b"S" | b"W") && x > 0.0;
@@ -154,14 +142,11 @@ fn fix(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     if f.len() > 14 {
         d.raw(&DATA, g(14).join(g(f.len() - 1)));
     }
-    if let (Some(lat), Some(lon)) = (lat, lon) {
-        d.msg.fix = Some(Fix {
-            time,
-            valid,
-            lat,
-            lon,
-            speed_kmh: speed.map(|v| v as f32),
-            course: course.map(|v| v as f32),
-        });
-    }
+    d.fix(
+        lat.zip(lon),
+        time,
+        valid,
+        speed.map(|v| v as f32),
+        course.map(|v| v as f32),
+    );
 }

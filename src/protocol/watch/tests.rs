@@ -6,7 +6,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{AlarmClass, Direction, Kind, ProbeResult, ReplyOptions};
+use crate::protocol::{AlarmClass, Direction, Kind, ReplyOptions};
 use proptest::prelude::*;
 
 fn frame(content: &str) -> Vec<u8> {
@@ -29,14 +29,15 @@ fn probe_verdicts() {
         94
     );
     assert_prefixes_not_refused(&PROTOCOL, &ud("UD"), 26);
-    for no in [
-        &b"[hello]"[..],
-        b"(027044702512BP05",
-        b"[3G*abc*0002*LK]",
-        b"imei:359586015829802,tracker",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"[hello]"[..],
+            b"(027044702512BP05",
+            b"[3G*abc*0002*LK]",
+            b"imei:359586015829802,tracker",
+        ],
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use super::rmc_at;
 use crate::protocol::kit::{self, Dec, fields};
 use crate::protocol::nmea::{Rmc, rmc};
-use crate::protocol::{AlarmClass, Builder, Direction, Message, Span, Value};
+use crate::protocol::{AlarmClass, Builder, Direction, Message, Span};
 
 fields! {
     SERIAL = "xexun.serial", "Serial", None, "yymmddhhmmss of the report (newer firmware)";
@@ -46,9 +46,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
     let end = frame.len() - kit::trailing_line_end(frame);
     let Ok(at) = rmc_at(frame.get(..64).unwrap_or(frame)) else {
-        let s = Span::new(0, frame.len());
-        d.add(&JUNK, s, Value::Blob(frame.len() as u32));
-        d.error("xexun.junk", "not a Xexun report (no 'GPRMC,')", s, &JUNK);
+        d.junk(&JUNK, "xexun.junk", "not a Xexun report (no 'GPRMC,')");
         return d.msg;
     };
     if at > 0 {
@@ -73,9 +71,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let cs = Span::new(star + 1, star + 3);
     if star < end {
         d.raw(&CHECKSUM, cs);
-        let want = std::str::from_utf8(d.text(cs))
-            .ok()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        let want = kit::hex_byte(d.text(cs));
         let got = frame
             .get(at..star)
             .unwrap_or(&[])

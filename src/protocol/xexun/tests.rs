@@ -7,7 +7,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{AlarmClass, Direction, Kind, ProbeResult};
+use crate::protocol::{AlarmClass, Direction, Kind};
 use proptest::prelude::*;
 
 /// `<serial>,<phone>,GPRMC,...*hh,<signal>,<event>, imei:<IMEI>,<sats>,<altitude>,<battery>,...`
@@ -23,15 +23,16 @@ fn probe_verdicts() {
     assert_eq!(confidence(&PROTOCOL, &full), 93);
     assert_eq!(confidence(&PROTOCOL, &report("", "")), 88);
     assert_prefixes_not_refused(&PROTOCOL, &full, 40);
-    for no in [
-        &b"$GPRMC,101241.000,A"[..],
-        b"359586015829802;",
-        b"imei:359586015829802,tracker",
-        b"150324101241,+34600000000,GPGGA,",
-        b"xx imei:123,tracker",
-    ] {
-        assert_eq!((PROTOCOL.probe)(no), ProbeResult::No, "{no:?}");
-    }
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"$GPRMC,101241.000,A"[..],
+            b"359586015829802;",
+            b"imei:359586015829802,tracker",
+            b"150324101241,+34600000000,GPGGA,",
+            b"xx imei:123,tracker",
+        ],
+    );
 }
 
 #[test]
