@@ -373,3 +373,62 @@ fn the_home_protocol_takes_no_impostor_end_to_end() {
     }
     assert!(taken.is_empty(), "taken for BN-407: {taken:#?}");
 }
+
+mod random {
+    //! Any bytes, cut anywhere, through every family's framer and decoder: no panic, and every
+    //! byte fed ends up in exactly one frame or is counted as whitespace.
+    use super::*;
+    use bn407::protocol::{Framer, RawFrame, decode_frame};
+    use proptest::prelude::*;
+
+    /// Bytes that look like the families' starts, mixed with noise.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..40),
+            proptest::sample::select(vec![
+                b"(027044702512BR00".to_vec(),
+                b"*HQ,4210209006,V1,".to_vec(),
+                b"\x24\x41\x06\x01\x27\x36\x09\x22\x33\x15\x03\x24".to_vec(),
+                b"\x00\x0f352093081429150".to_vec(),
+                b"\x00\x00\x00\x00\x00\x00\x00\x26\x08\x01".to_vec(),
+                b"$$Q160,352093081429150,AAA,".to_vec(),
+                b"+RESP:GTFRI,".to_vec(),
+                b"GET /?id=1&lat=1.5 HTTP/1.1\r\nContent-Length: 9\r\n\r\n".to_vec(),
+                b"$GPRMC,".to_vec(),
+                b"[3G*8800000015*0048*UD,".to_vec(),
+                b"ST300STT;".to_vec(),
+                b"1503241012,+34,GPRMC,".to_vec(),
+                b"#\r\n)]$;".to_vec(),
+            ]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_byte_in_one_frame(pieces in proptest::collection::vec(piece(), 0..24)) {
+            let stream: Vec<u8> = pieces.concat();
+            for p in protocol::REGISTRY.iter().filter(|p| !p.is_home()) {
+                for dir in [Direction::ToServer, Direction::ToDevice] {
+                    let mut f: Box<dyn Framer> = (p.framer)(dir);
+                    let mut total = 0u64;
+                    let mut next = 0u64;
+                    let mut sink = |r: RawFrame<'_>| {
+                        // In order and never overlapping (whitespace between frames is skipped).
+                        assert!(r.offset >= next, "{}: frames overlap", p.name);
+                        assert!(!r.bytes.is_empty(), "{}: empty frame", p.name);
+                        next = r.offset + r.bytes.len() as u64;
+                        total += r.bytes.len() as u64;
+                        let _ = decode_frame(p, &r, dir, None);
+                        let _ = (p.probe)(r.bytes);
+                    };
+                    for piece in &pieces {
+                        f.push(piece, &mut sink);
+                    }
+                    f.finish(&mut sink);
+                    prop_assert_eq!(total + f.skipped(), stream.len() as u64, "{}", p.name);
+                }
+            }
+        }
+    }
+}

@@ -35,7 +35,7 @@ pub static PROTOCOL: Protocol = Protocol {
 
 /// Longest head (request line and headers), and longest body.
 const MAX_HEAD: usize = 8192;
-const MAX_BODY: usize = 64 * 1024;
+const MAX_BODY: usize = 60 * 1024;
 
 /// How an HTTP message starts.
 const STARTS: [&[u8]; 5] = [b"GET ", b"POST ", b"PUT ", b"HEAD ", b"HTTP/1."];
