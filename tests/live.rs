@@ -164,10 +164,7 @@ fn tcp_and_udp_on_one_port_and_passive_answers_nothing() {
     s.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
     let mut b = [0u8; 8];
-    assert!(
-        s.read(&mut b).is_err(),
-        "passive mode answers nothing"
-    );
+    assert!(s.read(&mut b).is_err(), "passive mode answers nothing");
     h.stop().unwrap();
 }
 

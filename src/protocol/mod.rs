@@ -12,11 +12,22 @@ mod field;
 pub mod firmware;
 mod framing;
 pub mod gt06;
+pub mod h02;
 mod hooks;
+pub mod kit;
+pub mod meitrack;
 mod message;
+pub mod nmea;
+pub mod osmand;
+pub mod queclink;
 pub mod stream;
+pub mod suntech;
+pub mod teltonika;
 pub mod text;
+pub mod tk103;
 pub mod unknown;
+pub mod watch;
+pub mod xexun;
 
 pub use diag::{Diagnostic, Severity};
 pub use field::{
@@ -98,7 +109,20 @@ impl std::fmt::Debug for Protocol {
 }
 
 /// Every protocol the analyzer knows, in probing order. One line per protocol.
-pub static REGISTRY: &[&Protocol] = &[&bn407::PROTOCOL, &gt06::PROTOCOL];
+pub static REGISTRY: &[&Protocol] = &[
+    &bn407::PROTOCOL,
+    &gt06::PROTOCOL,
+    &nmea::PROTOCOL,
+    &tk103::PROTOCOL,
+    &h02::PROTOCOL,
+    &teltonika::PROTOCOL,
+    &meitrack::PROTOCOL,
+    &queclink::PROTOCOL,
+    &osmand::PROTOCOL,
+    &xexun::PROTOCOL,
+    &watch::PROTOCOL,
+    &suntech::PROTOCOL,
+];
 
 /// The protocol the platform expects on its port: the others are named, decoded as far as they
 /// go, and reported as "not this protocol".

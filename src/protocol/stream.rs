@@ -317,9 +317,11 @@ impl Conversation {
     }
 }
 
-/// True for a byte after which another message may begin.
+/// True for a byte after which another message may begin: a line end, a terminator of the
+/// text protocols, or a binary byte. Not a space or a comma: `imei:` after them is a field of
+/// another sentence.
 fn ends_message(b: u8) -> bool {
-    b.is_ascii_whitespace() || !(0x20..0x7f).contains(&b) || b";#)*$!".contains(&b)
+    !(0x20..0x7f).contains(&b) || b";#)*$!]".contains(&b)
 }
 
 /// What is done to a side's framer.

@@ -1,0 +1,108 @@
+//! H02: probe, framing of text and binary under any cutting, ids and positions.
+//!
+//! Written here from the H02 layout in the module notes.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::PROTOCOL;
+use crate::protocol::kit::testing::*;
+use crate::protocol::{Direction, Kind, ProbeResult};
+use proptest::prelude::*;
+
+// *HQ, id 4106012736, V1, 09:22:33 UTC, A, 50°35.3129' N, 4°31.8211' E, 12 kn, 90°,
+// 15 Mar 2024, status FFFFFBFF #
+const V1: &[u8] =
+    b"*HQ,4106012736,V1,092233,A,5035.3129,N,00431.8211,E,012.00,090,150324,FFFFFBFF#";
+const HTBT: &[u8] = b"*HQ,865205035331981,HTBT#";
+// The server sets a 30 s interval.
+const D1: &[u8] = b"*HQ,4106012736,D1,092300,30,1#";
+
+/// The same fix as [`V1`] in the binary record:
+/// `24` | id 41 06 01 27 36 | 09 22 33 | 15 03 24 | lat 50 35 31 29 | battery 06 |
+/// lon 00 43 18 21 + flags e (valid, north, east) | speed 012, course 090: 01 20 90 |
+/// status ff ff fb ff | 3 extension bytes.
+fn binary() -> Vec<u8> {
+    let mut v = vec![
+        0x24, 0x41, 0x06, 0x01, 0x27, 0x36, 0x09, 0x22, 0x33, 0x15, 0x03, 0x24,
+    ];
+    v.extend([0x50, 0x35, 0x31, 0x29, 0x06, 0x00, 0x43, 0x18, 0x21, 0x1e]);
+    v.extend([0x01, 0x20, 0x90, 0xff, 0xff, 0xfb, 0xff, 0xff, 0x00, 0x24]);
+    v
+}
+
+#[test]
+fn probe_verdicts() {
+    assert_eq!(confidence(&PROTOCOL, V1), 95);
+    assert_eq!(confidence(&PROTOCOL, HTBT), 95);
+    assert_eq!(confidence(&PROTOCOL, &binary()), 85);
+    assert_eq!(confidence(&PROTOCOL, b"*TH,2020916012,V1,050316,A,"), 72);
+    let ProbeResult::Match(v) = (PROTOCOL.probe)(D1) else {
+        panic!()
+    };
+    assert_eq!(v.direction, Direction::ToDevice);
+    assert_prefixes_not_refused(&PROTOCOL, V1, 20);
+    assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"**,imei:359586015829802,B;"[..],
+            b"$GPRMC,081234.00,A",
+            b"$$A35,864507031245110,AAA",
+            b"imei:359586015829802,tracker",
+            b"*HQ,abc,V1#",
+            b"\x24\x41\x06\x01\x27\x36\x29\x2a",
+        ],
+    );
+}
+
+#[test]
+fn text_and_binary_give_the_same_fix() {
+    let (m, t) = decode(&PROTOCOL, V1, Direction::ToServer);
+    assert_eq!(m.kind, Kind::Report);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.imei.unwrap().as_str(), "4106012736");
+    assert_eq!(t.find("h02.command").map(|n| n.span.pair()), Some([15, 17]));
+    let a = m.fix.unwrap();
+    let (m, _) = decode(&PROTOCOL, &binary(), Direction::ToServer);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.imei.unwrap().as_str(), "4106012736");
+    let b = m.fix.unwrap();
+    assert!((a.lat - (50.0 + 35.3129 / 60.0)).abs() < 1e-9);
+    assert!((a.lat - b.lat).abs() < 1e-9 && (a.lon - b.lon).abs() < 1e-9);
+    assert_eq!(a.time, Some(1_710_494_553_000)); // 2024-03-15T09:22:33Z
+    assert_eq!(a.time, b.time);
+    assert_eq!(a.speed_kmh, b.speed_kmh);
+    assert_eq!(b.course, Some(90.0));
+    let (m, _) = decode(&PROTOCOL, HTBT, Direction::ToServer);
+    assert_eq!(m.kind, Kind::Heartbeat);
+    assert_eq!(m.imei.unwrap().as_str(), "865205035331981");
+    let (m, _) = decode(&PROTOCOL, D1, Direction::ToDevice);
+    assert_eq!(m.kind, Kind::Command);
+}
+
+#[test]
+fn frames_mix_text_and_binary() {
+    let mut s = V1.to_vec();
+    s.extend_from_slice(b"\r\n");
+    s.extend(binary());
+    s.extend(binary());
+    s.extend_from_slice(HTBT);
+    assert_frames(
+        &PROTOCOL,
+        Direction::ToServer,
+        &s,
+        &[V1, &binary(), &binary(), HTBT],
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
+        let mut s = binary();
+        s.extend_from_slice(V1);
+        s.extend(binary());
+        s.extend(binary());
+        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
+        prop_assert_eq!(whole.len(), 4);
+        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+    }
+}

@@ -1,0 +1,105 @@
+//! Test helpers for the families: run a framer over pieces, check that any cutting of a
+//! stream gives the same frames, and decode with a tree.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use crate::protocol::{Builder, Direction, FrameFlags, Message, Protocol, RawFrame, Tree};
+
+/// The frames `protocol`'s framer cuts from `pieces`, then `finish`.
+pub fn frames(p: &Protocol, dir: Direction, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
+    let mut f = (p.framer)(dir);
+    let mut out = Vec::new();
+    let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
+    for piece in pieces {
+        f.push(piece, &mut sink);
+    }
+    f.finish(&mut sink);
+    out
+}
+
+/// The frames of `stream` cut at `cuts` (sorted, deduplicated, bounded by the length).
+pub fn frames_cut(
+    p: &Protocol,
+    dir: Direction,
+    stream: &[u8],
+    cuts: &[usize],
+) -> Vec<(Vec<u8>, FrameFlags)> {
+    let mut at: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+    at.sort_unstable();
+    at.dedup();
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    for c in at {
+        pieces.push(&stream[from..c]);
+        from = c;
+    }
+    pieces.push(&stream[from..]);
+    frames(p, dir, &pieces)
+}
+
+/// Asserts that every frame the framer cuts from `stream` is one of `expected`, in order, none
+/// truncated, and that the probe does not say `No` to any of them.
+pub fn assert_frames(p: &Protocol, dir: Direction, stream: &[u8], expected: &[&[u8]]) {
+    let v = frames(p, dir, &[stream]);
+    let got: Vec<&[u8]> = v.iter().map(|(b, _)| b.as_slice()).collect();
+    assert_eq!(
+        got.iter()
+            .map(|b| String::from_utf8_lossy(b))
+            .collect::<Vec<_>>(),
+        expected
+            .iter()
+            .map(|b| String::from_utf8_lossy(b))
+            .collect::<Vec<_>>()
+    );
+    for (b, f) in &v {
+        assert!(
+            !f.truncated && !f.too_long,
+            "{:?}",
+            String::from_utf8_lossy(b)
+        );
+        assert_ne!(
+            (p.probe)(b),
+            crate::protocol::ProbeResult::No,
+            "the probe refuses its own frame {:?}",
+            String::from_utf8_lossy(b)
+        );
+    }
+}
+
+/// Decodes `frame` with a tree.
+pub fn decode(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tree) {
+    let mut t = Tree::default();
+    let m = (p.decode)(frame, dir, &mut Builder::new(Some(&mut t)));
+    (m, t)
+}
+
+/// The confidence of a match (0 for `NeedMore` / `No`).
+pub fn confidence(p: &Protocol, b: &[u8]) -> u8 {
+    match (p.probe)(b) {
+        crate::protocol::ProbeResult::Match(v) => v.confidence,
+        _ => 0,
+    }
+}
+
+/// Every prefix of `b` shorter than `upto` is `NeedMore` or a match, never `No`.
+pub fn assert_prefixes_not_refused(p: &Protocol, b: &[u8], upto: usize) {
+    for n in 0..b.len().min(upto) {
+        assert_ne!(
+            (p.probe)(&b[..n]),
+            crate::protocol::ProbeResult::No,
+            "prefix {:?}",
+            String::from_utf8_lossy(&b[..n])
+        );
+    }
+}
+
+/// The probe says `No` to each of `bytes`.
+pub fn assert_refused(p: &Protocol, bytes: &[&[u8]]) {
+    for b in bytes {
+        assert_eq!(
+            (p.probe)(b),
+            crate::protocol::ProbeResult::No,
+            "{:?}",
+            String::from_utf8_lossy(b)
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! Meitrack: probe, framing by the length field under any cutting, the AAA position, the
+//! checksum, and the server's `@@` command.
+//!
+//! Frames built here from the layout in the module notes; `frame()` computes the length and
+//! the checksum the way the notes define them.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::PROTOCOL;
+use crate::protocol::kit::testing::*;
+use crate::protocol::{AlarmClass, Direction, Kind, ProbeResult};
+use proptest::prelude::*;
+
+/// `<mark><flag><length>,<rest>*<checksum>\r\n`.
+fn frame(mark: &str, flag: char, rest: &[u8]) -> Vec<u8> {
+    let len = 1 + rest.len() + 3 + 2; // ',' + rest + '*hh' + "\r\n"
+    let mut v = format!("{mark}{flag}{len},").into_bytes();
+    v.extend_from_slice(rest);
+    v.push(b'*');
+    let sum = v.iter().fold(0u8, |a, &c| a.wrapping_add(c));
+    v.extend(format!("{sum:02X}\r\n").into_bytes());
+    v
+}
+
+// IMEI, AAA, event 35 (periodic), lat, lon, 2024-03-15 10:12:41 UTC, A, 9 satellites,
+// GSM 23, 45 km/h, course 90, HDOP 0.9, 110 m, then mileage, run time, cell, I/O, analog.
+fn aaa(event: &str) -> Vec<u8> {
+    let rest = format!(
+        "864507031245110,AAA,{event},-33.427136,-70.619301,240315101241,A,9,23,45,90,0.9,110,1234,5678,730|1|0C0F|00A1B2C3,0000,0000|0000|0000|018D|04CB"
+    );
+    frame("$$", 'A', rest.as_bytes())
+}
+
+fn command() -> Vec<u8> {
+    frame("@@", 'B', b"864507031245110,A10")
+}
+
+/// A CCC frame carries binary data: here bytes that include '\r\n' and '*'.
+fn ccc() -> Vec<u8> {
+    let mut rest = b"864507031245110,CCC,".to_vec();
+    rest.extend_from_slice(&[0x00, 0x01, 0x0d, 0x0a, 0x2a, 0x24, 0x24, 0xff]);
+    frame("$$", 'C', &rest)
+}
+
+#[test]
+fn probe_verdicts() {
+    assert_eq!(confidence(&PROTOCOL, &aaa("35")), 96);
+    assert_eq!(confidence(&PROTOCOL, &command()), 93);
+    let ProbeResult::Match(v) = (PROTOCOL.probe)(&command()) else {
+        panic!()
+    };
+    assert_eq!(v.direction, Direction::ToDevice);
+    assert_prefixes_not_refused(&PROTOCOL, &aaa("35"), 24);
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"$GPRMC,081234.00,A"[..],
+            b"$$,12,abc",
+            b"$$A35,abc,AAA",
+            b"##,imei:359586015829802,A;",
+            b"\x24\x41\x06\x01\x27\x36",
+        ],
+    );
+}
+
+#[test]
+fn aaa_position_and_checksum() {
+    let (m, t) = decode(&PROTOCOL, &aaa("35"), Direction::ToServer);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.kind, Kind::Report);
+    assert_eq!(m.imei.unwrap().as_str(), "864507031245110");
+    let f = m.fix.unwrap();
+    assert!((f.lat + 33.427136).abs() < 1e-9 && (f.lon + 70.619301).abs() < 1e-9);
+    assert_eq!(f.time, Some(1_710_497_561_000));
+    assert_eq!(f.speed_kmh, Some(45.0));
+    assert!(t.find("meitrack.checksum").is_some());
+    let (m, _) = decode(&PROTOCOL, &aaa("1"), Direction::ToServer);
+    assert_eq!(m.alarm_class, Some(AlarmClass::Sos));
+    let mut bad = aaa("35");
+    bad[30] = b'9';
+    let (m, _) = decode(&PROTOCOL, &bad, Direction::ToServer);
+    assert!(m.diagnostics.iter().any(|d| d.code == "meitrack.checksum"));
+    let (m, _) = decode(&PROTOCOL, &command(), Direction::ToDevice);
+    assert_eq!(m.kind, Kind::Command);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+}
+
+#[test]
+fn length_frames_binary_data() {
+    let mut s = aaa("35");
+    s.extend(ccc());
+    s.extend(aaa("1"));
+    assert_frames(
+        &PROTOCOL,
+        Direction::ToServer,
+        &s,
+        &[&aaa("35"), &ccc(), &aaa("1")],
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..500, 0..8)) {
+        let mut s = aaa("35");
+        s.extend(ccc());
+        s.extend(aaa("1"));
+        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
+        prop_assert_eq!(whole.len(), 3);
+        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+    }
+}

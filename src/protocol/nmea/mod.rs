@@ -1,0 +1,88 @@
+//! NMEA 0183 sentences forwarded raw (`$GPRMC`, `$GNRMC`, `$GPGGA`, ...): units and phone apps
+//! that relay their GNSS receiver's output as it is, one sentence per line.
+//!
+//! A sentence is `$` + talker (`GP`, `GN`, `GL`, `GA`, `GB`, `BD`) + type + `,` fields, then
+//! `*` and the XOR of the bytes between `$` and `*` in two hex digits, then `\r\n` (NMEA 0183,
+//! as summarised by gpsd's "NMEA 0183 revealed"). The sentences carry no device identifier.
+
+mod decode;
+
+use crate::protocol::kit::prefix_of;
+use crate::protocol::text::{TextFramer, TextRules};
+use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+
+pub use decode::{FIELDS, Rmc, decode, rmc};
+
+/// Registration of raw NMEA.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "nmea",
+    title: "NMEA 0183 sentences (raw)",
+    ports: &[],
+    aliases: &["nmea"],
+    probe,
+    framer,
+    decode,
+    fields: FIELDS,
+    firmware: &Firmware::NONE,
+    hooks: Hooks::NONE,
+};
+
+/// Talkers a GNSS receiver uses.
+const TALKERS: [&[u8]; 6] = [b"GP", b"GN", b"GL", b"GA", b"GB", b"BD"];
+
+const RULES: TextRules = TextRules {
+    terminators: b"\n",
+    not_at_start: b"",
+    words: &[],
+    max_len: 512,
+    oversize_is_error: true,
+};
+
+fn framer(_dir: Direction) -> Box<dyn Framer> {
+    Box::new(TextFramer::new(RULES))
+}
+
+/// Looks at the first bytes of a flow direction: `$`, a GNSS talker, three capital letters
+/// and a comma.
+pub fn probe(b: &[u8]) -> ProbeResult {
+    let Some(rest) = b.strip_prefix(b"$") else {
+        return if b.is_empty() {
+            ProbeResult::NeedMore
+        } else {
+            ProbeResult::No
+        };
+    };
+    let talker = rest.get(..2).unwrap_or(rest);
+    if !TALKERS.iter().any(|t| prefix_of(talker, t)) {
+        return ProbeResult::No;
+    }
+    let kind = rest.get(2..5).unwrap_or(rest.get(2..).unwrap_or(&[]));
+    if !kind.iter().all(u8::is_ascii_uppercase) {
+        return ProbeResult::No;
+    }
+    match rest.get(5) {
+        None => ProbeResult::NeedMore,
+        Some(b',') => {
+            let (confidence, reason) = if kind == b"RMC" || kind == b"GGA" {
+                (
+                    92,
+                    "starts with an NMEA position sentence ('$GPRMC' / '$GPGGA' and a talker): GNSS output forwarded raw",
+                )
+            } else {
+                (
+                    80,
+                    "starts with an NMEA sentence ('$' + talker + type + ','): GNSS output forwarded raw",
+                )
+            };
+            ProbeResult::Match(Verdict {
+                confidence,
+                reason,
+                direction: Direction::ToServer,
+            })
+        }
+        Some(_) => ProbeResult::No,
+    }
+}
+
+#[cfg(test)]
+mod tests;

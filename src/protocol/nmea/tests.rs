@@ -1,0 +1,88 @@
+//! NMEA: probe, framing under any cutting, and the RMC / GGA positions.
+//!
+//! The sentences are written here from the NMEA 0183 sentence layouts (gpsd, "NMEA 0183
+//! revealed"); their checksums were computed for these bytes.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::PROTOCOL;
+use crate::protocol::kit::testing::*;
+use crate::protocol::{Direction, Kind};
+use proptest::prelude::*;
+
+// $GPRMC,<time 08:12:34.00>,<A valid>,<4807.038,N = 48°07.038'>,<01131.000,E>,<22.4 kn>,
+// <84.4°>,<date 23 Mar 2024>,<variation 003.1,W>*<xor>
+fn rmc() -> Vec<u8> {
+    with_checksum("GPRMC,081234.00,A,4807.038,N,01131.000,E,022.4,084.4,230324,003.1,W")
+}
+// $GNGGA,<time>,<lat>,<lon>,<quality 1>,<8 satellites>,<hdop 0.9>,<545.4 m>,M,...
+fn gga() -> Vec<u8> {
+    with_checksum("GNGGA,081235.00,4807.038,S,01131.000,W,1,08,0.9,545.4,M,46.9,M,,")
+}
+
+fn with_checksum(body: &str) -> Vec<u8> {
+    let x = body.bytes().fold(0u8, |a, c| a ^ c);
+    format!("${body}*{x:02X}\r\n").into_bytes()
+}
+
+#[test]
+fn probe_names_position_sentences() {
+    assert_eq!(confidence(&PROTOCOL, &rmc()), 92);
+    assert_eq!(confidence(&PROTOCOL, b"$GPGSV,3,1,11"), 80);
+    assert_prefixes_not_refused(&PROTOCOL, &rmc(), 7);
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"$$A35,86"[..],
+            b"$GPrmc,",
+            b"$XXRMC,",
+            b"imei:359586015829802,tracker",
+            b"GPRMC,081234.00,A",
+            b"\x24\x41\x06\x01",
+        ],
+    );
+}
+
+#[test]
+fn rmc_position_and_time() {
+    let (m, t) = decode(&PROTOCOL, &rmc(), Direction::ToServer);
+    assert_eq!(m.kind, Kind::Report);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.imei, None);
+    let fix = m.fix.unwrap();
+    assert!((fix.lat - 48.1173).abs() < 1e-6);
+    assert!((fix.lon - 11.516_666_6).abs() < 1e-6);
+    assert!((f64::from(fix.speed_kmh.unwrap()) - 22.4 * 1.852).abs() < 1e-3);
+    assert_eq!(fix.time, Some(1_711_181_554_000)); // 2024-03-23T08:12:34Z
+    assert!(fix.valid);
+    assert!(t.find("nmea.latitude").is_some());
+}
+
+#[test]
+fn gga_southern_western_and_checksum() {
+    let (m, _) = decode(&PROTOCOL, &gga(), Direction::ToServer);
+    let fix = m.fix.unwrap();
+    assert!(fix.lat < 0.0 && fix.lon < 0.0);
+    assert_eq!(m.vitals.altitude, Some(545.4));
+    let mut bad = gga();
+    bad[10] = b'9';
+    let (m, _) = decode(&PROTOCOL, &bad, Direction::ToServer);
+    assert!(m.diagnostics.iter().any(|d| d.code == "nmea.checksum"));
+}
+
+#[test]
+fn frames_are_lines() {
+    let mut s = rmc();
+    s.extend(gga());
+    assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&rmc(), &gga()]);
+}
+
+proptest! {
+    #[test]
+    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
+        let mut s = rmc();
+        s.extend(gga());
+        s.extend(rmc());
+        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
+        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+    }
+}

@@ -1,0 +1,83 @@
+//! Queclink: probe, framing at `$` under any cutting, IMEI, the GTFRI position, the heartbeat
+//! and its acknowledgement.
+//!
+//! Messages written here from the @Track layout in the module notes (a GV300-style GTFRI:
+//! report id/type, number, then accuracy, speed, azimuth, altitude, longitude, latitude, GPS
+//! time, cell, odometer..., send time, count).
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::PROTOCOL;
+use crate::protocol::kit::testing::*;
+use crate::protocol::{AlarmClass, Direction, Kind, ProbeResult, ReplyOptions};
+use proptest::prelude::*;
+
+const FRI: &[u8] = b"+RESP:GTFRI,270B01,864251020001234,gv300,,10,1,1,2,45.5,90,110.2,-70.619301,-33.427136,20240315101241,0730,0001,13A7,00AB12CD,00,1234.5,,,,100,210100,,,,20240315101243,1A2B$";
+const SOS: &[u8] = b"+RESP:GTSOS,270B01,864251020001234,gv300,,00,1,1,0.0,0,110.2,-70.619301,-33.427136,20240315101300,0730,0001,13A7,00AB12CD,,,20240315101301,1A2C$";
+const HBD: &[u8] = b"+ACK:GTHBD,270B01,864251020001234,gv300,20240315101400,1A2D$";
+const SACK: &[u8] = b"+SACK:GTHBD,270B01,1A2D$";
+
+#[test]
+fn probe_verdicts() {
+    assert_eq!(confidence(&PROTOCOL, FRI), 95);
+    assert_eq!(confidence(&PROTOCOL, HBD), 93);
+    let ProbeResult::Match(v) = (PROTOCOL.probe)(SACK) else {
+        panic!()
+    };
+    assert_eq!(v.direction, Direction::ToDevice);
+    assert_prefixes_not_refused(&PROTOCOL, FRI, 8);
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"+CMGS:"[..],
+            b"imei:359586015829802,",
+            b"RESP:GTFRI",
+            b"+RESP:XX",
+        ],
+    );
+}
+
+#[test]
+fn report_position_and_heartbeat_answer() {
+    let (m, t) = decode(&PROTOCOL, FRI, Direction::ToServer);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.kind, Kind::Report);
+    assert_eq!(m.imei.unwrap().as_str(), "864251020001234");
+    let f = m.fix.unwrap();
+    assert!((f.lat + 33.427136).abs() < 1e-9 && (f.lon + 70.619301).abs() < 1e-9);
+    assert_eq!(f.time, Some(1_710_497_561_000));
+    assert_eq!(f.speed_kmh, Some(45.5));
+    assert_eq!(
+        t.find("queclink.message").map(|n| n.span.pair()),
+        Some([6, 11])
+    );
+    let (m, _) = decode(&PROTOCOL, SOS, Direction::ToServer);
+    assert_eq!(m.alarm_class, Some(AlarmClass::Sos));
+    assert!(m.fix.is_some());
+    let (m, _) = decode(&PROTOCOL, HBD, Direction::ToServer);
+    assert_eq!(m.kind, Kind::Heartbeat);
+    let r = (PROTOCOL.hooks.reply.unwrap())(&m, HBD, &ReplyOptions::default());
+    assert_eq!(r.as_deref(), Some(SACK));
+    let (m, _) = decode(&PROTOCOL, SACK, Direction::ToDevice);
+    assert_eq!(m.kind, Kind::HeartbeatAck);
+}
+
+#[test]
+fn frames_end_at_dollar() {
+    let mut s = FRI.to_vec();
+    s.extend_from_slice(b"\r\n");
+    s.extend_from_slice(SOS);
+    s.extend_from_slice(HBD);
+    assert_frames(&PROTOCOL, Direction::ToServer, &s, &[FRI, SOS, HBD]);
+}
+
+proptest! {
+    #[test]
+    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
+        let mut s = FRI.to_vec();
+        s.extend_from_slice(SOS);
+        s.extend_from_slice(HBD);
+        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
+        prop_assert_eq!(whole.len(), 3);
+        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+    }
+}

@@ -1,0 +1,74 @@
+//! Suntech: probe, framing at the line end under any cutting, the id and the position in the
+//! model form and the universal form.
+//!
+//! Reports written here from the layouts in the module notes.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::PROTOCOL;
+use crate::protocol::kit::testing::*;
+use crate::protocol::{Direction, Kind};
+use proptest::prelude::*;
+
+// Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
+// satellites; fix; odometer; power; inputs; mode; message number; ...
+const STT: &[u8] = b"ST300STT;205589913;05;527;20240315;10:12:41;be139;-25.398868;-049.325636;045.500;090.00;9;1;427;12.57;100000;1;0172\r";
+// Universal form: type; id; mask; model; firmware; message type; date; time; cell; MCC; MNC;
+// LAC; signal; lat; lon; speed; course; satellites; fix; ...
+const UNIVERSAL: &[u8] = b"STT;0560001616;BFFFFF;56;1.0.15;1;20240315;10:12:41;00008D6C;334;20;0925;24;+20.741764;-103.430364;0.00;0.00;19;1;00000001;00000000;2;1\r";
+const EMG: &[u8] = b"ST300EMG;205589913;05;527;20240315;10:13:00;be139;-25.398868;-049.325636;000.000;000.00;9;1;427;12.57;100000;1;0173\r";
+
+#[test]
+fn probe_verdicts() {
+    assert_eq!(confidence(&PROTOCOL, STT), 93);
+    assert_eq!(confidence(&PROTOCOL, UNIVERSAL), 85);
+    assert_prefixes_not_refused(&PROTOCOL, STT, 20);
+    assert_prefixes_not_refused(&PROTOCOL, UNIVERSAL, 16);
+    assert_refused(
+        &PROTOCOL,
+        &[
+            &b"STX;123;"[..],
+            b"ST300XYZ;123;",
+            b"STT;123;abc",
+            b"imei:359586015829802,tracker",
+            b"$GPRMC,1",
+        ],
+    );
+}
+
+#[test]
+fn positions_in_both_forms() {
+    let (m, _) = decode(&PROTOCOL, STT, Direction::ToServer);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.kind, Kind::Report);
+    assert_eq!(m.imei.unwrap().as_str(), "205589913");
+    let f = m.fix.unwrap();
+    assert!((f.lat + 25.398868).abs() < 1e-9 && (f.lon + 49.325636).abs() < 1e-9);
+    assert_eq!(f.time, Some(1_710_497_561_000));
+    assert_eq!(f.speed_kmh, Some(45.5));
+    let (m, _) = decode(&PROTOCOL, UNIVERSAL, Direction::ToServer);
+    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    assert_eq!(m.imei.unwrap().as_str(), "0560001616");
+    assert!((m.fix.unwrap().lon + 103.430364).abs() < 1e-9);
+    let (m, _) = decode(&PROTOCOL, EMG, Direction::ToServer);
+    assert_eq!(m.alarm_class, Some(crate::protocol::AlarmClass::Sos));
+}
+
+#[test]
+fn frames_end_at_carriage_return() {
+    let mut s = STT.to_vec();
+    s.extend_from_slice(UNIVERSAL);
+    s.extend_from_slice(EMG);
+    assert_frames(&PROTOCOL, Direction::ToServer, &s, &[STT, UNIVERSAL, EMG]);
+}
+
+proptest! {
+    #[test]
+    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
+        let mut s = STT.to_vec();
+        s.extend_from_slice(UNIVERSAL);
+        s.extend_from_slice(EMG);
+        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
+        prop_assert_eq!(whole.len(), 3);
+        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+    }
+}
