@@ -26,6 +26,20 @@ pub(crate) const PCAPNG_SHB: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
 /// Decides what `input` holds without consuming anything.
 pub(crate) fn detect(name: &str, input: &mut Input) -> Result<InputFormat, CaptureError> {
+    // A capture's magic number decides at once: a capture still being written (a pipe from
+    // `tcpdump -U -w -`) is read as it arrives instead of waiting for a whole sample.
+    input
+        .fill(4)
+        .map_err(|e| CaptureError::unreadable(name, None, format!("cannot read: {e}")))?;
+    let magic: Option<[u8; 4]> = input.available().get(..4).and_then(|b| b.try_into().ok());
+    if let Some(m) = magic {
+        if PCAP_MAGICS.contains(&m) {
+            return Ok(InputFormat::Pcap);
+        }
+        if m == PCAPNG_SHB {
+            return Ok(InputFormat::PcapNg);
+        }
+    }
     input
         .fill(SAMPLE)
         .map_err(|e| CaptureError::unreadable(name, None, format!("cannot read: {e}")))?;

@@ -322,10 +322,21 @@ pub fn open(path: &Path) -> Result<Box<dyn Source>, CaptureError> {
     } else {
         let file = std::fs::File::open(path)
             .map_err(|e| CaptureError::unreadable(&name, None, format!("cannot open: {e}")))?;
-        let size = file.metadata().ok().map(|m| m.len());
+        // A named pipe or a device has no size: it is read as a stream.
+        let size = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
         Input::new(Box::new(file), size)
     };
     build(name, input)
+}
+
+/// True when `path` names something read as a stream (standard input, a pipe, a device), whose
+/// frames are shown as they arrive rather than after the end.
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Reads an input held in memory (tests, pasted data, the window's drop target).

@@ -115,6 +115,8 @@ pub fn run(cmd: Command) -> u8 {
             photos,
         } => {
             let jsonl = *format == DecodeFormat::Jsonl;
+            // A capture still being written: every line goes out as soon as it is decoded.
+            let stream = inputs.iter().any(|p| crate::capture::is_stream(p));
             let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
             let mut opts = RunOptions {
                 tree: jsonl,
@@ -130,7 +132,7 @@ pub fn run(cmd: Command) -> u8 {
                 } else {
                     text::frame_line(&d)
                 };
-                if writeln!(out, "{line}").is_err() {
+                if writeln!(out, "{line}").is_err() || (stream && out.flush().is_err()) {
                     broken_pipe = true;
                 }
             });

@@ -90,6 +90,11 @@ impl Loader {
 }
 
 fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &dyn Fn()) {
+    // A capture still being written (a pipe, standard input): each frame is shown as soon as it
+    // is decoded, since the next one may be minutes away.
+    let stream = inputs
+        .iter()
+        .any(|i| matches!(i, Input::Path(p) if crate::capture::is_stream(p)));
     let mut builder = StoreBuilder::new();
     let mut stats = Stats::default();
     let mut last = Instant::now();
@@ -114,7 +119,7 @@ fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &
     let outcome = pipeline::run_all(inputs, &mut opts, &mut |d| {
         builder.add(&d);
         stats.add(&d);
-        if builder.pending() >= BATCH || last.elapsed() >= TICK {
+        if stream || builder.pending() >= BATCH || last.elapsed() >= TICK {
             last = Instant::now();
             let _ = tx.send(LoadMsg::Batch(builder.take()));
             wake();
