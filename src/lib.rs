@@ -5,7 +5,8 @@
 //! `capture` (files, live sockets) -> `net` (link/IP parsing, flows, TCP reassembly) ->
 //! `protocol` (framing, detection, decoding into field trees) -> `model` (devices, sessions,
 //! tracks, findings) -> `cli` and `gui` (views and outputs). `pipeline` connects them; the
-//! window and the headless commands run the same pipeline.
+//! window and the headless commands run the same pipeline. `live` is the listener's side:
+//! answering or relaying trackers over the network, and recording what passes.
 
 pub mod capture;
 pub mod cli;

@@ -172,7 +172,7 @@ fn note(conv: &mut Conv, from_device: bool, bytes: &[u8], frames: usize) {
 const V4_SRV: &str = "10.0.0.1:8888";
 const V6_SRV: &str = "[2001:db8::1]:8888";
 
-/// The first part of the traffic: five TCP connections (IPv4, IPv6, v4-mapped) interleaved,
+/// The first part of the traffic: three TCP connections (IPv4, IPv6, v4-mapped) interleaved,
 /// a 200 KB write, UDP both ways.
 fn part_one(s: &mut Script) {
     s.open(1, "10.0.0.2:40001", V4_SRV);
@@ -509,13 +509,19 @@ fn a_flushed_recording_opens_before_it_is_finished() {
     s.rec.flush_now().unwrap();
     part_two(&mut s);
     // The recorder is still alive, with the second part in memory: the file holds the first.
+    assert_holds_part_one(&dir, &file);
+    let files = s.rec.finish().unwrap();
+    assert_same(&analyze(&files), &analyzer_view(&s.expect));
+}
+
+/// Checks that `file` holds exactly the first part, in the analyzer and in tshark.
+fn assert_holds_part_one(dir: &Path, file: &Path) {
     let mut first =
         Script::new(Recorder::create(RecordConfig::new(dir.join("first.pcapng"))).unwrap());
     part_one(&mut first);
-    assert_same(&analyze(&[file.clone()]), &analyzer_view(&first.expect));
-    assert_same(&tshark_convs(&file), &tshark_view(&first.expect));
-    let files = s.rec.finish().unwrap();
-    assert_same(&analyze(&files), &analyzer_view(&s.expect));
+    let files = [file.to_owned()];
+    assert_same(&analyze(&files), &analyzer_view(&first.expect));
+    assert_same(&tshark_convs(file), &tshark_view(&first.expect));
 }
 
 /// Set in the child process of [`a_killed_recorder_leaves_every_flushed_packet`].
@@ -586,9 +592,5 @@ fn a_killed_recorder_leaves_every_flushed_packet() {
     let file = dir.join("live.pcapng");
     // Exactly what was flushed: whole blocks, nothing of the unflushed second part.
     assert_eq!(std::fs::metadata(&file).unwrap().len(), flushed);
-    let mut first =
-        Script::new(Recorder::create(RecordConfig::new(dir.join("first.pcapng"))).unwrap());
-    part_one(&mut first);
-    assert_same(&analyze(&[file.clone()]), &analyzer_view(&first.expect));
-    assert_same(&tshark_convs(&file), &tshark_view(&first.expect));
+    assert_holds_part_one(&dir, &file);
 }
