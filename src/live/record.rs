@@ -317,7 +317,8 @@ impl Recorder {
     }
 
     /// Flushes and closes; returns the files written, in order. Connections still open stay
-    /// open in the recording (no FIN): a reader sees them end with the capture.
+    /// open in the recording (no FIN): a reader sees them end with the capture. After an
+    /// earlier I/O error this returns that error ([`Recorder::files`] still lists the files).
     pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
         self.flush_now()?;
         Ok(std::mem::take(&mut self.files))

@@ -24,6 +24,13 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
+/// A recorder with the default limits writing `a.pcapng` in a fresh folder.
+fn recorder(name: &str) -> (PathBuf, Recorder) {
+    let d = dir(name);
+    let rec = Recorder::create(RecordConfig::new(d.join("a.pcapng"))).unwrap();
+    (d, rec)
+}
+
 /// One TCP packet as read back: (src port, seq, ack, flags "SAFR", payload).
 #[derive(Debug, PartialEq, Eq)]
 struct Tcp {
@@ -80,8 +87,7 @@ fn read_tcp(path: &Path) -> Vec<Tcp> {
 
 #[test]
 fn sequence_numbers_follow_the_bytes_from_open_to_close() {
-    let d = dir("seq");
-    let mut rec = Recorder::create(RecordConfig::new(d.join("a.pcapng"))).unwrap();
+    let (d, mut rec) = recorder("seq");
     let (dev, srv) = (addr("10.0.0.2:40000"), addr("10.0.0.1:8888"));
     rec.tcp_open(7, dev, srv, t(0)).unwrap();
     rec.tcp_data(7, true, b"##,imei:359586015829802,A;", t(1))
@@ -92,68 +98,49 @@ fn sequence_numbers_follow_the_bytes_from_open_to_close() {
     assert_eq!(rec.open_connections(), 0);
     let files = rec.finish().unwrap();
     let p = read_tcp(&files[0]);
-    let flags: Vec<_> = p.iter().map(|p| (p.from, p.flags.as_str())).collect();
+    // Each packet: sender, flags, sequence and acknowledgement numbers relative to the
+    // sender's and the receiver's ISN, payload length.
+    let (di, si) = (p[0].seq, p[1].seq);
+    let relative: Vec<_> = p
+        .iter()
+        .map(|p| {
+            let (mine, theirs) = if p.from == 40000 { (di, si) } else { (si, di) };
+            let ack = p.ack.map(|a| a.wrapping_sub(theirs));
+            (
+                p.from,
+                p.flags.as_str(),
+                p.seq.wrapping_sub(mine),
+                ack,
+                p.payload.len(),
+            )
+        })
+        .collect();
     assert_eq!(
-        flags,
+        relative,
         [
-            (40000, "S"),
-            (8888, "SA"),
-            (40000, "A"),
-            (40000, "A"),
-            (8888, "A"),
-            (8888, "A"),
-            (40000, "A"),
-            (8888, "AF"),
-            (40000, "AF"),
-            (8888, "A"),
+            (40000, "S", 0, None, 0),
+            (8888, "SA", 0, Some(1), 0),
+            (40000, "A", 1, Some(1), 0),
+            // Device data, then the server's ACK of it.
+            (40000, "A", 1, Some(1), 26),
+            (8888, "A", 1, Some(27), 0),
+            // Server data, the device's ACK.
+            (8888, "A", 1, Some(27), 4),
+            (40000, "A", 27, Some(5), 0),
+            // The server's FIN, the device's FIN/ACK, the last ACK.
+            (8888, "AF", 5, Some(27), 0),
+            (40000, "AF", 27, Some(6), 0),
+            (8888, "A", 6, Some(28), 0),
         ]
     );
-    let (di, si) = (p[0].seq, p[1].seq);
-    assert_eq!(p[1].ack, Some(di.wrapping_add(1)));
-    assert_eq!(
-        (p[2].seq, p[2].ack),
-        (di.wrapping_add(1), Some(si.wrapping_add(1)))
-    );
-    // Device data, then the server's ACK of it.
-    assert_eq!(
-        (p[3].seq, p[3].ack),
-        (di.wrapping_add(1), Some(si.wrapping_add(1)))
-    );
     assert_eq!(p[3].payload, b"##,imei:359586015829802,A;");
-    assert_eq!(
-        (p[4].seq, p[4].ack),
-        (si.wrapping_add(1), Some(di.wrapping_add(27)))
-    );
-    // Server data, the device's ACK.
-    assert_eq!(
-        (p[5].seq, p[5].ack),
-        (si.wrapping_add(1), Some(di.wrapping_add(27)))
-    );
     assert_eq!(p[5].payload, b"LOAD");
-    assert_eq!(
-        (p[6].seq, p[6].ack),
-        (di.wrapping_add(27), Some(si.wrapping_add(5)))
-    );
-    // The server's FIN, the device's FIN/ACK, the last ACK.
-    assert_eq!(
-        (p[7].seq, p[7].ack),
-        (si.wrapping_add(5), Some(di.wrapping_add(27)))
-    );
-    assert_eq!(
-        (p[8].seq, p[8].ack),
-        (di.wrapping_add(27), Some(si.wrapping_add(6)))
-    );
-    assert_eq!(
-        (p[9].seq, p[9].ack),
-        (si.wrapping_add(6), Some(di.wrapping_add(28)))
-    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn a_large_write_is_split_and_a_reset_comes_from_the_device() {
-    let d = dir("split");
-    let mut rec = Recorder::create(RecordConfig::new(d.join("a.pcapng"))).unwrap();
+    let (d, mut rec) = recorder("split");
     rec.tcp_open(
         1,
         addr("[2001:db8::2]:5000"),
@@ -181,8 +168,7 @@ fn a_large_write_is_split_and_a_reset_comes_from_the_device() {
 
 #[test]
 fn misuse_is_an_error_that_writes_nothing() {
-    let d = dir("misuse");
-    let mut rec = Recorder::create(RecordConfig::new(d.join("a.pcapng"))).unwrap();
+    let (d, mut rec) = recorder("misuse");
     let (dev, srv) = (addr("10.0.0.2:1"), addr("10.0.0.1:2"));
     let e = rec.tcp_data(3, true, b"x", t(0)).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
@@ -256,8 +242,7 @@ fn roll_over_keeps_files_under_the_limit_and_numbers_them() {
 
 #[test]
 fn mapped_and_mixed_addresses_get_one_family() {
-    let d = dir("family");
-    let mut rec = Recorder::create(RecordConfig::new(d.join("a.pcapng"))).unwrap();
+    let (d, mut rec) = recorder("family");
     rec.udp(
         addr("[::ffff:192.0.2.7]:4000"),
         addr("[::ffff:192.0.2.1]:8888"),
