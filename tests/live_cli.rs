@@ -1,0 +1,148 @@
+//! `bn407 listen` as a user runs it: devices served over TCP and UDP, the recording finished on
+//! SIGTERM and still readable after `kill -9`, in the analyzer and in tshark.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bn407-live-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Starts `bn407 listen` on a free port; returns the child and the address it listens on.
+fn listen(record: &Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bn407"))
+        .args(["listen", "--port", "0", "--bind", "127.0.0.1", "--record"])
+        .arg(record)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    // "== listening on tcp 127.0.0.1:PORT, udp 127.0.0.1:PORT"
+    let addr = first
+        .split(['\n', ','])
+        .find_map(|p| p.trim().rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    (child, addr)
+}
+
+fn imei(n: u32) -> String {
+    format!("35958601{n:07}")
+}
+
+fn report(id: &str) -> String {
+    format!("imei:{id},tracker,2405011000,,F,100001.000,A,5130.0000,N,00006.0000,W,0.00,0;")
+}
+
+/// Devices log in, get LOAD, and send `reports` reports each; half over UDP.
+fn devices(addr: SocketAddr, n: u32, reports: usize) {
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let id = imei(i);
+                if i % 2 == 0 {
+                    let mut s = TcpStream::connect(addr).unwrap();
+                    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    s.write_all(format!("##,imei:{id},A;").as_bytes()).unwrap();
+                    let mut b = [0u8; 4];
+                    s.read_exact(&mut b).unwrap();
+                    assert_eq!(&b, b"LOAD");
+                    for _ in 0..reports {
+                        s.write_all(report(&id).as_bytes()).unwrap();
+                    }
+                } else {
+                    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+                    u.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    u.send_to(format!("##,imei:{id},A;").as_bytes(), addr)
+                        .unwrap();
+                    let mut b = [0u8; 8];
+                    let n = u.recv_from(&mut b).unwrap().0;
+                    assert_eq!(&b[..n], b"LOAD");
+                    for _ in 0..reports {
+                        u.send_to(report(&id).as_bytes(), addr).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+/// Frames of each kind in a recording, read by the analyzer.
+fn kinds(file: &Path) -> std::collections::BTreeMap<String, u64> {
+    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
+        .args(["stats", "--format", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_value(j["by_kind"].clone()).unwrap()
+}
+
+fn tshark_packets(file: &Path) -> usize {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is needed (apt-get install tshark): {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn sigterm_finishes_a_recording_of_every_report() {
+    let file = tmp("term.pcapng");
+    let (mut child, addr) = listen(&file);
+    devices(addr, 20, 5);
+    std::thread::sleep(Duration::from_millis(500));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert!(child.wait().unwrap().success());
+    let k = kinds(&file);
+    assert_eq!(k.get("login"), Some(&20));
+    assert_eq!(k.get("login_ack"), Some(&20));
+    assert_eq!(k.get("report"), Some(&100), "{k:?}");
+    assert!(tshark_packets(&file) > 100);
+}
+
+#[test]
+fn a_killed_listener_leaves_a_recording_that_opens() {
+    let file = tmp("kill9.pcapng");
+    let (mut child, addr) = listen(&file);
+    devices(addr, 4, 2);
+    // The recording is flushed at least once a second.
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let k = kinds(&file);
+    assert_eq!(k.get("login"), Some(&4), "{k:?}");
+    assert_eq!(k.get("report"), Some(&8), "{k:?}");
+    assert!(tshark_packets(&file) >= 16);
+}
