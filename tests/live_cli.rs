@@ -113,23 +113,44 @@ fn tshark_packets(file: &Path) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
+/// Conversations tshark sees: (TCP, UDP).
+fn tshark_conversations(file: &Path) -> (usize, usize) {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(["-q", "-z", "conv,tcp", "-z", "conv,udp"])
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is needed (apt-get install tshark): {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut counts = [0, 0];
+    let mut table = 0;
+    for line in text.lines() {
+        if line.starts_with("TCP Conversations") {
+            table = 0;
+        } else if line.starts_with("UDP Conversations") {
+            table = 1;
+        } else if line.contains("<->") {
+            counts[table] += 1;
+        }
+    }
+    (counts[0], counts[1])
+}
+
 #[test]
-fn sigterm_finishes_a_recording_of_every_report() {
+fn three_hundred_devices_and_sigterm_finishes_a_recording_of_every_report() {
     let file = tmp("term.pcapng");
     let (mut child, addr) = listen(&file);
-    devices(addr, 20, 5);
+    devices(addr, 300, 5);
     std::thread::sleep(Duration::from_millis(500));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let pid = child.id().to_string();
+    let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(kill.success());
     assert!(child.wait().unwrap().success());
     let k = kinds(&file);
-    assert_eq!(k.get("login"), Some(&20));
-    assert_eq!(k.get("login_ack"), Some(&20));
-    assert_eq!(k.get("report"), Some(&100), "{k:?}");
-    assert!(tshark_packets(&file) > 100);
+    assert_eq!(k.get("login"), Some(&300));
+    assert_eq!(k.get("login_ack"), Some(&300));
+    assert_eq!(k.get("report"), Some(&1500), "{k:?}");
+    assert_eq!(tshark_conversations(&file), (150, 150));
 }
 
 #[test]
