@@ -13,6 +13,7 @@ use super::conversation::ConversationView;
 use super::filter_bar::FilterBar;
 use super::filter_job::{FilterJob, FilterMsg};
 use super::frame_list::FrameList;
+use super::live::{LiveMsg, LiveStatus, WindowSink};
 use super::loader::{LoadMsg, Loader};
 use super::map::MapView;
 use super::menu::MenuBar;
@@ -68,6 +69,15 @@ pub struct AnalyzerApp {
     session_generation: u64,
     map: MapView,
     plots: PlotsView,
+    /// The running live session, and what it said.
+    live: Option<LiveRun>,
+    live_status: Option<LiveStatus>,
+}
+
+/// A live session the window started.
+struct LiveRun {
+    handle: crate::live::LiveHandle,
+    rx: std::sync::mpsc::Receiver<LiveMsg>,
 }
 
 /// The tracks the map and the plots show: the filtered ones while a filter is in force and
@@ -115,6 +125,8 @@ impl AnalyzerApp {
             session_generation: 0,
             map: MapView::default(),
             plots: PlotsView::default(),
+            live: None,
+            live_status: None,
         }
     }
 
@@ -168,6 +180,7 @@ impl AnalyzerApp {
     /// True while inputs are being read, tracks built or a filter is running.
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
+            || self.live.is_some()
             || !self.tracks.complete
             || self.filtered_tracks.as_ref().is_some_and(|f| !f.complete)
             || !self.pending_open.is_empty()
@@ -274,6 +287,7 @@ impl AnalyzerApp {
             session_generation,
             map,
             plots,
+            live_status,
             ..
         } = self;
         let store = store.read().unwrap_or_else(|e| e.into_inner());
@@ -297,6 +311,7 @@ impl AnalyzerApp {
             session_generation: *session_generation,
             hidden,
             filter: "",
+            live: live_status.as_ref(),
             commands,
         };
         view.filter = &session.filter;
@@ -430,6 +445,7 @@ impl AnalyzerApp {
             // A thread that ended without saying so (it cannot) must not keep us loading.
             done |= ended;
         }
+        self.drain_live(ctx);
         if done {
             self.loader = None;
             self.session.loading = None;
@@ -452,6 +468,118 @@ impl AnalyzerApp {
                 self.filter_job = None;
             }
         }
+    }
+
+    /// Takes what the live engine sent: frames into the store, counters, findings, checklists.
+    fn drain_live(&mut self, ctx: &egui::Context) {
+        let Some(run) = &self.live else { return };
+        let status = self.live_status.get_or_insert_with(LiveStatus::default);
+        let mut grew = false;
+        while let Ok(msg) = run.rx.try_recv() {
+            match msg {
+                LiveMsg::Batch(b) => {
+                    grew |= !b.is_empty();
+                    self.store
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .append(b);
+                }
+                LiveMsg::Event(e) => status.take(e),
+                LiveMsg::Tick(c, links) => {
+                    status.counters = c;
+                    status.links = links;
+                }
+                LiveMsg::Snapshot(stats, lists) => {
+                    self.session.device_findings = stats.diagnosis.clone();
+                    self.session.stats = Some(*stats);
+                    status.checklists = lists;
+                }
+            }
+        }
+        if grew {
+            // The list follows the newest frame unless the user selected another one.
+            let n = self.read_store().len();
+            let following = self
+                .selection
+                .frame
+                .is_none_or(|f| f + 2 >= n.saturating_sub(1));
+            if following && n > 0 && self.session.filter.is_empty() {
+                self.selection.frame = Some(n - 1);
+                self.frame_list.scroll_to(n - 1);
+            }
+            ctx.request_repaint();
+        }
+    }
+
+    /// Starts live mode: a new session fed by the engine.
+    fn start_live(&mut self, cfg: crate::live::LiveConfig, ctx: &egui::Context) {
+        self.stop_live();
+        if let Some(l) = self.loader.take() {
+            l.stop();
+        }
+        self.filter_job = None;
+        self.session = Session {
+            names: vec![format!("live on port {}", cfg.port)],
+            ..Session::default()
+        };
+        self.store = Arc::new(RwLock::new(FrameStore::new()));
+        self.store_complete = Arc::new(AtomicBool::new(false));
+        self.selection = Selection::default();
+        self.detail = None;
+        self.tracks = TrackFeed::new();
+        self.filtered_tracks = None;
+        self.tracks_generation += 1;
+        self.session_generation += 1;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let wake = ctx.clone();
+        let sink = WindowSink::new(tx, move || wake.request_repaint());
+        let mut status = LiveStatus {
+            mode: Some(cfg.mode.clone()),
+            recording: cfg.record.as_ref().map(|r| r.path.clone()),
+            ..LiveStatus::default()
+        };
+        match crate::live::start(cfg, Box::new(sink)) {
+            Ok(handle) => {
+                status.running = true;
+                status.started = Some(std::time::Instant::now());
+                self.live = Some(LiveRun { handle, rx });
+            }
+            Err(e) => status.error = Some(e.to_string()),
+        }
+        self.live_status = Some(status);
+        self.apply_filter(ctx);
+    }
+
+    /// Stops live mode; the frames stay.
+    fn stop_live(&mut self) {
+        let Some(run) = self.live.take() else { return };
+        let LiveRun { handle, rx } = run;
+        let result = handle.stop();
+        let status = self.live_status.get_or_insert_with(LiveStatus::default);
+        for msg in rx.try_iter() {
+            match msg {
+                LiveMsg::Batch(b) => self
+                    .store
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .append(b),
+                LiveMsg::Event(e) => status.take(e),
+                LiveMsg::Tick(c, l) => {
+                    status.counters = c;
+                    status.links = l;
+                }
+                LiveMsg::Snapshot(stats, lists) => {
+                    self.session.device_findings = stats.diagnosis.clone();
+                    self.session.stats = Some(*stats);
+                    status.checklists = lists;
+                }
+            }
+        }
+        status.running = false;
+        if let Err(e) = result {
+            status.error = Some(e);
+        }
+        self.store_complete.store(true, Ordering::Release);
     }
 
     /// Feeds the frames stored since the last call to the tracks (and the filter's new rows to
@@ -541,6 +669,7 @@ impl AnalyzerApp {
     }
 
     fn start_load(&mut self, inputs: Vec<Input>, ctx: &egui::Context) {
+        self.stop_live();
         if let Some(l) = self.loader.take() {
             l.stop();
         }
@@ -644,6 +773,20 @@ impl AnalyzerApp {
 
     fn apply(&mut self, c: Command, ctx: &egui::Context) {
         match c {
+            Command::StartLive(cfg) => {
+                self.settings.show_side = true;
+                self.settings.side_tab = super::state::SideTab::Live;
+                self.start_live(*cfg, ctx);
+            }
+            Command::StopLive => self.stop_live(),
+            Command::LiveCommand { imei, action } => {
+                if let Some(run) = &self.live {
+                    let _ = run
+                        .handle
+                        .control()
+                        .send(crate::live::Control::Command { imei, action });
+                }
+            }
             Command::SelectFrame(i) => {
                 if self.selection.frame != Some(i) {
                     self.selection.field = None;

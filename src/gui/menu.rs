@@ -23,6 +23,16 @@ impl MenuBar {
                     ui.close();
                 }
                 if ui
+                    .button("Listen…")
+                    .on_hover_text(
+                        "Live: answer devices as their server, or relay them to their platform",
+                    )
+                    .clicked()
+                {
+                    cmds.push(Command::ShowSide(super::state::SideTab::Live));
+                    ui.close();
+                }
+                if ui
                     .button("Open map file (.pmtiles)…")
                     .on_hover_text("Raster tiles for the map, offline")
                     .clicked()

@@ -16,6 +16,7 @@ mod conversation;
 mod filter_bar;
 mod filter_job;
 mod frame_list;
+pub mod live;
 mod loader;
 mod map;
 mod menu;

@@ -10,8 +10,10 @@ use super::theme::{Palette, severity_letter};
 use crate::protocol::Severity;
 
 /// The side panel's state.
-#[derive(Debug, Default)]
-pub struct SidePanel {}
+#[derive(Default)]
+pub struct SidePanel {
+    live: super::live::LivePanel,
+}
 
 impl SidePanel {
     /// Draws the panel with tab `tab`.
@@ -21,6 +23,7 @@ impl SidePanel {
                 (SideTab::Devices, "Devices"),
                 (SideTab::Flows, "Flows"),
                 (SideTab::Findings, "Findings"),
+                (SideTab::Live, "Live"),
             ] {
                 if ui.selectable_label(tab == t, label).clicked() {
                     view.commands.push(Command::ShowSide(t));
@@ -34,6 +37,10 @@ impl SidePanel {
             SideTab::Devices => devices(ui, view),
             SideTab::Flows => flows(ui, view),
             SideTab::Findings => findings(ui, view),
+            SideTab::Live => {
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+                self.live.ui(ui, view);
+            }
         }
     }
 }

@@ -55,6 +55,8 @@ pub enum SideTab {
     Flows,
     /// Findings (expert info).
     Findings,
+    /// Live mode: listen, relay, checklists, commands.
+    Live,
 }
 
 /// Colour theme.
@@ -134,6 +136,17 @@ pub enum Command {
     ShowAllDevices,
     /// Whether the map and the plots show only the frames the filter keeps.
     SetTracksFollowFilter(bool),
+    /// Start live mode with these settings (a new session).
+    StartLive(Box<crate::live::LiveConfig>),
+    /// Stop live mode (the recording is finished).
+    StopLive,
+    /// Send a command to a device over the live session.
+    LiveCommand {
+        /// The device.
+        imei: crate::protocol::Imei,
+        /// What to send.
+        action: crate::protocol::Action,
+    },
 }
 
 /// Settings remembered between runs (eframe persistence).
@@ -339,6 +352,8 @@ pub struct View<'a> {
     pub session_generation: u64,
     /// Devices hidden from the map and the plots.
     pub hidden: &'a HiddenDevices,
+    /// The live session, when one was started.
+    pub live: Option<&'a super::live::LiveStatus>,
     /// Commands to apply after drawing.
     pub commands: &'a mut Vec<Command>,
 }

@@ -91,6 +91,7 @@ pub(super) struct Engine {
     next_udp: u64,
     counters: Counters,
     last_tick: Instant,
+    last_flows: Instant,
     listening: Vec<String>,
 }
 
@@ -129,6 +130,7 @@ impl Engine {
             next_udp: 1 << 62,
             counters: Counters::default(),
             last_tick: Instant::now(),
+            last_flows: Instant::now(),
             listening,
         }
     }
@@ -667,5 +669,9 @@ impl Engine {
             .collect();
         links.sort_by(|a, b| a.imei.cmp(&b.imei).then(a.flow.cmp(&b.flow)));
         self.sink.tick(&self.counters, &links);
+        if self.last_flows.elapsed() >= Duration::from_secs(1) {
+            self.last_flows = Instant::now();
+            self.sink.flows(self.an.summaries());
+        }
     }
 }

@@ -242,6 +242,8 @@ pub trait LiveSink: Send {
     fn event(&mut self, e: &LiveEvent);
     /// Called about ten times a second with the counters and the devices' links.
     fn tick(&mut self, counters: &Counters, links: &[DeviceLink]);
+    /// Called about once a second with every flow so far (for views of findings and flows).
+    fn flows(&mut self, _flows: Vec<crate::pipeline::FlowSummary>) {}
 }
 
 /// Asks the engine to do something.

@@ -3,6 +3,7 @@
 //! `stats` command and the window.
 
 pub mod basemap;
+pub mod checklist;
 pub mod diagnose;
 pub mod filter;
 pub mod geo;
@@ -264,11 +265,46 @@ impl Stats {
         self.diagnosis = self.diagnoser.finish(&flows);
         self.flows = flows;
         for dev in self.devices.values_mut() {
-            dev.firmware = dev
-                .firmware_votes
-                .iter()
-                .max_by_key(|(_, n)| **n)
-                .map_or("unknown", |(k, _)| k);
+            dev.firmware = dev.firmware_guess();
         }
+    }
+
+    /// The totals so far, with the findings judged against `flows`, for a view of a run still
+    /// going (live): a copy, so the run goes on.
+    pub fn snapshot(&self, flows: Vec<FlowSummary>) -> Stats {
+        let mut devices = self.devices.clone();
+        for dev in devices.values_mut() {
+            dev.firmware = dev.firmware_guess();
+        }
+        Stats {
+            frames: self.frames,
+            truncated: self.truncated,
+            by_protocol: self.by_protocol.clone(),
+            by_kind: self.by_kind.clone(),
+            by_firmware: self.by_firmware.clone(),
+            errors: self.errors,
+            warnings: self.warnings,
+            bytes: self.bytes,
+            bytes_by_direction: self.bytes_by_direction.clone(),
+            findings: self.findings.clone(),
+            devices,
+            photos: self.photos.clone(),
+            devices_over_limit: self.devices_over_limit,
+            diagnosis: self.diagnoser.finish(&flows),
+            flows,
+            net: self.net.clone(),
+            media: BTreeMap::new(),
+            diagnoser: Diagnoser::default(),
+        }
+    }
+}
+
+impl Device {
+    /// The most frequent firmware guess of its frames.
+    fn firmware_guess(&self) -> &'static str {
+        self.firmware_votes
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map_or("unknown", |(k, _)| k)
     }
 }

@@ -211,6 +211,19 @@ impl Analyzer {
         }
     }
 
+    /// Every flow so far, in flow order: the closed ones as they ended, the open ones as they
+    /// stand (ended "by the end of the input" so far). For views of a run still going (live).
+    pub fn summaries(&self) -> Vec<FlowSummary> {
+        let mut all = self.closed.clone();
+        all.extend(
+            self.flows
+                .values()
+                .map(|f| summarize(f, [0, 0], EndReason::EndOfInput)),
+        );
+        all.sort_by_key(|f| f.meta.id);
+        all
+    }
+
     /// Ends every flow still open; returns all flow summaries in flow order.
     pub fn finish(&mut self, sink: &mut Sink<'_>) -> Vec<FlowSummary> {
         let mut ids: Vec<u32> = self.flows.keys().copied().collect();
