@@ -178,6 +178,12 @@ impl AnalyzerApp {
         &self.plots
     }
     /// True while inputs are being read, tracks built or a filter is running.
+    /// The live session's status, once one was started.
+    pub fn live_status(&self) -> Option<&LiveStatus> {
+        self.live_status.as_ref()
+    }
+
+    /// True while something is running (loading, live).
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
             || self.live.is_some()
