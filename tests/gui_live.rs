@@ -57,7 +57,7 @@ fn the_checklist_fills_in_and_a_command_reaches_the_device() {
 
     let mut s = TcpStream::connect(port).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut read = |s: &mut TcpStream, n: usize| {
+    let read = |s: &mut TcpStream, n: usize| {
         let mut b = vec![0u8; n];
         s.read_exact(&mut b).unwrap();
         b
