@@ -375,3 +375,99 @@ fn unknown_bytes_and_a_cut_off_end() {
     find(&f, "flow.unknown_protocol");
     assert!(f.iter().all(|x| x.imei.as_deref() != Some("35")), "{f:#?}");
 }
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn heartbeats_the_server_never_answers() {
+    let id = imei(13);
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40016", SRV);
+    c.send(&mut t, 0.1, From::Device, &login(&id));
+    c.send(&mut t, 0.2, From::Server, b"LOAD");
+    for i in 1..=3 {
+        c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
+    }
+    let f = findings_of(c.pcap(false));
+    find(&f, "session.heartbeat_unanswered");
+    // Answered: none; and the device side alone cannot tell.
+    for i in 1..=3 {
+        c.send(&mut t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
+    }
+    let f = findings_of(c.pcap(false));
+    assert!(!codes(&f, Severity::Info).contains(&"session.heartbeat_unanswered"));
+    let f = findings_of(c.pcap(true));
+    assert!(!codes(&f, Severity::Info).contains(&"session.heartbeat_unanswered"));
+}
+
+#[test]
+fn a_healthy_gt06_unit_is_named_but_not_blamed() {
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40017", SRV);
+    // The notes' login and its acknowledgement with the same serial.
+    c.send(
+        &mut t,
+        0.1,
+        From::Device,
+        &hex("78780d01086471700328358100093f040d0a"),
+    );
+    c.send(&mut t, 0.2, From::Server, &hex("78780501000955940d0a"));
+    let f = findings_of(c.pcap(false));
+    let other = find(&f, "flow.other_protocol");
+    assert_eq!(other.severity, Severity::Info);
+    assert!(
+        other.message.contains("GT06") && other.message.contains("not the BN-407"),
+        "{}",
+        other.message
+    );
+    assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
+    // The wrong serial in the acknowledgement: the unit logs in forever.
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, "198.51.100.7:40018", SRV);
+    c.send(
+        &mut t,
+        0.1,
+        From::Device,
+        &hex("78780d01086471700328358100093f040d0a"),
+    );
+    // Serial 0x000a instead of 0x0009, with a checksum that does not match either: every
+    // answer carries an error.
+    c.send(&mut t, 0.2, From::Server, &hex("78780501000a67d20d0a"));
+    let f = findings_of(c.pcap(false));
+    let e = find(&f, "session.login_unanswered");
+    assert!(e.message.contains("error"), "{}", e.message);
+}
+
+#[test]
+fn distinct_reports_and_sequential_connections_are_not_findings() {
+    let id = imei(14);
+    let mut c = Capture::new();
+    for k in 0..3 {
+        let s = f64::from(k) * 1000.0;
+        let mut t = c.connect(s, &format!("198.51.100.7:{}", 42000 + k), SRV);
+        for i in 1..=4 {
+            let at = s as i64 + i64::from(i) * 30;
+            c.send(
+                &mut t,
+                at as f64,
+                From::Device,
+                &report(&id, at, 0, true, 51.5, -0.1 + f64::from(i) * 0.001),
+            );
+        }
+        c.close(&mut t, s + 200.0);
+    }
+    let f = findings_of(c.pcap(false));
+    for code in [
+        "frames.resent",
+        "imei.concurrent",
+        "connection.churn",
+        "imei.changed",
+    ] {
+        assert!(!codes(&f, Severity::Info).contains(&code), "{code}: {f:#?}");
+    }
+}

@@ -416,3 +416,48 @@ fn a_port_in_use_is_one_line() {
     .unwrap();
     assert!(err.to_string().contains("no-such-host.invalid"), "{err}");
 }
+
+#[test]
+fn connections_past_the_limit_are_refused_and_silent_ones_closed_both_counted() {
+    let (h, addr, seen) = start(LiveConfig {
+        max_connections: 2,
+        idle: Duration::from_secs(1),
+        ..LiveConfig::default()
+    });
+    let mut a = TcpStream::connect(addr).unwrap();
+    let mut b = TcpStream::connect(addr).unwrap();
+    assert_eq!(
+        ask(&mut a, format!("##,imei:{IMEI},A;").as_bytes(), 4),
+        b"LOAD"
+    );
+    assert_eq!(ask(&mut b, b"868683027793045;", 2), b"ON");
+    // The third is refused: closed at once.
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 8];
+    assert!(matches!(c.read(&mut buf), Ok(0) | Err(_)));
+    wait_until(&seen, |s| s.counters.refused_limit == 1);
+    // Silent for a second: both are closed by the analyzer, and counted.
+    assert!(matches!(read_n(&mut a, 1).len(), 0));
+    wait_until(&seen, |s| {
+        s.counters.closed_idle == 2 && s.counters.open == 0
+    });
+    // Then a new device is served again.
+    let mut d = TcpStream::connect(addr).unwrap();
+    assert_eq!(
+        ask(&mut d, format!("##,imei:{IMEI},A;").as_bytes(), 4),
+        b"LOAD"
+    );
+    h.stop().unwrap();
+    let s = seen.lock().unwrap();
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, LiveEvent::Refused { .. }))
+    );
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, LiveEvent::Stopped { counters } if counters.refused_limit == 1))
+    );
+}

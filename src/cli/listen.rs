@@ -110,6 +110,21 @@ impl LiveSink for Printer {
                 format!("== command to {imei} not sent: {reason}")
             }
             LiveEvent::Recording { file } => format!("== recording {file}"),
+            LiveEvent::Stopped { counters: c } => format!(
+                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable",
+                c.accepted,
+                c.refused_limit,
+                c.closed_by_device,
+                c.closed_unframed,
+                c.closed_idle,
+                c.udp_peers,
+                c.udp_expired,
+                c.datagrams,
+                c.frames,
+                c.replies,
+                c.commands,
+                c.platform_unreachable
+            ),
         };
         self.line(&s);
     }

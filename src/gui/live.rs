@@ -160,6 +160,10 @@ impl LiveStatus {
                 format!("command to {imei} not sent: {reason}")
             }
             LiveEvent::Recording { file } => format!("recorded {file}"),
+            LiveEvent::Stopped { counters } => {
+                self.counters = *counters;
+                "stopped".to_string()
+            }
         };
         self.events.push_back(line);
         while self.events.len() > 200 {

@@ -186,6 +186,9 @@ impl Engine {
             sink.frame(&d);
         });
         self.sink.tick(&self.counters, &[]);
+        self.sink.event(&LiveEvent::Stopped {
+            counters: self.counters,
+        });
         match self.recorder.take() {
             Some(r) => {
                 let files = r.finish().map_err(|e| format!("recording: {e}"))?;

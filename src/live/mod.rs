@@ -196,6 +196,11 @@ pub enum LiveEvent {
         /// The file being written (or the last one).
         file: String,
     },
+    /// The session stopped: what it counted.
+    Stopped {
+        /// The counters at the end.
+        counters: Counters,
+    },
 }
 
 /// What the listener counted: connections, refusals, closures (shown in the window's Live
