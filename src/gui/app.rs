@@ -80,6 +80,34 @@ struct LiveRun {
     rx: std::sync::mpsc::Receiver<LiveMsg>,
 }
 
+/// Takes one message of the live engine: frames into the store, the rest into the session and
+/// the live status. Returns true when frames were added.
+fn take_live(
+    msg: LiveMsg,
+    store: &RwLock<FrameStore>,
+    session: &mut Session,
+    status: &mut LiveStatus,
+) -> bool {
+    match msg {
+        LiveMsg::Batch(b) => {
+            let grew = !b.is_empty();
+            store.write().unwrap_or_else(|e| e.into_inner()).append(b);
+            return grew;
+        }
+        LiveMsg::Event(e) => status.take(e),
+        LiveMsg::Tick(c, links) => {
+            status.counters = c;
+            status.links = links;
+        }
+        LiveMsg::Snapshot(stats, lists) => {
+            session.device_findings = stats.diagnosis.clone();
+            session.stats = Some(*stats);
+            status.checklists = lists;
+        }
+    }
+    false
+}
+
 /// The tracks the map and the plots show: the filtered ones while a filter is in force and
 /// they follow it, else every frame's.
 fn shown_feed<'a>(
@@ -159,7 +187,35 @@ impl AnalyzerApp {
     pub fn tracks(&self) -> &TrackBuilder {
         &self.tracks.tracks
     }
-    /// The tracks the map and the plots show: of the frames the filter keeps while a filter
+    /// Takes one message of the live engine: frames into the store, the rest into the session and
+/// the live status. Returns true when frames were added.
+fn take_live(
+    msg: LiveMsg,
+    store: &RwLock<FrameStore>,
+    session: &mut Session,
+    status: &mut LiveStatus,
+) -> bool {
+    match msg {
+        LiveMsg::Batch(b) => {
+            let grew = !b.is_empty();
+            store.write().unwrap_or_else(|e| e.into_inner()).append(b);
+            return grew;
+        }
+        LiveMsg::Event(e) => status.take(e),
+        LiveMsg::Tick(c, links) => {
+            status.counters = c;
+            status.links = links;
+        }
+        LiveMsg::Snapshot(stats, lists) => {
+            session.device_findings = stats.diagnosis.clone();
+            session.stats = Some(*stats);
+            status.checklists = lists;
+        }
+    }
+    false
+}
+
+/// The tracks the map and the plots show: of the frames the filter keeps while a filter
     /// is in force (and the map follows it), else of every frame.
     pub fn shown_tracks(&self) -> &TrackBuilder {
         &shown_feed(
@@ -482,25 +538,7 @@ impl AnalyzerApp {
         let status = self.live_status.get_or_insert_with(LiveStatus::default);
         let mut grew = false;
         while let Ok(msg) = run.rx.try_recv() {
-            match msg {
-                LiveMsg::Batch(b) => {
-                    grew |= !b.is_empty();
-                    self.store
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .append(b);
-                }
-                LiveMsg::Event(e) => status.take(e),
-                LiveMsg::Tick(c, links) => {
-                    status.counters = c;
-                    status.links = links;
-                }
-                LiveMsg::Snapshot(stats, lists) => {
-                    self.session.device_findings = stats.diagnosis.clone();
-                    self.session.stats = Some(*stats);
-                    status.checklists = lists;
-                }
-            }
+            grew |= take_live(msg, &self.store, &mut self.session, status);
         }
         if grew {
             // The list follows the newest frame unless the user selected another one.
@@ -563,23 +601,7 @@ impl AnalyzerApp {
         let result = handle.stop();
         let status = self.live_status.get_or_insert_with(LiveStatus::default);
         for msg in rx.try_iter() {
-            match msg {
-                LiveMsg::Batch(b) => self
-                    .store
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .append(b),
-                LiveMsg::Event(e) => status.take(e),
-                LiveMsg::Tick(c, l) => {
-                    status.counters = c;
-                    status.links = l;
-                }
-                LiveMsg::Snapshot(stats, lists) => {
-                    self.session.device_findings = stats.diagnosis.clone();
-                    self.session.stats = Some(*stats);
-                    status.checklists = lists;
-                }
-            }
+            take_live(msg, &self.store, &mut self.session, status);
         }
         status.running = false;
         if let Err(e) = result {
