@@ -4,6 +4,7 @@
 
 pub mod basemap;
 pub mod diagnose;
+pub mod diff;
 pub mod filter;
 pub mod geo;
 pub mod present;

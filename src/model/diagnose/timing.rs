@@ -102,6 +102,21 @@ impl Intervals {
         })
     }
 
+    /// The spread of the intervals: the buckets holding the 10th and the 90th percentile,
+    /// seconds; `None` before the first interval.
+    pub fn spread(&self) -> Option<(u64, u64)> {
+        let kept: u32 = self.hist.values().sum();
+        let at = |share: u32| {
+            let want = (u64::from(kept) * u64::from(share) / 100).max(1);
+            let mut seen = 0u64;
+            self.hist.iter().find_map(|(b, n)| {
+                seen += u64::from(*n);
+                (seen >= want).then_some(*b)
+            })
+        };
+        Some((at(10)?, at(90)?))
+    }
+
     /// The longest intervals seen, longest first: (seconds, frame that ended it).
     pub fn longest(&self) -> &[(u64, u64)] {
         &self.gaps
@@ -132,6 +147,7 @@ mod tests {
         assert!((29..=31).contains(&r.dominant), "{r:?}");
         assert_eq!(r.long, 1);
         assert_eq!(iv.longest().first(), Some(&(600, 5)));
+        assert_eq!(iv.spread(), Some((29, 31)));
     }
 
     #[test]
