@@ -63,7 +63,7 @@ struct DeviceTiming {
 /// Intervals of one kind over all devices of a side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntervalFact {
-    /// The interval most devices keep, seconds.
+    /// The interval most devices keep (the mean of their regular intervals), seconds.
     pub dominant: u64,
     /// The 10th and 90th percentile over those devices, seconds.
     pub spread: (u64, u64),
@@ -249,7 +249,8 @@ impl Behaviour {
                     Rhythmic::Heartbeats => &d.heartbeats,
                 };
                 let r = iv.rhythm()?;
-                Some((r.dominant, iv.spread()?, r.regular, r.total))
+                let typical = iv.typical()?.round() as u64;
+                Some((typical, iv.spread()?, r.regular, r.total))
             })
             .collect();
         let near = |a: u64, b: u64| a.abs_diff(b) <= a / 4;

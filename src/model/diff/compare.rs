@@ -23,9 +23,9 @@ const RATE_MIN: u64 = 5;
 const RATE_FACTOR: f64 = 3.0;
 
 /// Compares side B against side A.
-pub fn compare(mut a: Profile, mut b: Profile) -> Comparison {
+pub fn compare(a: &Profile, b: &Profile) -> Comparison {
     let mut out = Vec::new();
-    let c = Ctx { a: &a, b: &b };
+    let c = Ctx { a, b };
     c.protocols(&mut out);
     c.kinds(&mut out);
     c.timing(&mut out);
@@ -37,14 +37,14 @@ pub fn compare(mut a: Profile, mut b: Profile) -> Comparison {
     out.sort_by_key(|d| (d.rank, d.category));
     let kinds = c.rows();
     let representatives = c.representatives();
-    let (sa, sb) = (summary(&a), summary(&b));
+    let (sa, sb) = (summary(a), summary(b));
     Comparison {
         a: sa,
         b: sb,
         differences: out,
         kinds,
         representatives,
-        frames: [a.take_frames(), b.take_frames()],
+        frames: [a.frames_kept().clone(), b.frames_kept().clone()],
     }
 }
 
@@ -324,7 +324,11 @@ impl Ctx<'_> {
                     continue;
                 }
                 let n = t.count;
-                let what = plural(*kind);
+                let what = if n == 1 {
+                    kind.as_str().replace('_', " ")
+                } else {
+                    plural(*kind)
+                };
                 let (line, fa, fb) = if new {
                     (
                         format!("new {} ({n} {what})", shown(kw)),
@@ -421,8 +425,16 @@ impl Ctx<'_> {
             let (ta, tb) = (tally(pa), tally(pb));
             let (ra, rb) = (share(ta.count, fa), share(tb.count, fb));
             let line = match (pa, pb) {
-                (None, Some(x)) => format!("new {sev} `{code}` in {} of frames: {}", percent(rb), x.message),
-                (Some(x), None) => format!("{sev} `{code}` gone ({} of frames in {}): {}", percent(ra), self.la(), x.message),
+                (None, Some(x)) => format!(
+                    "new {sev} `{code}` in {} of {fb} frames: {}",
+                    tb.count, x.message
+                ),
+                (Some(x), None) => format!(
+                    "{sev} `{code}` gone ({} of {fa} frames in {}): {}",
+                    ta.count,
+                    self.la(),
+                    x.message
+                ),
                 _ if ta.count.max(tb.count) >= RATE_MIN
                     && ra.max(rb) / ra.min(rb).max(f64::MIN_POSITIVE) >= RATE_FACTOR =>
                 {
@@ -444,7 +456,9 @@ impl Ctx<'_> {
     fn findings(&self, out: &mut Vec<Difference>) {
         let by_code = |p: &Profile| {
             let mut m: BTreeMap<&'static str, (Severity, String, Vec<u64>, u64)> = BTreeMap::new();
-            for f in &p.findings {
+            // Informational findings describe the capture (its rhythm, the zone that fits),
+            // not a fault a firmware brings or takes away.
+            for f in p.findings.iter().filter(|f| f.severity >= Severity::Warning) {
                 let e = m
                     .entry(f.code)
                     .or_insert_with(|| (f.severity, f.message.clone(), f.evidence.clone(), 0));

@@ -17,6 +17,8 @@ const PRESENCE_GAP: f64 = 0.5;
 const RANGE_MIN: u64 = 5;
 /// Largest magnitudes this many times apart differ (a changed scale or unit).
 const RANGE_FACTOR: f64 = 30.0;
+/// A field in fewer than this share of its kind's frames is sent on occasion.
+const RARE: f64 = 0.2;
 /// A shape is significant from this share of a field's occurrences.
 const SHAPE_SHARE: f64 = 0.05;
 
@@ -116,9 +118,15 @@ impl KindPair<'_> {
             _ => None,
         };
         for (from, to, new) in [(ka, kb, true), (kb, ka, false)] {
-            let only: Vec<&FieldProfile> = read(to)
+            let mut only: Vec<&FieldProfile> = read(to)
                 .filter(|f| !from.fields.get(f.def.name).is_some_and(|x| x.read > 0))
                 .collect();
+            let order: Vec<&str> = to
+                .layouts
+                .iter()
+                .flat_map(|(l, _)| l.split(','))
+                .collect();
+            only.sort_by_key(|f| order.iter().position(|n| *n == f.def.name).unwrap_or(usize::MAX));
             if only.is_empty() {
                 continue;
             }
@@ -134,11 +142,13 @@ impl KindPair<'_> {
                 let hi = shares.iter().max().copied().unwrap_or(0);
                 format!("{lo}-{hi}%")
             };
-            let mut d = self.diff(
-                Rank::Parser,
-                Category::Fields,
-                only.iter().map(|f| f.def.name).collect(),
-            );
+            // A field most frames go without is sent on occasion (a fix lost, an event): its
+            // absence on the other side is behaviour, not a new layout.
+            let rare = only
+                .iter()
+                .all(|f| pct(f.present.count, to.frames.count) < RARE);
+            let rank = if rare { Rank::Behaviour } else { Rank::Parser };
+            let mut d = self.diff(rank, Category::Fields, only.iter().map(|f| f.def.name).collect());
             let evidence = only.first().map_or(&[][..], |f| &f.present.frames[..]);
             let absent = Fact::new("absent", &from.frames.frames);
             let listed = Fact::new(labels.join(", "), evidence);
@@ -149,21 +159,28 @@ impl KindPair<'_> {
                 }
                 _ => "",
             };
-            d.line = if new {
-                format!(
-                    "{}: new fields {} (in {share} of {}){count}",
+            let fields = if only.len() == 1 { "field" } else { "fields" };
+            d.line = match (new, rare) {
+                (true, _) => format!(
+                    "{}: new {fields} {} (in {share} of {}){count}",
                     self.subject,
                     labels.join(", "),
                     plural(self.kind)
-                )
-            } else {
-                format!(
-                    "{}: fields {} gone (in {share} of {} in {}){count}",
+                ),
+                (false, false) => format!(
+                    "{}: {fields} {} gone (in {share} of {} in {}){count}",
                     self.subject,
                     labels.join(", "),
                     plural(self.kind),
                     self.a_label
-                )
+                ),
+                (false, true) => format!(
+                    "{}: {fields} {} not seen (in {share} of {} in {}){count}",
+                    self.subject,
+                    labels.join(", "),
+                    plural(self.kind),
+                    self.a_label
+                ),
             };
             (d.a, d.b) = if new { (absent, listed) } else { (listed, absent) };
             out.push(d);
@@ -195,33 +212,30 @@ impl KindPair<'_> {
         if a == b {
             return;
         }
-        let keep = common_subsequence(&a, &b);
         let name_of = |n: &str| {
             self.b
                 .fields
                 .get(n)
-                .map_or_else(|| n.to_string(), |f| label(f))
+                .or_else(|| self.a.fields.get(n))
+                .map_or_else(|| n.to_string(), label)
         };
-        let mut moved = Vec::new();
-        let mut names = Vec::new();
-        for (i, n) in b.iter().enumerate() {
-            if keep.contains(n) {
+        let (mut now, mut was, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, j) in reordered(&a, &b) {
+            let (Some(sa), Some(sb)) = (a.get(i..j), b.get(i..j)) else {
                 continue;
-            }
-            let next = b.iter().skip(i + 1).find(|x| keep.contains(x));
-            let prev = b.iter().take(i).rev().find(|x| keep.contains(x));
-            let place = match (next, prev) {
-                (Some(x), _) => format!("before {}", name_of(x)),
-                (None, Some(x)) => format!("after {}", name_of(x)),
-                _ => "elsewhere".to_string(),
             };
-            moved.push(format!("{} now {place}", name_of(n)));
-            if let Some(f) = self.b.fields.get(*n) {
-                names.push(f.def.name);
-            }
+            now.push(sb.iter().map(|n| name_of(n)).collect::<Vec<_>>().join(", "));
+            was.push(sa.iter().map(|n| name_of(n)).collect::<Vec<_>>().join(", "));
+            names.extend(sb.iter().filter_map(|n| self.b.fields.get(*n).map(|f| f.def.name)));
         }
         let mut d = self.diff(Rank::Parser, Category::FieldOrder, names);
-        d.line = format!("{}: field order changed: {}", self.subject, moved.join(", "));
+        d.line = format!(
+            "{}: field order now {} ({} in {})",
+            self.subject,
+            now.join("; "),
+            was.join("; "),
+            self.a_label
+        );
         d.a = Fact::new(la.replace(',', ", "), &ta.frames);
         d.b = Fact::new(lb.replace(',', ", "), &tb.frames);
         out.push(d);
@@ -338,16 +352,32 @@ impl KindPair<'_> {
                 }
             }
         }
+        // Tags each line's facts explain: (line, new on B) -> tags.
+        let mut folded: Vec<(usize, bool, Tags)> = Vec::new();
+        let mut alone = Vec::new();
         for (bit, new, fields, frames) in groups {
-            let name = self.tag_names(bit);
-            let told = out
-                .iter_mut()
-                .find(|d| fields.iter().any(|f| d.fields.contains(f)));
-            if let Some(d) = told {
-                let fact = if new { &mut d.b } else { &mut d.a };
-                fact.value.push_str(&format!(" [tag {name}]"));
-                continue;
+            match out
+                .iter()
+                .position(|d| fields.iter().any(|f| d.fields.contains(f)))
+            {
+                Some(i) => match folded.iter_mut().find(|x| x.0 == i && x.1 == new) {
+                    Some(x) => x.2 |= bit,
+                    None => folded.push((i, new, bit)),
+                },
+                None => alone.push((bit, new, fields, frames)),
             }
+        }
+        for (i, new, bits) in folded {
+            if let Some(d) = out.get_mut(i) {
+                let fact = if new { &mut d.b } else { &mut d.a };
+                let n = bits.count_ones();
+                let word = if n == 1 { "tag" } else { "tags" };
+                fact.value
+                    .push_str(&format!(" [{word} {}]", self.tag_names(bits)));
+            }
+        }
+        for (bit, new, fields, frames) in alone {
+            let name = self.tag_names(bit);
             let labels: Vec<String> = fields
                 .iter()
                 .filter_map(|n| self.a.fields.get(n).or_else(|| self.b.fields.get(n)))
@@ -383,35 +413,28 @@ pub fn num(v: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-/// The longest common subsequence of two short lists.
-fn common_subsequence<'s>(a: &[&'s str], b: &[&'s str]) -> Vec<&'s str> {
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            let v = if a.get(i) == b.get(j) {
-                1 + t.get(i + 1).and_then(|r| r.get(j + 1)).copied().unwrap_or(0)
-            } else {
-                let down = t.get(i + 1).and_then(|r| r.get(j)).copied().unwrap_or(0);
-                let right = t.get(i).and_then(|r| r.get(j + 1)).copied().unwrap_or(0);
-                down.max(right)
-            };
-            if let Some(c) = t.get_mut(i).and_then(|r| r.get_mut(j)) {
-                *c = v;
-            }
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    let at = |i: usize, j: usize| t.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        if x == y {
-            out.push(*x);
-            (i, j) = (i + 1, j + 1);
-        } else if at(i + 1, j) >= at(i, j + 1) {
+/// The stretches `[i, j)` where two orders of the same names differ, each as short as it can
+/// be while holding the same names on both sides.
+fn reordered(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < a.len().min(b.len()) {
+        if a.get(i) == b.get(i) {
             i += 1;
-        } else {
+            continue;
+        }
+        let mut j = i + 1;
+        while j < a.len().min(b.len()) {
+            let (Some(sa), Some(sb)) = (a.get(i..j), b.get(i..j)) else {
+                break;
+            };
+            if sa.iter().all(|x| sb.contains(x)) {
+                break;
+            }
             j += 1;
         }
+        out.push((i, j));
+        i = j;
     }
     out
 }

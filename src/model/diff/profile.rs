@@ -251,8 +251,8 @@ impl Profile {
     }
 
     /// Every example frame kept, by frame number.
-    pub fn take_frames(&mut self) -> BTreeMap<u64, Frame> {
-        std::mem::take(&mut self.examples)
+    pub fn frames_kept(&self) -> &BTreeMap<u64, Frame> {
+        &self.examples
     }
 
     /// Capture hours the side covers (none without capture times or under a minute).
@@ -287,7 +287,11 @@ fn fields(kind: &mut KindProfile, d: &Decoded<'_>, tree: &Tree) -> bool {
             seen.push(name);
             example |= f.present.add(d.index);
         }
-        for bit in (0..Tags::BITS).map(|i| 1 << i).filter(|b| n.tags & b != 0) {
+        // The keyword is compared as a keyword (an empty one with it); groups have no text of
+        // their own.
+        let is_keyword = keyword == Some(n.span) && !n.generated;
+        let tags = if is_keyword { 0 } else { n.tags };
+        for bit in (0..Tags::BITS).map(|i| 1 << i).filter(|b| tags & b != 0) {
             example |= add_keyed(&mut f.tags, bit, d.index, Tags::BITS as usize).unwrap_or(false);
         }
         if let Value::Int(_) | Value::Num(_) = n.value {
@@ -306,8 +310,6 @@ fn fields(kind: &mut KindProfile, d: &Decoded<'_>, tree: &Tree) -> bool {
         if n.depth == 0 && layout.last() != Some(&name) {
             layout.push(name);
         }
-        // The keyword is compared as a keyword; groups have no text of their own.
-        let is_keyword = keyword == Some(n.span);
         if is_keyword || (n.value == Value::None && !n.span.is_empty()) {
             continue;
         }
