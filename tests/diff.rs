@@ -78,26 +78,51 @@ fn the_five_differences_and_nothing_else_in_text_json_and_markdown() {
     assert_eq!(got, expected);
     let d = &v["comparisons"][0]["differences"];
     let categories: Vec<&str> = (0..5).map(|i| d[i]["category"].as_str().unwrap()).collect();
-    assert_eq!(categories, ["fields", "format", "format", "timing", "keyword"]);
+    assert_eq!(
+        categories,
+        ["fields", "format", "format", "timing", "keyword"]
+    );
     assert_eq!(d[0]["rank"], "parser");
     assert_eq!(d[3]["rank"], "behaviour");
     assert_eq!(d[2]["fields"], serde_json::json!(["report.local_time"]));
     assert_eq!(d[2]["a"]["value"], "`dddddddddd` [tag time10]");
-    assert!(d[2]["b"]["example"]["text"].as_str().unwrap().starts_with("imei:"));
-    assert!(d[3]["a"]["value"].as_str().unwrap().starts_with("every 60 s"));
-    assert!(d[3]["b"]["value"].as_str().unwrap().starts_with("every 3 min"));
+    assert!(
+        d[2]["b"]["example"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("imei:")
+    );
+    assert!(
+        d[3]["a"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("every 60 s")
+    );
+    assert!(
+        d[3]["b"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("every 3 min")
+    );
     for i in 0..5 {
         assert!(d[i]["b"]["example"]["frame"].is_u64(), "{}", d[i]);
     }
     let c = &v["comparisons"][0];
     assert_eq!(c["a"]["heartbeat_interval"], 60);
     assert_eq!(c["b"]["heartbeat_interval"], 180);
-    assert_eq!(c["a"]["firmware"]["classic"], c["a"]["frames"].as_u64().unwrap() - 31);
+    assert_eq!(
+        c["a"]["firmware"]["classic"],
+        c["a"]["frames"].as_u64().unwrap() - 31
+    );
 
     let md = bn407(&[a, "--against", b, "--format", "markdown"]);
     assert_eq!(md.code, 1);
     assert!(md.stdout.starts_with("## Firmware diff: B against A"));
-    let items: Vec<&str> = md.stdout.lines().filter(|l| l.starts_with("- **")).collect();
+    let items: Vec<&str> = md
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("- **"))
+        .collect();
     assert_eq!(items.len(), 5, "{}", md.stdout);
     for (got, want) in items.iter().zip(expected) {
         assert_eq!(*got, format!("- **{want}**"));
@@ -121,11 +146,21 @@ fn jitter_other_positions_and_other_devices_of_the_same_firmware_are_no_differen
         assert_eq!(v["same"], true);
     }
     // The text form says so.
-    let a = file("same-text-a", &capture_of(3, Fw::classic(), LISBON, HALF_HOUR));
-    let b = file("same-text-b", &capture_of(4, Fw::classic(), SYDNEY, HALF_HOUR));
+    let a = file(
+        "same-text-a",
+        &capture_of(3, Fw::classic(), LISBON, HALF_HOUR),
+    );
+    let b = file(
+        "same-text-b",
+        &capture_of(4, Fw::classic(), SYDNEY, HALF_HOUR),
+    );
     let o = bn407(&[a.to_str().unwrap(), "--against", b.to_str().unwrap()]);
     assert_eq!(o.code, 0, "{}", o.stdout);
-    assert!(o.stdout.contains("no differences: B behaves as A"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("no differences: B behaves as A"),
+        "{}",
+        o.stdout
+    );
 }
 
 /// The differences of B (firmware `fw`) against a classic unit, as lines.
@@ -147,7 +182,9 @@ fn hemisphere_placement_is_a_changed_field_order() {
     let l = against_classic("hemisphere", fw);
     assert_eq!(
         l,
-        ["report: field order now N/S, latitude; E/W, longitude (latitude, N/S; longitude, E/W in A)"]
+        [
+            "report: field order now N/S, latitude; E/W, longitude (latitude, N/S; longitude, E/W in A)"
+        ]
     );
 }
 
@@ -170,7 +207,10 @@ fn report_interval_and_reconnections() {
     assert_eq!(l.len(), 2, "{l:#?}");
     assert!(l[0].starts_with("reconnects 10."), "{l:#?}");
     assert!(l[0].ends_with(" per hour (0 per hour in A)"), "{l:#?}");
-    assert!(l[1].starts_with("new finding `timing.gaps` (warning)"), "{l:#?}");
+    assert!(
+        l[1].starts_with("new finding `timing.gaps` (warning)"),
+        "{l:#?}"
+    );
 }
 
 #[test]
@@ -193,7 +233,10 @@ fn new_and_missing_fields_keywords_and_tags() {
     let (code, v) = diff_json("reverse", &a, &b);
     assert_eq!(code, 1);
     let l = lines(&v);
-    assert!(l[0].starts_with("report: fields altitude, ACC (ignition), door"), "{l:#?}");
+    assert!(
+        l[0].starts_with("report: fields altitude, ACC (ignition), door"),
+        "{l:#?}"
+    );
     assert!(l[0].contains(" gone (in 100% of reports in A); 13 comma-separated fields (19 in A)"));
     assert!(l.contains(&"keyword `sensor alarm` gone (5 reports in A)".to_string()));
     // An empty keyword on periodic reports: a new keyword, the old one gone.
@@ -239,7 +282,10 @@ fn a_changed_scale_and_new_diagnostics() {
     let l = against_classic("junk", fw);
     assert_eq!(l.len(), 2, "{l:#?}");
     assert_eq!(l[0], "report: UTC time now `d.d` (`dddddd.ddd` in A)");
-    assert!(l[1].starts_with("new warning `fix.utc_junk` in 59 of 91 frames: UTC time '0.0'"), "{l:#?}");
+    assert!(
+        l[1].starts_with("new warning `fix.utc_junk` in 59 of 91 frames: UTC time '0.0'"),
+        "{l:#?}"
+    );
 }
 
 #[test]
@@ -273,16 +319,31 @@ fn a_switch_of_protocol_is_the_first_line() {
     let a = capture_of(1, Fw::classic(), LISBON, HALF_HOUR);
     let mut c = Capture::new();
     let mut t = c.connect(0.0, "198.51.100.9:41000", diff_support::SRV);
-    let login = build(false, 0x01, &[0x08, 0x64, 0x71, 0x70, 0x03, 0x28, 0x35, 0x81], 1);
+    let login = build(
+        false,
+        0x01,
+        &[0x08, 0x64, 0x71, 0x70, 0x03, 0x28, 0x35, 0x81],
+        1,
+    );
     c.send(&mut t, 0.1, conv_support::From::Device, &login);
-    c.send(&mut t, 0.2, conv_support::From::Server, &build(false, 0x01, &[], 1));
+    c.send(
+        &mut t,
+        0.2,
+        conv_support::From::Server,
+        &build(false, 0x01, &[], 1),
+    );
     let gps = [
-        0x18, 0x05, 0x01, 0x0A, 0x14, 0x1E, 0xC9, 0x02, 0x69, 0xFB, 0x20, 0x0C, 0x38, 0x5B,
-        0x60, 0x3C, 0x14, 0x7B, 0x01, 0xCC, 0x00, 0x28, 0x66, 0x00, 0x0E, 0xEE,
+        0x18, 0x05, 0x01, 0x0A, 0x14, 0x1E, 0xC9, 0x02, 0x69, 0xFB, 0x20, 0x0C, 0x38, 0x5B, 0x60,
+        0x3C, 0x14, 0x7B, 0x01, 0xCC, 0x00, 0x28, 0x66, 0x00, 0x0E, 0xEE,
     ];
     for i in 0..20u16 {
         let f = build(false, 0x12, &gps, i + 2);
-        c.send(&mut t, 30.0 * f64::from(i + 1), conv_support::From::Device, &f);
+        c.send(
+            &mut t,
+            30.0 * f64::from(i + 1),
+            conv_support::From::Device,
+            &f,
+        );
     }
     let (code, v) = diff_json("protocol", &a, &c.pcap(false));
     assert_eq!(code, 1);
@@ -320,7 +381,15 @@ fn by_firmware_compares_the_generations_of_one_capture() {
 
     // Narrowed to the two classic units: one generation, nothing to compare.
     let (i1, i2) = (diff_support::imei(1), diff_support::imei(2));
-    let o = bn407(&[p.to_str().unwrap(), "--by", "firmware", "--imei", &i1, "--imei", &i2]);
+    let o = bn407(&[
+        p.to_str().unwrap(),
+        "--by",
+        "firmware",
+        "--imei",
+        &i1,
+        "--imei",
+        &i2,
+    ]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     assert!(o.stdout.contains("one firmware generation only"));
 }
@@ -344,7 +413,11 @@ fn imei_narrows_both_sides() {
     // An IMEI a side does not hold is bad input.
     let o = bn407(&[a, "--against", b, "--imei", &diff_support::imei(2)]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains(b) && o.stderr.contains("no messages of"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(b) && o.stderr.contains("no messages of"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -354,7 +427,11 @@ fn bad_input_is_status_2_with_one_line_naming_the_file() {
     let o = bn407(&[a.to_str().unwrap(), "--against", missing.to_str().unwrap()]);
     assert_eq!(o.code, 2);
     assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
-    assert!(o.stderr.contains("bn407-diff-no-such-file.pcap"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("bn407-diff-no-such-file.pcap"),
+        "{}",
+        o.stderr
+    );
     assert!(o.stdout.is_empty());
     let o = bn407(&[a.to_str().unwrap()]);
     assert_eq!(o.code, 2);
@@ -391,8 +468,14 @@ fn the_model_gives_representatives_aligned_fields_and_evidence() {
     let fields = c.aligned(rep);
     let get = |n: &str| fields.iter().find(|f| f.name == n).unwrap();
     assert!(get("report.local_time").differs);
-    assert_eq!(get("report.local_time").a.as_deref().map(str::len), Some(10));
-    assert_eq!(get("report.local_time").b.as_deref().map(str::len), Some(12));
+    assert_eq!(
+        get("report.local_time").a.as_deref().map(str::len),
+        Some(10)
+    );
+    assert_eq!(
+        get("report.local_time").b.as_deref().map(str::len),
+        Some(12)
+    );
     assert!(get("report.altitude").differs && get("report.altitude").a.is_none());
     assert!(!get("report.speed").differs);
     assert!(!get("imei").differs);
@@ -404,5 +487,9 @@ fn the_model_gives_representatives_aligned_fields_and_evidence() {
             }
         }
     }
-    assert!(c.kinds.iter().any(|k| k.kind == Kind::Heartbeat && k.a > k.b));
+    assert!(
+        c.kinds
+            .iter()
+            .any(|k| k.kind == Kind::Heartbeat && k.a > k.b)
+    );
 }

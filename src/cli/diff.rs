@@ -65,8 +65,12 @@ struct Run {
 /// Runs `diff`; returns the exit status.
 pub fn run(args: &DiffArgs) -> u8 {
     let runs = match (args.by, args.against.is_empty()) {
-        (Some(_), false) => Err("--by firmware compares generations in one set: leave out --against".to_string()),
-        (None, true) => Err("diff needs the captures to compare against: --against B...".to_string()),
+        (Some(_), false) => {
+            Err("--by firmware compares generations in one set: leave out --against".to_string())
+        }
+        (None, true) => {
+            Err("diff needs the captures to compare against: --against B...".to_string())
+        }
         (Some(DiffBy::Firmware), true) => by_firmware(args),
         (None, false) => two_sets(args),
     };
@@ -102,7 +106,9 @@ fn names(paths: &[PathBuf]) -> Vec<String> {
 
 /// True when the frame belongs to the devices asked for.
 fn wanted(d: &Decoded<'_>, imeis: &[String]) -> bool {
-    imeis.is_empty() || d.device.is_some_and(|i| imeis.iter().any(|x| x == i.as_str()))
+    imeis.is_empty()
+        || d.device
+            .is_some_and(|i| imeis.iter().any(|x| x == i.as_str()))
 }
 
 /// Runs inputs into a profile; the error names the input.
@@ -169,7 +175,11 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
     let mut votes: BTreeMap<u32, BTreeMap<&'static str, u64>> = BTreeMap::new();
     let first = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| {
         if let Some(g) = d.message.firmware.filter(|_| wanted(&d, &args.imei)) {
-            *votes.entry(d.flow.id).or_default().entry(g.name).or_default() += 1;
+            *votes
+                .entry(d.flow.id)
+                .or_default()
+                .entry(g.name)
+                .or_default() += 1;
         }
     });
     if let Some(e) = first.error {
@@ -196,10 +206,13 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
     for p in &mut sides {
         p.finish(&out.flows);
     }
-    sides.sort_by(|a, b| b.frames.cmp(&a.frames));
+    sides.sort_by_key(|p| std::cmp::Reverse(p.frames));
     let files = names(&args.inputs);
     if sides.is_empty() {
-        return Err(format!("{}: no message shows a firmware generation", files.join(" ")));
+        return Err(format!(
+            "{}: no message shows a firmware generation",
+            files.join(" ")
+        ));
     }
     let (base, rest) = sides.split_first().ok_or("no generation")?;
     Ok(rest
@@ -255,7 +268,9 @@ fn header(s: &crate::model::diff::SideSummary, inputs: &[String]) -> String {
 }
 
 fn evidence(cmp: &Comparison, which: Which, label: &str, f: &Fact) -> String {
-    let at = f.example().map_or_else(|| "-".to_string(), |i| format!("#{i}"));
+    let at = f
+        .example()
+        .map_or_else(|| "-".to_string(), |i| format!("#{i}"));
     match frame_text(cmp, which, f.example()) {
         Some(t) => format!("{label} {at} {}: {t}", f.value),
         None => format!("{label} {at} {}", f.value),
@@ -269,12 +284,24 @@ fn text(runs: &[Run]) -> String {
     }
     for r in runs {
         let c = &r.cmp;
-        s.push_str(&format!("{}\n{}\n", header(&c.a, &r.inputs[0]), header(&c.b, &r.inputs[1])));
+        s.push_str(&format!(
+            "{}\n{}\n",
+            header(&c.a, &r.inputs[0]),
+            header(&c.b, &r.inputs[1])
+        ));
         if c.same() {
-            s.push_str(&format!("no differences: {} behaves as {}\n", c.b.label, c.a.label));
+            s.push_str(&format!(
+                "no differences: {} behaves as {}\n",
+                c.b.label, c.a.label
+            ));
             continue;
         }
-        s.push_str(&format!("{} differences of {} from {}:\n", c.differences.len(), c.b.label, c.a.label));
+        s.push_str(&format!(
+            "{} differences of {} from {}:\n",
+            c.differences.len(),
+            c.b.label,
+            c.a.label
+        ));
         let mut rank = None;
         for d in &c.differences {
             if rank != Some(d.rank) {
@@ -282,8 +309,14 @@ fn text(runs: &[Run]) -> String {
                 s.push_str(&format!("\n{}:\n", d.rank.words()));
             }
             s.push_str(&format!("  {}\n", d.line));
-            s.push_str(&format!("      {}\n", evidence(c, Which::A, &c.a.label, &d.a)));
-            s.push_str(&format!("      {}\n", evidence(c, Which::B, &c.b.label, &d.b)));
+            s.push_str(&format!(
+                "      {}\n",
+                evidence(c, Which::A, &c.a.label, &d.a)
+            ));
+            s.push_str(&format!(
+                "      {}\n",
+                evidence(c, Which::B, &c.b.label, &d.b)
+            ));
         }
         s.push('\n');
     }
@@ -297,25 +330,47 @@ fn markdown(runs: &[Run]) -> String {
     }
     for r in runs {
         let (c, [ia, ib]) = (&r.cmp, &r.inputs);
-        s.push_str(&format!("## Firmware diff: {} against {}\n\n", c.b.label, c.a.label));
-        s.push_str(&format!("| | {} | {} |\n|---|---|---|\n", c.a.label, c.b.label));
-        let interval = |x: Option<u64>| x.map_or_else(|| "-".to_string(), |v| fmt_duration(v as i64));
+        s.push_str(&format!(
+            "## Firmware diff: {} against {}\n\n",
+            c.b.label, c.a.label
+        ));
+        s.push_str(&format!(
+            "| | {} | {} |\n|---|---|---|\n",
+            c.a.label, c.b.label
+        ));
+        let interval =
+            |x: Option<u64>| x.map_or_else(|| "-".to_string(), |v| fmt_duration(v as i64));
         let gens = |m: &BTreeMap<&str, u64>| m.keys().copied().collect::<Vec<_>>().join(", ");
         let rows = [
             ("inputs", ia.join(" "), ib.join(" ")),
-            ("device frames", c.a.frames.to_string(), c.b.frames.to_string()),
+            (
+                "device frames",
+                c.a.frames.to_string(),
+                c.b.frames.to_string(),
+            ),
             ("devices", c.a.devices.to_string(), c.b.devices.to_string()),
             ("firmware", gens(&c.a.firmware), gens(&c.b.firmware)),
             ("protocols", gens(&c.a.protocols), gens(&c.b.protocols)),
-            ("report interval", interval(c.a.report_interval), interval(c.b.report_interval)),
-            ("heartbeat interval", interval(c.a.heartbeat_interval), interval(c.b.heartbeat_interval)),
+            (
+                "report interval",
+                interval(c.a.report_interval),
+                interval(c.b.report_interval),
+            ),
+            (
+                "heartbeat interval",
+                interval(c.a.heartbeat_interval),
+                interval(c.b.heartbeat_interval),
+            ),
         ];
         for (k, a, b) in rows {
             s.push_str(&format!("| {k} | {a} | {b} |\n"));
         }
         s.push('\n');
         if c.same() {
-            s.push_str(&format!("No differences: {} behaves as {}.\n\n", c.b.label, c.a.label));
+            s.push_str(&format!(
+                "No differences: {} behaves as {}.\n\n",
+                c.b.label, c.a.label
+            ));
             continue;
         }
         let mut rank: Option<Rank> = None;
@@ -330,7 +385,9 @@ fn markdown(runs: &[Run]) -> String {
             }
             s.push_str(&format!("- **{}**\n", d.line.replace('*', "\\*")));
             for (which, label, f) in [(Which::A, &c.a.label, &d.a), (Which::B, &c.b.label, &d.b)] {
-                let at = f.example().map_or_else(|| "-".to_string(), |i| format!("#{i}"));
+                let at = f
+                    .example()
+                    .map_or_else(|| "-".to_string(), |i| format!("#{i}"));
                 let frame = frame_text(c, which, f.example())
                     .map(|t| format!(": `{}`", t.replace('`', "'")))
                     .unwrap_or_default();

@@ -172,7 +172,12 @@ impl Unit {
         while t0 < end {
             let until = self.fw.reconnect_s.map_or(end, |r| (t0 + r).min(end));
             let mut tcp = c.connect(t0, &self.dev, SRV);
-            c.send(&mut tcp, t0 + 0.1, From::Device, format!("##,imei:{},A;", self.imei).as_bytes());
+            c.send(
+                &mut tcp,
+                t0 + 0.1,
+                From::Device,
+                format!("##,imei:{},A;", self.imei).as_bytes(),
+            );
             c.send(&mut tcp, t0 + 0.2, From::Server, b"LOAD");
             let mut events: Vec<(f64, u8)> = Vec::new();
             let (hb, rep) = (self.fw.heartbeat_s, self.fw.report_s);
@@ -189,7 +194,10 @@ impl Unit {
                 events.push((tr, 1));
                 tr += rep + self.jitter();
             }
-            if let Some(at) = self.command_at.filter(|a| (t0..until).contains(&(start + a))) {
+            if let Some(at) = self
+                .command_at
+                .filter(|a| (t0..until).contains(&(start + a)))
+            {
                 events.push((start + at, 2));
                 if self.fw.heartbeat_after_command {
                     events.push((start + at + 0.5, 0));
@@ -199,13 +207,18 @@ impl Unit {
             for (t, what) in events {
                 match what {
                     0 => {
-                        c.send(&mut tcp, t, From::Device, format!("{};", self.imei).as_bytes());
+                        c.send(
+                            &mut tcp,
+                            t,
+                            From::Device,
+                            format!("{};", self.imei).as_bytes(),
+                        );
                         c.send(&mut tcp, t + 0.1, From::Server, b"ON");
                     }
                     1 => {
                         n += 1;
                         let kw = match self.fw.alarm {
-                            Some((every, kw)) if n % every == 0 => kw,
+                            Some((every, kw)) if n.is_multiple_of(every) => kw,
                             _ => "tracker",
                         };
                         let r = self.report(t, n, kw);

@@ -219,8 +219,12 @@ impl Behaviour {
         for (code, frame) in waiting {
             self.answer(code, NO_ANSWER, frame);
         }
-        for list in self.handshake.values_mut().chain(self.commands.values_mut()) {
-            list.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+        for list in self
+            .handshake
+            .values_mut()
+            .chain(self.commands.values_mut())
+        {
+            list.sort_by_key(|x| std::cmp::Reverse(x.1.count));
         }
     }
 
@@ -265,9 +269,9 @@ impl Behaviour {
             .map(|p| p.0)
             .max_by(|a, b| weight(*a).cmp(&weight(*b)).then(b.cmp(a)))?;
         let cluster = per.iter().filter(|p| near(dominant, p.0));
-        let spread = cluster.clone().fold((u64::MAX, 0), |(lo, hi), p| {
-            (lo.min(p.1.0), hi.max(p.1.1))
-        });
+        let spread = cluster
+            .clone()
+            .fold((u64::MAX, 0), |(lo, hi), p| (lo.min(p.1.0), hi.max(p.1.1)));
         let regular: u32 = cluster.map(|p| p.2).sum();
         let total: u32 = per.iter().map(|p| p.3).sum();
         Some(IntervalFact {

@@ -177,7 +177,10 @@ impl Ctx<'_> {
                     )
                 } else {
                     (
-                        format!("message kind `{subject}` gone ({n} frames in {})", self.la()),
+                        format!(
+                            "message kind `{subject}` gone ({n} frames in {})",
+                            self.la()
+                        ),
                         Fact::new(format!("{n} frames"), &k.frames.frames),
                         Fact::new("absent", &[]),
                     )
@@ -249,7 +252,8 @@ impl Ctx<'_> {
                 )
             } else if ia.total >= REGULAR_MIN
                 && ib.total >= REGULAR_MIN
-                && ((ia.regular >= 0.8 && ib.regular < 0.4) || (ib.regular >= 0.8 && ia.regular < 0.4))
+                && ((ia.regular >= 0.8 && ib.regular < 0.4)
+                    || (ib.regular >= 0.8 && ia.regular < 0.4))
             {
                 format!(
                     "{what} {} at about {} ({} in {})",
@@ -324,6 +328,11 @@ impl Ctx<'_> {
                     continue;
                 }
                 let n = t.count;
+                // The other side's frames of the kind show the keyword's absence.
+                let context = from
+                    .kinds
+                    .get(&(*proto, *kind))
+                    .map_or(&[][..], |k| &k.frames.frames[..]);
                 let what = if n == 1 {
                     kind.as_str().replace('_', " ")
                 } else {
@@ -332,14 +341,14 @@ impl Ctx<'_> {
                 let (line, fa, fb) = if new {
                     (
                         format!("new {} ({n} {what})", shown(kw)),
-                        Fact::new("absent", &[]),
+                        Fact::new("absent", context),
                         Fact::new(format!("{n} {what}"), &t.frames),
                     )
                 } else {
                     (
                         format!("{} gone ({n} {what} in {})", shown(kw), self.la()),
                         Fact::new(format!("{n} {what}"), &t.frames),
-                        Fact::new("absent", &[]),
+                        Fact::new("absent", context),
                     )
                 };
                 let mut d = diff(Rank::Behaviour, Category::Keyword, line, fa, fb);
@@ -421,7 +430,9 @@ impl Ctx<'_> {
             let Some(p) = pb.or(pa) else { continue };
             let sev = p.severity.as_str();
             let rank = by_severity(p.severity, Rank::Parser);
-            let tally = |x: Option<&super::DiagProfile>| x.map_or_else(Tally::default, |x| x.frames.clone());
+            let tally = |x: Option<&super::DiagProfile>| {
+                x.map_or_else(Tally::default, |x| x.frames.clone())
+            };
             let (ta, tb) = (tally(pa), tally(pb));
             let (ra, rb) = (share(ta.count, fa), share(tb.count, fb));
             let line = match (pa, pb) {
@@ -438,7 +449,12 @@ impl Ctx<'_> {
                 _ if ta.count.max(tb.count) >= RATE_MIN
                     && ra.max(rb) / ra.min(rb).max(f64::MIN_POSITIVE) >= RATE_FACTOR =>
                 {
-                    format!("{sev} `{code}` now in {} of frames ({} in {})", percent(rb), percent(ra), self.la())
+                    format!(
+                        "{sev} `{code}` now in {} of frames ({} in {})",
+                        percent(rb),
+                        percent(ra),
+                        self.la()
+                    )
                 }
                 _ => continue,
             };
@@ -449,7 +465,13 @@ impl Ctx<'_> {
                     Fact::new(format!("{} frames ({})", t.count, percent(r)), &t.frames)
                 }
             };
-            out.push(diff(rank, Category::Diagnostic, line, fact(&ta, ra), fact(&tb, rb)));
+            out.push(diff(
+                rank,
+                Category::Diagnostic,
+                line,
+                fact(&ta, ra),
+                fact(&tb, rb),
+            ));
         }
     }
 
@@ -458,7 +480,11 @@ impl Ctx<'_> {
             let mut m: BTreeMap<&'static str, (Severity, String, Vec<u64>, u64)> = BTreeMap::new();
             // Informational findings describe the capture (its rhythm, the zone that fits),
             // not a fault a firmware brings or takes away.
-            for f in p.findings.iter().filter(|f| f.severity >= Severity::Warning) {
+            for f in p
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+            {
                 let e = m
                     .entry(f.code)
                     .or_insert_with(|| (f.severity, f.message.clone(), f.evidence.clone(), 0));

@@ -44,7 +44,11 @@ pub fn label(f: &FieldProfile) -> String {
     let mut c = l.chars();
     match (c.next(), c.next()) {
         (Some(first), Some(second)) if second.is_lowercase() => {
-            format!("{}{}", first.to_lowercase(), l.get(first.len_utf8()..).unwrap_or(""))
+            format!(
+                "{}{}",
+                first.to_lowercase(),
+                l.get(first.len_utf8()..).unwrap_or("")
+            )
         }
         _ => l.to_string(),
     }
@@ -112,21 +116,23 @@ impl KindPair<'_> {
         let (sa, sb) = (seps(ka), seps(kb));
         let mut count_told = false;
         let count = match (&sa, &sb) {
-            (Some((na, _)), Some((nb, _))) if na != nb => {
-                Some(format!("; {nb} comma-separated fields ({na} in {})", self.a_label))
-            }
+            (Some((na, _)), Some((nb, _))) if na != nb => Some(format!(
+                "; {nb} comma-separated fields ({na} in {})",
+                self.a_label
+            )),
             _ => None,
         };
         for (from, to, new) in [(ka, kb, true), (kb, ka, false)] {
             let mut only: Vec<&FieldProfile> = read(to)
-                .filter(|f| !from.fields.get(f.def.name).is_some_and(|x| x.read > 0))
+                .filter(|f| from.fields.get(f.def.name).is_none_or(|x| x.read == 0))
                 .collect();
-            let order: Vec<&str> = to
-                .layouts
-                .iter()
-                .flat_map(|(l, _)| l.split(','))
-                .collect();
-            only.sort_by_key(|f| order.iter().position(|n| *n == f.def.name).unwrap_or(usize::MAX));
+            let order: Vec<&str> = to.layouts.iter().flat_map(|(l, _)| l.split(',')).collect();
+            only.sort_by_key(|f| {
+                order
+                    .iter()
+                    .position(|n| *n == f.def.name)
+                    .unwrap_or(usize::MAX)
+            });
             if only.is_empty() {
                 continue;
             }
@@ -148,7 +154,11 @@ impl KindPair<'_> {
                 .iter()
                 .all(|f| pct(f.present.count, to.frames.count) < RARE);
             let rank = if rare { Rank::Behaviour } else { Rank::Parser };
-            let mut d = self.diff(rank, Category::Fields, only.iter().map(|f| f.def.name).collect());
+            let mut d = self.diff(
+                rank,
+                Category::Fields,
+                only.iter().map(|f| f.def.name).collect(),
+            );
             let evidence = only.first().map_or(&[][..], |f| &f.present.frames[..]);
             let absent = Fact::new("absent", &from.frames.frames);
             let listed = Fact::new(labels.join(", "), evidence);
@@ -182,7 +192,11 @@ impl KindPair<'_> {
                     self.a_label
                 ),
             };
-            (d.a, d.b) = if new { (absent, listed) } else { (listed, absent) };
+            (d.a, d.b) = if new {
+                (absent, listed)
+            } else {
+                (listed, absent)
+            };
             out.push(d);
         }
         if let (Some((na, fa)), Some((nb, fb)), false) = (sa, sb, count_told)
@@ -226,7 +240,10 @@ impl KindPair<'_> {
             };
             now.push(sb.iter().map(|n| name_of(n)).collect::<Vec<_>>().join(", "));
             was.push(sa.iter().map(|n| name_of(n)).collect::<Vec<_>>().join(", "));
-            names.extend(sb.iter().filter_map(|n| self.b.fields.get(*n).map(|f| f.def.name)));
+            names.extend(
+                sb.iter()
+                    .filter_map(|n| self.b.fields.get(*n).map(|f| f.def.name)),
+            );
         }
         let mut d = self.diff(Rank::Parser, Category::FieldOrder, names);
         d.line = format!(
@@ -336,7 +353,12 @@ impl KindPair<'_> {
         // (tag, new on B, fields, frames)
         let mut groups: Vec<(Tags, bool, Vec<&'static str>, Vec<u64>)> = Vec::new();
         let mut names: Vec<&'static str> = self.a.fields.keys().copied().collect();
-        names.extend(self.b.fields.keys().filter(|n| !self.a.fields.contains_key(*n)));
+        names.extend(
+            self.b
+                .fields
+                .keys()
+                .filter(|n| !self.a.fields.contains_key(*n)),
+        );
         for name in names {
             let (fa, fb) = (self.a.fields.get(name), self.b.fields.get(name));
             let (ta, tb) = (bits(fa), bits(fb));
@@ -393,14 +415,22 @@ impl KindPair<'_> {
             let (now, tagged, untagged) = if new {
                 ("now", Fact::new(&name, &frames), Fact::new("untagged", &[]))
             } else {
-                ("no longer", Fact::new(&name, &frames), Fact::new("untagged", &[]))
+                (
+                    "no longer",
+                    Fact::new(&name, &frames),
+                    Fact::new("untagged", &[]),
+                )
             };
             d.line = format!(
                 "{}: {} {now} tagged `{name}` ({help})",
                 self.subject,
                 labels.join(", ")
             );
-            (d.a, d.b) = if new { (untagged, tagged) } else { (tagged, untagged) };
+            (d.a, d.b) = if new {
+                (untagged, tagged)
+            } else {
+                (tagged, untagged)
+            };
             out.push(d);
         }
     }

@@ -193,11 +193,14 @@ impl Profile {
             return;
         }
         for x in &m.diagnostics {
-            let p = self.diagnostics.entry(x.code).or_insert_with(|| DiagProfile {
-                severity: x.severity,
-                message: x.message.to_string(),
-                frames: Tally::default(),
-            });
+            let p = self
+                .diagnostics
+                .entry(x.code)
+                .or_insert_with(|| DiagProfile {
+                    severity: x.severity,
+                    message: x.message.to_string(),
+                    frames: Tally::default(),
+                });
             example |= p.frames.add(d.index);
         }
         let kind = self.kinds.entry((proto, m.kind)).or_default();
@@ -237,10 +240,10 @@ impl Profile {
         self.behaviour.finish();
         self.protocol_flows = self.behaviour.flows_by_protocol();
         for k in self.kinds.values_mut() {
-            k.layouts.sort_by(|a, b| b.1.count.cmp(&a.1.count));
-            k.separators.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+            k.layouts.sort_by_key(|x| std::cmp::Reverse(x.1.count));
+            k.separators.sort_by_key(|x| std::cmp::Reverse(x.1.count));
             for f in k.fields.values_mut() {
-                f.shapes.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+                f.shapes.sort_by_key(|x| std::cmp::Reverse(x.1.count));
             }
         }
     }
