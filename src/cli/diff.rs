@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::model::diff::{Comparison, Fact, Profile, Rank, Which, compare};
+use crate::model::diff::{Comparison, Fact, Profile, Rank, Which, compare, is_text};
 use crate::model::present::fmt_duration;
 use crate::pipeline::{self, Decoded, Input, RunOptions};
 
@@ -208,13 +208,12 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
     }
     sides.sort_by_key(|p| std::cmp::Reverse(p.frames));
     let files = names(&args.inputs);
-    if sides.is_empty() {
+    let Some((base, rest)) = sides.split_first() else {
         return Err(format!(
             "{}: no message shows a firmware generation",
             files.join(" ")
         ));
-    }
-    let (base, rest) = sides.split_first().ok_or("no generation")?;
+    };
     Ok(rest
         .iter()
         .map(|b| Run {
@@ -228,10 +227,7 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
 fn frame_text(cmp: &Comparison, which: Which, index: Option<u64>) -> Option<String> {
     let f = cmp.frame(which, index?)?;
     let bytes = &f.bytes;
-    let text = bytes
-        .iter()
-        .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n'));
-    let mut s = if text {
+    let mut s = if is_text(bytes) {
         String::from_utf8_lossy(bytes).trim().to_string()
     } else {
         crate::protocol::hex(bytes.get(..64).unwrap_or(bytes))

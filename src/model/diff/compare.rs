@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::behaviour::{IntervalFact, Rhythmic, Step};
-use super::fields::{KindPair, num, plural};
+use super::fields::{KindPair, plural};
 use super::profile::Profile;
 use super::{
     Category, Comparison, Difference, Fact, KindRow, Rank, Representative, SideSummary, Tally,
 };
 use crate::model::present::fmt_duration;
-use crate::protocol::{Kind, REGISTRY, Severity};
+use crate::protocol::{Kind, REGISTRY, Severity, trim_float as num};
 
 /// An interval this far (share) from the other side's is another interval, not jitter.
 const INTERVAL_SLACK: f64 = 0.25;

@@ -7,7 +7,7 @@
 use super::profile::{FieldProfile, KindProfile};
 use super::shape::{compatible, describe};
 use super::{Category, Difference, Fact, Rank};
-use crate::protocol::{Kind, Protocol, Tags};
+use crate::protocol::{Kind, Protocol, Tags, trim_float as num};
 
 /// Frames of a kind needed on each side before presence shares are compared.
 const PRESENCE_MIN: u64 = 10;
@@ -434,13 +434,6 @@ impl KindPair<'_> {
             out.push(d);
         }
     }
-}
-
-/// A number without needless decimals.
-pub fn num(v: f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
 }
 
 /// The stretches `[i, j)` where two orders of the same names differ, each as short as it can

@@ -33,6 +33,13 @@ pub use profile::{DiagProfile, FieldProfile, KindProfile, Profile};
 
 use crate::protocol::{Direction, Imei, Kind, Protocol, RawFrame, Tree};
 
+/// True for a frame of printable text (a text protocol's sentence, line ends included).
+pub fn is_text(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'))
+}
+
 /// Frame numbers kept as evidence per fact.
 pub const EVIDENCE: usize = 5;
 
@@ -319,7 +326,7 @@ impl Comparison {
             let Some(f) = index.and_then(|i| self.frame(which, i)) else {
                 return Vec::new();
             };
-            let text = f.bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+            let text = is_text(&f.bytes);
             let mut out: Vec<(&'static str, &'static str, String)> = Vec::new();
             for n in f.tree().nodes.iter().filter(|n| !n.generated) {
                 if out.iter().any(|(name, _, _)| *name == n.def.name) {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::behaviour::Behaviour;
 use super::shape::shape;
-use super::{Frame, Tally};
+use super::{Frame, Tally, is_text};
 use crate::model::diagnose::{Diagnoser, Finding};
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::{Direction, FieldDef, Kind, Severity, Tags, Tree, Value};
@@ -264,13 +264,6 @@ impl Profile {
         let h = (b - a) as f64 / 3.6e12;
         (h >= 1.0 / 60.0).then_some(h)
     }
-}
-
-/// True for a frame of printable text (a text protocol's sentence).
-fn is_text(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'))
 }
 
 /// Adds a frame's fields to its kind's profile; true when the frame became an example.
