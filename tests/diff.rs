@@ -18,7 +18,7 @@ use bn407::model::diff::{Category, Profile, Rank, Which, compare};
 use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::Kind;
 use diff_support::{
-    Capture, Fw, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_of, diff_json, file, lines,
+    Capture, From, Fw, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_of, diff_json, file, lines,
 };
 
 const HALF_HOUR: f64 = 1800.0;
@@ -313,43 +313,86 @@ fn answers_to_commands() {
     );
 }
 
-#[test]
-fn a_switch_of_protocol_is_the_first_line() {
+/// A GT06 unit: login, then a GPS report every 30 s from `lat`, `lon` (raw units of 1/1800000
+/// minute), moving a little each time.
+fn gt06(n: u8, lat: u32, lon: u32) -> Vec<u8> {
     use bn407::protocol::gt06::crc::build;
-    let a = capture_of(1, Fw::classic(), LISBON, HALF_HOUR);
     let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.9:41000", diff_support::SRV);
-    let login = build(
-        false,
-        0x01,
-        &[0x08, 0x64, 0x71, 0x70, 0x03, 0x28, 0x35, 0x81],
-        1,
-    );
-    c.send(&mut t, 0.1, conv_support::From::Device, &login);
-    c.send(
-        &mut t,
-        0.2,
-        conv_support::From::Server,
-        &build(false, 0x01, &[], 1),
-    );
-    let gps = [
-        0x18, 0x05, 0x01, 0x0A, 0x14, 0x1E, 0xC9, 0x02, 0x69, 0xFB, 0x20, 0x0C, 0x38, 0x5B, 0x60,
-        0x3C, 0x14, 0x7B, 0x01, 0xCC, 0x00, 0x28, 0x66, 0x00, 0x0E, 0xEE,
-    ];
-    for i in 0..20u16 {
+    let dev = format!("198.51.100.{n}:41000");
+    let mut t = c.connect(0.0, &dev, diff_support::SRV);
+    // The terminal id: a valid IMEI in BCD, a leading zero first.
+    let digits: Vec<u8> = format!("0{}", diff_support::imei(u32::from(n)))
+        .bytes()
+        .map(|b| b - b'0')
+        .collect();
+    let id: Vec<u8> = digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect();
+    c.send(&mut t, 0.1, From::Device, &build(false, 0x01, &id, 1));
+    c.send(&mut t, 0.2, From::Server, &build(false, 0x01, &[], 1));
+    for i in 0..40u16 {
+        let step = u32::from(i) * 900;
+        let mut gps = vec![
+            0x18,
+            0x05,
+            0x01,
+            0x0A,
+            (i / 2) as u8,
+            (i % 2 * 30) as u8,
+            0xC9,
+        ];
+        gps.extend((lat + step).to_be_bytes());
+        gps.extend((lon + step).to_be_bytes());
+        gps.extend([
+            (i % 9) as u8 * 7,
+            0x14,
+            0x7B,
+            0x01,
+            0xCC,
+            0x00,
+            0x28,
+            0x66,
+            0x00,
+            0x0E,
+            0xEE,
+        ]);
         let f = build(false, 0x12, &gps, i + 2);
+        c.send(&mut t, 30.0 * f64::from(i + 1), From::Device, &f);
         c.send(
             &mut t,
-            30.0 * f64::from(i + 1),
-            conv_support::From::Device,
-            &f,
+            30.0 * f64::from(i + 1) + 0.1,
+            From::Server,
+            &build(false, 0x12, &[], i + 2),
         );
     }
-    let (code, v) = diff_json("protocol", &a, &c.pcap(false));
+    c.close(&mut t, 1300.0);
+    c.pcap(false)
+}
+
+#[test]
+fn a_switch_of_protocol_is_the_first_line() {
+    let a = capture_of(1, Fw::classic(), LISBON, HALF_HOUR);
+    let (code, v) = diff_json("protocol", &a, &gt06(9, 0x0269_FB20, 0x0C38_5B60));
     assert_eq!(code, 1);
     let l = lines(&v);
     assert_eq!(l[0], "protocol now gt06 (bn407 in A)", "{l:#?}");
     assert_eq!(v["comparisons"][0]["differences"][0]["rank"], "parser");
+}
+
+#[test]
+fn other_protocols_go_through_the_same_trees() {
+    // Two GT06 units elsewhere (binary fields: their lengths are their formats).
+    let (code, v) = diff_json(
+        "gt06-same",
+        &gt06(9, 0x0269_FB20, 0x0C38_5B60),
+        &gt06(10, 0x0149_9700, 0x0850_99E0),
+    );
+    assert_eq!(lines(&v), Vec::<String>::new());
+    assert_eq!(code, 0);
+    let kinds = v["comparisons"][0]["kinds"].as_array().unwrap();
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k["protocol"] == "gt06" && k["kind"] == "report")
+    );
 }
 
 #[test]

@@ -263,6 +263,44 @@ fn header(s: &crate::model::diff::SideSummary, inputs: &[String]) -> String {
     format!("{} ({}): {}", s.label, inputs.join(" "), parts.join("; "))
 }
 
+/// A kind's name, or a keyword's with its kind (`report `sensor alarm``).
+fn row_name(k: &crate::model::diff::KindRow) -> String {
+    match &k.keyword {
+        Some(w) if w.is_empty() => format!("{} (empty keyword)", k.kind.as_str()),
+        Some(w) => format!("{} `{w}`", k.kind.as_str()),
+        None => k.kind.as_str().to_string(),
+    }
+}
+
+/// Counts (and rates) of each message kind and keyword on both sides, in one line.
+fn kinds_line(c: &Comparison) -> String {
+    let rate = |n: u64, h: Option<f64>| match h {
+        Some(h) if n > 0 => format!(
+            "{n} ({}/h)",
+            crate::protocol::trim_float((h * 10.0).round() / 10.0)
+        ),
+        _ => n.to_string(),
+    };
+    let rows: Vec<String> = c
+        .kinds
+        .iter()
+        .map(|k| {
+            format!(
+                "{} {} / {}",
+                row_name(k),
+                rate(k.a, k.a_per_hour),
+                rate(k.b, k.b_per_hour)
+            )
+        })
+        .collect();
+    format!(
+        "messages ({} / {}): {}\n",
+        c.a.label,
+        c.b.label,
+        rows.join(", ")
+    )
+}
+
 fn evidence(cmp: &Comparison, which: Which, label: &str, f: &Fact) -> String {
     let at = f
         .example()
@@ -285,6 +323,7 @@ fn text(runs: &[Run]) -> String {
             header(&c.a, &r.inputs[0]),
             header(&c.b, &r.inputs[1])
         ));
+        s.push_str(&kinds_line(c));
         if c.same() {
             s.push_str(&format!(
                 "no differences: {} behaves as {}\n",
@@ -360,6 +399,9 @@ fn markdown(runs: &[Run]) -> String {
         ];
         for (k, a, b) in rows {
             s.push_str(&format!("| {k} | {a} | {b} |\n"));
+        }
+        for k in &c.kinds {
+            s.push_str(&format!("| {} | {} | {} |\n", row_name(k), k.a, k.b));
         }
         s.push('\n');
         if c.same() {

@@ -527,25 +527,44 @@ impl Ctx<'_> {
             .copied()
             .collect();
         let per_hour = |p: &Profile, n: u64| p.hours().map(|h| n as f64 / h);
-        keys.into_iter()
+        let row = |(protocol, kind), keyword, a, b| KindRow {
+            protocol,
+            kind,
+            keyword,
+            a,
+            b,
+            a_per_hour: per_hour(self.a, a),
+            b_per_hour: per_hour(self.b, b),
+        };
+        let mut out: Vec<KindRow> = keys
+            .into_iter()
             .map(|key| {
                 let n = |p: &Profile| p.kinds.get(&key).map_or(0, |k| k.frames.count);
-                let (a, b) = (n(self.a), n(self.b));
-                KindRow {
-                    protocol: key.0,
-                    kind: key.1,
-                    a,
-                    b,
-                    a_per_hour: per_hour(self.a, a),
-                    b_per_hour: per_hour(self.b, b),
-                }
+                row(key, None, n(self.a), n(self.b))
             })
-            .collect()
+            .collect();
+        let words: BTreeSet<&(&'static str, Kind, String)> = self
+            .a
+            .keywords
+            .keys()
+            .chain(self.b.keywords.keys())
+            .collect();
+        for key in words {
+            let n = |p: &Profile| p.keywords.get(key).map_or(0, |t| t.count);
+            out.push(row(
+                (key.0, key.1),
+                Some(key.2.clone()),
+                n(self.a),
+                n(self.b),
+            ));
+        }
+        out
     }
 
     fn representatives(&self) -> Vec<Representative> {
         self.rows()
             .into_iter()
+            .filter(|r| r.keyword.is_none())
             .map(|r| {
                 let rep = |p: &Profile| {
                     p.kinds

@@ -224,13 +224,16 @@ pub struct Representative {
     pub b: Option<u64>,
 }
 
-/// Counts of one message kind on each side.
+/// Counts of one message kind (or one keyword of it) on each side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindRow {
     /// Protocol.
     pub protocol: &'static str,
     /// Message kind.
     pub kind: Kind,
+    /// The keyword, for a keyword's row (`""` for an empty keyword).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
     /// Frames on side A.
     pub a: u64,
     /// Frames on side B.
@@ -290,7 +293,7 @@ pub struct Comparison {
     pub b: SideSummary,
     /// Differences, most important first.
     pub differences: Vec<Difference>,
-    /// Message kinds with their counts on each side.
+    /// Message kinds with their counts on each side, then their keywords.
     pub kinds: Vec<KindRow>,
     /// The frame standing for each message kind on each side.
     pub representatives: Vec<Representative>,
