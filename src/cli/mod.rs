@@ -2,6 +2,7 @@
 //! pipeline as the window; the CLI is how tests, scripts and benchmarks see what it shows.
 
 pub mod diagnose;
+pub mod diff;
 pub mod json;
 pub mod listen;
 pub mod text;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Live mode: answer devices as their server (or relay them to their platform), print every
     /// frame, record every byte to pcapng.
     Listen(listen::ListenArgs),
+    /// Firmware diff: what changed in the devices' messages between captures A and B (or
+    /// between the firmware generations in one set); exit status 1 when they differ.
+    Diff(diff::DiffArgs),
     /// Findings per device, per flow and for the capture: what is wrong, what to do, and the
     /// frames that show it.
     Diagnose {
@@ -96,13 +100,16 @@ pub fn run(cmd: Command) -> u8 {
     if let Command::Listen(a) = &cmd {
         return listen::run(a);
     }
+    if let Command::Diff(a) = &cmd {
+        return diff::run(a);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut stats = Stats::default();
     let mut broken_pipe = false;
     let mut diagnose = None;
     let (result, format_stats, photos) = match &cmd {
-        Command::Listen(_) => return 0,
+        Command::Listen(_) | Command::Diff(_) => return 0,
         Command::Diagnose { format, inputs } => {
             let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
             let r = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));

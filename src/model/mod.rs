@@ -5,6 +5,7 @@
 pub mod basemap;
 pub mod checklist;
 pub mod diagnose;
+pub mod diff;
 pub mod filter;
 pub mod geo;
 pub mod present;

@@ -31,7 +31,7 @@ pub mod xexun;
 
 pub use diag::{Diagnostic, Severity};
 pub use field::{
-    Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms,
+    Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms, trim_float,
 };
 pub use firmware::{Firmware, Generation, Tags};
 pub use framing::{FrameFlags, FrameSink, Framer, RawFrame};
