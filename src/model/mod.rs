@@ -89,6 +89,9 @@ pub struct PhotoSummary {
     pub bytes: usize,
     /// Starts with SOI and ends with EOI.
     pub complete_jpeg: bool,
+    /// Capture time (ns since the epoch) of the frame that completed it, or of the device's last
+    /// frame for a photo left unfinished at the end of the run; `None` without capture times.
+    pub ts: Option<i64>,
     #[serde(skip)]
     /// The JPEG bytes.
     pub jpeg: Vec<u8>,
@@ -103,6 +106,7 @@ impl From<MediaItem> for PhotoSummary {
             missing: p.missing,
             bytes: p.bytes.len(),
             complete_jpeg: p.complete,
+            ts: None,
             jpeg: p.bytes,
         }
     }
@@ -250,7 +254,10 @@ impl Stats {
         };
         let media = self.media.entry(d.protocol.name).or_insert_with(make);
         for p in media.frame(imei, &d.message, d.bytes) {
-            self.photos.push(p.into());
+            self.photos.push(PhotoSummary {
+                ts: d.ts,
+                ..p.into()
+            });
         }
     }
 
@@ -258,7 +265,11 @@ impl Stats {
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
         for media in self.media.values_mut() {
             for p in media.finish() {
-                self.photos.push(p.into());
+                let ts = p
+                    .imei
+                    .and_then(|i| self.devices.get(&i))
+                    .and_then(|d| d.last_seen);
+                self.photos.push(PhotoSummary { ts, ..p.into() });
             }
         }
         self.diagnosis = self.diagnoser.finish(&flows);
