@@ -68,7 +68,10 @@ impl Font {
                 continue;
             };
             if let Some(g) = outlines.get(gid) {
-                let _ = g.draw(DrawSettings::unhinted(size, LocationRef::default()), &mut pen);
+                let _ = g.draw(
+                    DrawSettings::unhinted(size, LocationRef::default()),
+                    &mut pen,
+                );
             }
             pen.x += metrics.advance_width(gid).unwrap_or(px * 0.5);
         }
@@ -107,7 +110,13 @@ impl Font {
         };
         pixmap.stroke_path(&path, &paint, &halo, Transform::identity(), None);
         paint.set_color(colour);
-        pixmap.fill_path(&path, &paint, FillRule::Winding, Transform::identity(), None);
+        pixmap.fill_path(
+            &path,
+            &paint,
+            FillRule::Winding,
+            Transform::identity(),
+            None,
+        );
         // Ubuntu Light is thin at map-label sizes: a hairline of the same colour thickens it.
         let bold = Stroke {
             width: px * 0.04,

@@ -85,10 +85,7 @@ fn waypoint<W: Write>(
             }
             element(w, "name", &a.keyword)?;
             let meaning = a.meaning.map(|m| format!(" ({m})")).unwrap_or_default();
-            let desc = format!(
-                "Alarm{meaning} from device {}, frame #{}",
-                d.name, a.frame
-            );
+            let desc = format!("Alarm{meaning} from device {}, frame #{}", d.name, a.frame);
             element(w, "desc", &desc)?;
             element(w, "sym", "Flag, Red")?;
             element(w, "type", "alarm")

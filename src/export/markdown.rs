@@ -248,6 +248,9 @@ mod tests {
                 }),
             }],
         };
-        assert_eq!(render(&r), "## T\n\n### S\n\n| a | b |\n|---|---|\n| `xy` |  |\n\n");
+        assert_eq!(
+            render(&r),
+            "## T\n\n### S\n\n| a | b |\n|---|---|\n| `xy` |  |\n\n"
+        );
     }
 }

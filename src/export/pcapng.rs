@@ -144,7 +144,11 @@ pub fn write<W: Write>(
             Conn::new(pair, packets::isn(seed * 2), packets::isn(seed * 2 + 1))
         });
         let from_device = f.direction() != Direction::ToDevice;
-        let note = comment(&f, r.number, cited.get(&r.number).map_or(&[], Vec::as_slice));
+        let note = comment(
+            &f,
+            r.number,
+            cited.get(&r.number).map_or(&[], Vec::as_slice),
+        );
         let udp = info.is_some_and(|i| i.transport == "udp");
         let mut first = true;
         if udp {

@@ -84,12 +84,24 @@ impl Projection {
     }
 }
 
-fn circle(pixmap: &mut Pixmap, (x, y): (f32, f32), r: f32, fill: Option<[u8; 3]>, ring: Option<([u8; 3], f32)>) {
+fn circle(
+    pixmap: &mut Pixmap,
+    (x, y): (f32, f32),
+    r: f32,
+    fill: Option<[u8; 3]>,
+    ring: Option<([u8; 3], f32)>,
+) {
     let Some(path) = PathBuilder::from_circle(x, y, r) else {
         return;
     };
     if let Some(f) = fill {
-        pixmap.fill_path(&path, &paint(f), FillRule::Winding, Transform::identity(), None);
+        pixmap.fill_path(
+            &path,
+            &paint(f),
+            FillRule::Winding,
+            Transform::identity(),
+            None,
+        );
     }
     if let Some((c, w)) = ring {
         pixmap.stroke_path(&path, &paint(c), &stroke(w), Transform::identity(), None);
@@ -99,7 +111,10 @@ fn circle(pixmap: &mut Pixmap, (x, y): (f32, f32), r: f32, fill: Option<[u8; 3]>
 /// Draws `devices` into a `width` × `height` image (each side clamped to
 /// [`MIN_SIDE`]..=[`MAX_SIDE`]) and encodes it as PNG.
 pub fn render(devices: &[DeviceTrack<'_>], width: u32, height: u32) -> io::Result<Vec<u8>> {
-    let (w, h) = (width.clamp(MIN_SIDE, MAX_SIDE), height.clamp(MIN_SIDE, MAX_SIDE));
+    let (w, h) = (
+        width.clamp(MIN_SIDE, MAX_SIDE),
+        height.clamp(MIN_SIDE, MAX_SIDE),
+    );
     let pixmap = draw(devices, w, h)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "cannot make the image"))?;
     let img = image::RgbaImage::from_raw(w, h, pixmap.take())
@@ -117,11 +132,12 @@ fn draw(devices: &[DeviceTrack<'_>], w: u32, h: u32) -> Option<Pixmap> {
     let bbox = devices
         .iter()
         .fold(BBox::EMPTY, |b, d| b.union(&d.track.bbox()));
-    let view = geo::fit_bounds(&bbox, f64::from(w), f64::from(h), PADDING, MAX_ZOOM).unwrap_or(View {
-        lon: 0.0,
-        lat: 20.0,
-        zoom: (f64::from(w) / geo::TILE_SIZE).log2().max(0.0),
-    });
+    let view =
+        geo::fit_bounds(&bbox, f64::from(w), f64::from(h), PADDING, MAX_ZOOM).unwrap_or(View {
+            lon: 0.0,
+            lat: 20.0,
+            zoom: (f64::from(w) / geo::TILE_SIZE).log2().max(0.0),
+        });
     let proj = Projection::new(view, w, h);
     basemap_lines(&mut pixmap, &proj, w, h);
     let font = Font::builtin();
@@ -139,7 +155,14 @@ fn draw(devices: &[DeviceTrack<'_>], w: u32, h: u32) -> Option<Pixmap> {
                     .filter(|c| !c.is_control())
                     .take(MAX_LABEL)
                     .collect();
-                f.draw(&mut pixmap, &label, at.0 + 11.0, at.1 + 5.0, 14.0, colour(ALARM));
+                f.draw(
+                    &mut pixmap,
+                    &label,
+                    at.0 + 11.0,
+                    at.1 + 5.0,
+                    14.0,
+                    colour(ALARM),
+                );
             }
         }
     }
@@ -211,13 +234,31 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
         }
     }
     for p in d.track.points().iter().filter(|p| !p.valid) {
-        circle(pixmap, proj.px(p.lon, p.lat), 3.0, Some([255, 255, 255]), Some((INVALID, 1.5)));
+        circle(
+            pixmap,
+            proj.px(p.lon, p.lat),
+            3.0,
+            Some([255, 255, 255]),
+            Some((INVALID, 1.5)),
+        );
     }
     if let Some(p) = d.track.start() {
-        circle(pixmap, proj.px(p.lon, p.lat), 6.5, Some([255, 255, 255]), Some((d.colour, 3.0)));
+        circle(
+            pixmap,
+            proj.px(p.lon, p.lat),
+            6.5,
+            Some([255, 255, 255]),
+            Some((d.colour, 3.0)),
+        );
     }
     if let Some(p) = d.track.end() {
-        circle(pixmap, proj.px(p.lon, p.lat), 6.5, Some(d.colour), Some(([255, 255, 255], 2.0)));
+        circle(
+            pixmap,
+            proj.px(p.lon, p.lat),
+            6.5,
+            Some(d.colour),
+            Some(([255, 255, 255], 2.0)),
+        );
     }
 }
 
@@ -261,13 +302,26 @@ fn legend(pixmap: &mut Pixmap, font: &Font, devices: &[DeviceTrack<'_>]) {
         pb.move_to(18.0, y);
         pb.line_to(42.0, y);
         if let Some(path) = pb.finish() {
-            pixmap.stroke_path(&path, &paint(d.colour), &stroke(4.0), Transform::identity(), None);
+            pixmap.stroke_path(
+                &path,
+                &paint(d.colour),
+                &stroke(4.0),
+                Transform::identity(),
+                None,
+            );
         }
         font.draw(pixmap, &d.name, 48.0, y + 4.5, 13.0, colour(INK));
     }
     if more > 0 {
         let y = 10.0 + 5.0 + line_h * (shown as f32 + 0.5);
-        font.draw(pixmap, &format!("and {more} more"), 18.0, y + 4.5, 13.0, colour(INK));
+        font.draw(
+            pixmap,
+            &format!("and {more} more"),
+            18.0,
+            y + 4.5,
+            13.0,
+            colour(INK),
+        );
     }
 }
 

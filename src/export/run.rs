@@ -302,10 +302,7 @@ pub fn run(
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.1)
-                .map(|(index, r)| Row {
-                    index,
-                    number: r.0,
-                })
+                .map(|(index, r)| Row { index, number: r.0 })
                 .collect();
             let chosen = match scope {
                 PcapScope::Frames => kept,
@@ -315,11 +312,14 @@ pub fn run(
             let what = match (filtered, scope) {
                 (false, _) => "every frame".to_string(),
                 (true, PcapScope::Frames) => format!("the frames kept by {}", describe(req)),
-                (true, PcapScope::Flows) => format!("the flows of the frames kept by {}", describe(req)),
+                (true, PcapScope::Flows) => {
+                    format!("the flows of the frames kept by {}", describe(req))
+                }
             };
             let note = format!("bn407 export of {what} from {title}");
             let w = file.open().map_err(output_error)?;
-            let count = pcapng::write(w, &store, &chosen, &findings, &note).map_err(output_error)?;
+            let count =
+                pcapng::write(w, &store, &chosen, &findings, &note).map_err(output_error)?;
             summary.written = count.packets;
         }
         Keep::Photos(mut stats) => {
