@@ -20,18 +20,7 @@ fn frames(ev: &[u64]) -> String {
 /// The findings for people: grouped by device, flow and capture, worst first in each group.
 pub fn text(st: &Stats) -> String {
     let mut s = String::new();
-    let count = |sev| st.diagnosis.iter().filter(|f| f.severity == sev).count();
-    let _ = writeln!(
-        s,
-        "{} findings: {} error, {} warning, {} info ({} frames, {} devices, {} flows)",
-        st.diagnosis.len(),
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-        st.frames + st.truncated,
-        st.devices.len(),
-        st.flows.len()
-    );
+    let _ = writeln!(s, "{}", st.findings_headline(&st.diagnosis));
     for g in by_subject(&st.diagnosis) {
         let extra = g
             .imei

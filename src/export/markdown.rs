@@ -142,17 +142,7 @@ impl FindingsReport<'_> {
     /// The report: a section per device, flow and the capture, a row per finding.
     pub fn report(&self) -> Report {
         let st = self.stats;
-        let count = |sev| self.findings.iter().filter(|f| f.severity == sev).count();
-        let summary = format!(
-            "{} findings: {} error, {} warning, {} info. {} frames, {} devices, {} flows.",
-            self.findings.len(),
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info),
-            st.frames + st.truncated,
-            st.devices.len(),
-            st.flows.len()
-        );
+        let summary = st.findings_headline(self.findings.iter().copied()) + ".";
         let sections = by_subject(self.findings.iter().copied())
             .into_iter()
             .map(|g| {

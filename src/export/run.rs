@@ -146,7 +146,7 @@ enum Keep {
     Pcap {
         store: StoreBuilder,
         rows: Vec<(u64, bool)>,
-        diagnoser: Diagnoser,
+        diagnoser: Box<Diagnoser>,
     },
     Photos(Box<Stats>),
     Findings {
@@ -179,7 +179,7 @@ pub fn run(
         Format::Pcapng => Keep::Pcap {
             store: StoreBuilder::new(),
             rows: Vec::new(),
-            diagnoser: Diagnoser::new(),
+            diagnoser: Box::default(),
         },
         Format::Photos => Keep::Photos(Box::default()),
         Format::Markdown => Keep::Findings {

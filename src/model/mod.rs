@@ -261,6 +261,33 @@ impl Stats {
         }
     }
 
+    /// One line about `findings` of this run, for reports: `3 findings: 1 error, 1 warning,
+    /// 1 info (162 frames, 1 devices, 1 flows)`.
+    pub fn findings_headline<'a>(
+        &self,
+        findings: impl IntoIterator<Item = &'a SessionFinding>,
+    ) -> String {
+        let mut n = [0usize; 3];
+        for f in findings {
+            let i = match f.severity {
+                Severity::Error => 0,
+                Severity::Warning => 1,
+                Severity::Info => 2,
+            };
+            if let Some(c) = n.get_mut(i) {
+                *c += 1;
+            }
+        }
+        let [e, w, i] = n;
+        format!(
+            "{} findings: {e} error, {w} warning, {i} info ({} frames, {} devices, {} flows)",
+            e + w + i,
+            self.frames + self.truncated,
+            self.devices.len(),
+            self.flows.len()
+        )
+    }
+
     /// Ends the run: unfinished photos, flows, the firmware of each device.
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
         for media in self.media.values_mut() {
