@@ -58,6 +58,15 @@ pub struct Report {
 /// and before a first character that could start a block (a heading, a list, a quote); line
 /// breaks become spaces.
 pub fn escape(text: &str) -> String {
+    escape_text(text, true)
+}
+
+/// Like [`escape`] for a table cell, where nothing starts a block.
+fn escape_cell(text: &str) -> String {
+    escape_text(text, false)
+}
+
+fn escape_text(text: &str, block: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.chars().enumerate() {
         match c {
@@ -65,7 +74,7 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '#' | '+' | '-' | '=' | '!' if i == 0 => {
+            '#' | '+' | '-' | '=' | '!' if block && i == 0 => {
                 out.push('\\');
                 out.push(c);
             }
@@ -99,14 +108,14 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(s, "{}\n", escape(p));
         }
         if let Some(t) = &sec.table {
-            let heads: Vec<String> = t.columns.iter().map(|c| escape(c)).collect();
+            let heads: Vec<String> = t.columns.iter().map(|c| escape_cell(c)).collect();
             let _ = writeln!(s, "| {} |", heads.join(" | "));
             let _ = writeln!(s, "|{}", "---|".repeat(heads.len().max(1)));
             for row in &t.rows {
                 let mut cells: Vec<String> = row
                     .iter()
                     .map(|c| match c {
-                        Cell::Text(t) => escape(t),
+                        Cell::Text(t) => escape_cell(t),
                         Cell::Code(t) => code(t),
                     })
                     .collect();
