@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     let cli = bn407::cli::Cli::parse();
     match cli.command {
         Some(cmd) => ExitCode::from(bn407::cli::run(cmd)),
-        None => match bn407::gui::run(cli.files) {
+        None => match bn407::gui::run(cli.files, cli.against) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!(

@@ -18,23 +18,11 @@ use bn407::model::diff::{Category, Profile, Rank, Which, compare};
 use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::Kind;
 use diff_support::{
-    Capture, From, Fw, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_of, diff_json, file, lines,
+    Capture, From, Fw, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_of, diff_json, file,
+    firmware_b, lines,
 };
 
 const HALF_HOUR: f64 = 1800.0;
-
-/// The firmware B of the done criterion: 12-digit time, 5 decimals, I/O fields, heartbeat
-/// every 180 s, a sensor alarm now and then.
-fn firmware_b() -> Fw {
-    Fw {
-        time12: true,
-        coord5: true,
-        io: true,
-        heartbeat_s: 180.0,
-        alarm: Some((10, "sensor alarm")),
-        ..Fw::classic()
-    }
-}
 
 #[test]
 fn the_five_differences_and_nothing_else_in_text_json_and_markdown() {

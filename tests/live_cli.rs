@@ -47,7 +47,8 @@ fn report(id: &str) -> String {
     format!("imei:{id},tracker,2405011000,,F,100001.000,A,5130.0000,N,00006.0000,W,0.00,0;")
 }
 
-/// Devices log in, get LOAD, and send `reports` reports each; half over UDP.
+/// Runs `n` devices, half over TCP and half over UDP. Every device's socket stays open until
+/// all are done, so no two UDP devices share a source port (they would be one peer).
 fn devices(addr: SocketAddr, n: u32, reports: usize) {
     let threads: Vec<_> = (0..n)
         .map(|i| {
@@ -63,6 +64,7 @@ fn devices(addr: SocketAddr, n: u32, reports: usize) {
                     for _ in 0..reports {
                         s.write_all(report(&id).as_bytes()).unwrap();
                     }
+                    (Some(s), None)
                 } else {
                     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
                     u.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -74,13 +76,14 @@ fn devices(addr: SocketAddr, n: u32, reports: usize) {
                     for _ in 0..reports {
                         u.send_to(report(&id).as_bytes(), addr).unwrap();
                     }
+                    (None, Some(u))
                 }
             })
         })
         .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let open: Vec<(Option<TcpStream>, Option<UdpSocket>)> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
+    drop(open);
 }
 
 /// Frames of each kind in a recording, read by the analyzer.

@@ -29,6 +29,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Files to open (with no command).
     pub files: Vec<PathBuf>,
+    /// With files to open: compare them (firmware A) with these captures (firmware B) in the
+    /// window's Compare tab, as `bn407 diff FILES --against B` does.
+    #[arg(long, num_args = 1.., value_name = "B")]
+    pub against: Vec<PathBuf>,
 }
 
 /// Output formats of `decode`.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use eframe::egui::{self, Key, Modifiers, Ui};
 
 use super::bytes_view::BytesView;
+use super::compare::{CompareCommand, CompareView};
 use super::conversation::ConversationView;
+use super::export::ExportDialog;
 use super::filter_bar::FilterBar;
 use super::filter_job::{FilterJob, FilterMsg};
 use super::frame_list::FrameList;
@@ -72,6 +74,8 @@ pub struct AnalyzerApp {
     /// The running live session, and what it said.
     live: Option<LiveRun>,
     live_status: Option<LiveStatus>,
+    export: ExportDialog,
+    compare: CompareView,
 }
 
 /// A live session the window started.
@@ -155,6 +159,8 @@ impl AnalyzerApp {
             plots: PlotsView::default(),
             live: None,
             live_status: None,
+            export: ExportDialog::default(),
+            compare: CompareView::default(),
         }
     }
 
@@ -206,6 +212,27 @@ impl AnalyzerApp {
         &self.plots
     }
     /// True while inputs are being read, tracks built or a filter is running.
+    /// Compares `a` with `b` in the Compare tab (on the next frame).
+    pub fn compare_with(&mut self, a: Vec<PathBuf>, b: Vec<PathBuf>) {
+        use crate::model::diff::Which;
+        for (w, files) in [(Which::A, a), (Which::B, b)] {
+            let inputs = files.into_iter().map(Input::Path).collect();
+            self.commands
+                .push(Command::Compare(Box::new(CompareCommand::SetSide(
+                    w, inputs,
+                ))));
+        }
+        self.commands
+            .push(Command::Compare(Box::new(CompareCommand::Run)));
+    }
+    /// The export dialog (its last outcome).
+    pub fn export_dialog(&self) -> &ExportDialog {
+        &self.export
+    }
+    /// The Compare tab (its comparison).
+    pub fn compare_view(&self) -> &CompareView {
+        &self.compare
+    }
     /// The live session's status, once one was started.
     pub fn live_status(&self) -> Option<&LiveStatus> {
         self.live_status.as_ref()
@@ -215,6 +242,8 @@ impl AnalyzerApp {
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
             || self.live.is_some()
+            || self.export.is_busy()
+            || self.compare.is_busy()
             || !self.tracks.complete
             || self.filtered_tracks.as_ref().is_some_and(|f| !f.complete)
             || !self.pending_open.is_empty()
@@ -322,6 +351,8 @@ impl AnalyzerApp {
             map,
             plots,
             live_status,
+            export,
+            compare,
             ..
         } = self;
         let store = store.read().unwrap_or_else(|e| e.into_inner());
@@ -384,7 +415,7 @@ impl AnalyzerApp {
                 });
         }
         // The plots need the height more than the selected frame's fields.
-        if settings.central != CentralTab::Plots {
+        if !matches!(settings.central, CentralTab::Plots | CentralTab::Compare) {
             egui::Panel::bottom("details")
                 .resizable(true)
                 .default_size(340.0)
@@ -406,6 +437,7 @@ impl AnalyzerApp {
                     (CentralTab::Conversation, "Conversation"),
                     (CentralTab::Map, "Map"),
                     (CentralTab::Plots, "Plots"),
+                    (CentralTab::Compare, "Compare"),
                 ] {
                     if ui
                         .selectable_label(settings.central == tab, label)
@@ -421,8 +453,10 @@ impl AnalyzerApp {
                 CentralTab::Conversation => conversation.ui(ui, &mut view),
                 CentralTab::Map => map.ui(ui, &mut view, &settings.tiles),
                 CentralTab::Plots => plots.ui(ui, &mut view),
+                CentralTab::Compare => compare.ui(ui, &mut view),
             }
         });
+        export.ui(ui.ctx(), &mut view);
         ui.ctx().input(|i| {
             if !i.raw.hovered_files.is_empty() {
                 let painter = ui.ctx().layer_painter(egui::LayerId::new(
@@ -614,7 +648,12 @@ impl AnalyzerApp {
                     }
                 })
                 .collect();
-            self.commands.push(Command::Open(inputs));
+            if self.settings.central == CentralTab::Compare {
+                self.commands
+                    .push(Command::Compare(Box::new(CompareCommand::Dropped(inputs))));
+            } else {
+                self.commands.push(Command::Open(inputs));
+            }
         }
         let typing = ctx.egui_wants_keyboard_input();
         ctx.input_mut(|i| {
@@ -682,6 +721,7 @@ impl AnalyzerApp {
         }
         self.session = Session {
             names: inputs.iter().map(Input::name).collect(),
+            inputs: inputs.clone(),
             loading: Some(LoadProgress::default()),
             ..Session::default()
         };
@@ -779,6 +819,22 @@ impl AnalyzerApp {
                 self.start_live(*cfg, ctx);
             }
             Command::StopLive => self.stop_live(),
+            Command::Export(c) => {
+                let wake = ctx.clone();
+                self.export.apply(*c, move || wake.request_repaint());
+            }
+            Command::Compare(c) => {
+                self.settings.central = CentralTab::Compare;
+                let wake = ctx.clone();
+                self.compare.apply(*c, move || wake.request_repaint());
+            }
+            Command::CopyFindingsMarkdown => {
+                if let Some(stats) = &self.session.stats {
+                    let findings: Vec<_> = self.session.device_findings.iter().collect();
+                    let source = self.session.names.join(" ");
+                    ctx.copy_text(crate::export::markdown::findings(stats, &findings, &source));
+                }
+            }
             Command::LiveCommand { imei, action } => {
                 if let Some(run) = &self.live {
                     let _ = run

@@ -40,6 +40,29 @@ impl MenuBar {
                     cmds.push(Command::OpenPmTilesDialog);
                     ui.close();
                 }
+                if ui
+                    .button("Export…")
+                    .on_hover_text(
+                        "CSV, JSON lines, GPX, KML, GeoJSON, pcapng, photos, findings, map image",
+                    )
+                    .clicked()
+                {
+                    cmds.push(Command::Export(Box::new(
+                        super::export::ExportCommand::Show {
+                            format: None,
+                            imei: None,
+                        },
+                    )));
+                    ui.close();
+                }
+                if ui
+                    .button("Compare…")
+                    .on_hover_text("The firmware diff: captures of firmware A against firmware B")
+                    .clicked()
+                {
+                    cmds.push(Command::ShowTab(CentralTab::Compare));
+                    ui.close();
+                }
                 ui.menu_button("Open recent", |ui| {
                     if settings.recent.is_empty() {
                         ui.label("No recent files");
@@ -106,6 +129,7 @@ impl MenuBar {
                     (CentralTab::Conversation, "Conversation"),
                     (CentralTab::Map, "Map"),
                     (CentralTab::Plots, "Plots"),
+                    (CentralTab::Compare, "Compare"),
                 ] {
                     if ui.radio(settings.central == t, label).clicked() {
                         cmds.push(Command::ShowTab(t));

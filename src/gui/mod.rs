@@ -12,7 +12,9 @@
 mod app;
 mod banner;
 mod bytes_view;
+pub mod compare;
 mod conversation;
+pub mod export;
 mod filter_bar;
 mod filter_job;
 mod frame_list;
@@ -41,8 +43,9 @@ pub use pmtiles::tile_id as pmtiles_tile_id;
 pub use state::{Command, CopyAs, Selection, Settings, TileSettings};
 pub use tiles::{OSM_URL, TileStatus};
 
-/// Opens the window, loading `files` (none: an empty window).
-pub fn run(files: Vec<PathBuf>) -> Result<(), String> {
+/// Opens the window, loading `files` (none: an empty window); with `against`, the Compare tab
+/// compares `files` (A) with `against` (B).
+pub fn run(files: Vec<PathBuf>, against: Vec<PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("BN-407 Analyzer")
@@ -55,7 +58,13 @@ pub fn run(files: Vec<PathBuf>) -> Result<(), String> {
     eframe::run_native(
         "bn407-analyzer",
         options,
-        Box::new(move |cc| Ok(Box::new(AnalyzerApp::from_creation(cc, files)))),
+        Box::new(move |cc| {
+            let mut app = AnalyzerApp::from_creation(cc, files.clone());
+            if !against.is_empty() {
+                app.compare_with(files, against);
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
 }

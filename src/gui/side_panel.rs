@@ -4,6 +4,7 @@
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::export::ExportCommand;
 use super::frame_list::fmt_date_time;
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, severity_letter};
@@ -138,9 +139,11 @@ fn devices(ui: &mut Ui, view: &mut View<'_>) {
                             }
                         }
                     });
-                    if row.response().clicked() {
+                    let resp = row.response();
+                    if resp.clicked() {
                         commands.push(Command::SetFilter(format!("imei == {}", dev.imei)));
                     }
+                    resp.context_menu(|ui| device_menu(ui, &dev.imei.to_string(), commands));
                 });
             }
         });
@@ -239,7 +242,12 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
         .id_salt("findings")
         .show(ui, |ui| {
             if !view.session.device_findings.is_empty() {
-                ui.strong("Sessions and devices");
+                ui.add(
+                    egui::Label::new(RichText::new("Sessions and devices").strong())
+                        .sense(egui::Sense::click()),
+                )
+                .on_hover_text("Right-click a finding to copy or export the findings")
+                .context_menu(|ui| findings_menu(ui, commands));
                 // Grouped by code, worst first: many devices often share one finding.
                 let mut codes: Vec<(Severity, &str)> = view
                     .session
@@ -280,6 +288,13 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                                         "{}\nClick to show its frames.",
                                         f.message
                                     ));
+                                resp.context_menu(|ui| {
+                                    findings_menu(ui, commands);
+                                    if let Some(i) = &f.imei {
+                                        ui.separator();
+                                        device_menu(ui, i, commands);
+                                    }
+                                });
                                 if resp.clicked() {
                                     if let Some(filter) = filter {
                                         commands.push(Command::SetFilter(filter));
@@ -354,6 +369,42 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
 }
 
 /// `hh:mm:ss` (UTC) of a capture time.
+/// A device's context menu: its exports, preset in the export dialog.
+fn device_menu(ui: &mut Ui, imei: &str, commands: &mut Vec<Command>) {
+    use crate::export::Format;
+    for (format, label) in [
+        (Format::Gpx, "Export its track as GPX…"),
+        (Format::Kml, "Export its track as KML…"),
+        (Format::Geojson, "Export its track as GeoJSON…"),
+        (Format::Csv, "Export its frames as CSV…"),
+        (Format::Pcapng, "Export its packets as pcapng…"),
+        (Format::Photos, "Export its photos…"),
+    ] {
+        if ui.button(label).clicked() {
+            commands.push(Command::Export(Box::new(ExportCommand::Show {
+                format: Some(format),
+                imei: Some(imei.to_string()),
+            })));
+            ui.close();
+        }
+    }
+}
+
+/// The findings' context menu: the report as Markdown, for a ticket.
+fn findings_menu(ui: &mut Ui, commands: &mut Vec<Command>) {
+    if ui.button("Copy findings as Markdown").clicked() {
+        commands.push(Command::CopyFindingsMarkdown);
+        ui.close();
+    }
+    if ui.button("Export findings as Markdown…").clicked() {
+        commands.push(Command::Export(Box::new(ExportCommand::Show {
+            format: Some(crate::export::Format::Markdown),
+            imei: None,
+        })));
+        ui.close();
+    }
+}
+
 fn short_time(ns: Option<i64>) -> String {
     let Some(ns) = ns else {
         return String::new();

@@ -43,6 +43,8 @@ pub enum CentralTab {
     Map,
     /// Speed, battery, intervals... over capture time.
     Plots,
+    /// The firmware diff of two sets of captures, side by side.
+    Compare,
 }
 
 /// Side panel tabs.
@@ -140,6 +142,12 @@ pub enum Command {
     StartLive(Box<crate::live::LiveConfig>),
     /// Stop live mode (the recording is finished).
     StopLive,
+    /// Export: show the dialog, or write a file.
+    Export(Box<super::export::ExportCommand>),
+    /// Compare: choose sides, run, pick a report line.
+    Compare(Box<super::compare::CompareCommand>),
+    /// Copy the findings as Markdown, for a ticket.
+    CopyFindingsMarkdown,
     /// Send a command to a device over the live session.
     LiveCommand {
         /// The device.
@@ -245,6 +253,8 @@ pub use crate::model::SessionFinding;
 pub struct Session {
     /// Names of the inputs.
     pub names: Vec<String>,
+    /// The inputs (what an export or a comparison reads again).
+    pub inputs: Vec<Input>,
     /// Totals, devices, findings: when loading has finished.
     pub stats: Option<Stats>,
     /// Device and session findings: when loading has finished.

@@ -237,6 +237,19 @@ impl Unit {
 }
 
 /// One unit of `fw` at `pos`, played for `secs`, as a pcap.
+/// The firmware B of the done criterion: 12-digit time, 5 decimals, I/O fields, heartbeat
+/// every 180 s, a sensor alarm now and then.
+pub fn firmware_b() -> Fw {
+    Fw {
+        time12: true,
+        coord5: true,
+        io: true,
+        heartbeat_s: 180.0,
+        alarm: Some((10, "sensor alarm")),
+        ..Fw::classic()
+    }
+}
+
 pub fn capture_of(n: u32, fw: Fw, pos: (f64, f64), secs: f64) -> Vec<u8> {
     let mut c = Capture::new();
     Unit::new(n, fw, pos).play(&mut c, 0.0, secs);

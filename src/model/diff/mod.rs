@@ -21,6 +21,7 @@ pub mod behaviour;
 mod compare;
 mod fields;
 mod profile;
+pub mod report;
 pub mod shape;
 
 use std::collections::BTreeMap;
