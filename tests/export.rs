@@ -3,8 +3,12 @@
 //! (`tests/data/gpx-1.1.xsd`), KML by `xmllint`'s XPath, GeoJSON by serde_json, pcapng by
 //! `tshark`, CSV by the `csv` crate, PNG by the `image` decoder, JSON lines against `decode`.
 //!
-//! Tools: `xmllint` (Debian `libxml2-utils`) and `tshark` (Debian `tshark`); a missing one fails
-//! the test with the package to install (`.ci/run` installs both).
+//! The map formats are also opened by GDAL's `ogrinfo` (the reader QGIS uses) and by GPSBabel
+//! (what GPS tools convert with).
+//!
+//! Tools: `xmllint` (Debian `libxml2-utils`), `tshark` (Debian `tshark`), `ogrinfo` (Debian
+//! `gdal-bin`) and `gpsbabel`; a missing one fails the test with the package to install
+//! (`.ci/run` installs them).
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -547,4 +551,86 @@ fn a_wrong_filter_or_input_writes_nothing() {
     ]);
     assert_eq!(r.status.code(), Some(2));
     assert!(!out.exists());
+}
+
+/// The number after `label` in a tool's output (`Feature Count: 150`).
+fn count_after(text: &str, label: &str) -> u64 {
+    let after = text
+        .split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label} in {text}"));
+    after
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn gdal_and_gpsbabel_read_the_tracks_point_for_point() {
+    let d = dir("readers");
+    let (gpx, kml, geojson) = (d.join("r.gpx"), d.join("r.kml"), d.join("r.geojson"));
+    let n = exported(&export("gpx", &[], &[BIKE], &gpx));
+    assert!(n > 100, "{n}");
+    assert_eq!(exported(&export("kml", &[], &[BIKE], &kml)), n);
+    assert_eq!(exported(&export("geojson", &[], &[BIKE], &geojson)), n);
+    // GDAL: every track point of the GPX, and the GeoJSON's extent in lon,lat order (the ride is
+    // in Amsterdam: x about 4.9, y about 52.4).
+    let o = tool(
+        "ogrinfo",
+        "gdal-bin",
+        &["-ro", "-so", "-al", gpx.to_str().unwrap(), "track_points"],
+    );
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(count_after(&text, "Feature Count:"), n, "{text}");
+    let o = tool(
+        "ogrinfo",
+        "gdal-bin",
+        &["-ro", "-so", "-al", geojson.to_str().unwrap()],
+    );
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let extent = text.split("Extent: (").nth(1).unwrap();
+    let x: f64 = extent.split(',').next().unwrap().trim().parse().unwrap();
+    let y: f64 = extent
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        (4.0..6.0).contains(&x) && (52.0..53.0).contains(&y),
+        "{extent}"
+    );
+    let o = tool(
+        "ogrinfo",
+        "gdal-bin",
+        &["-ro", "-so", "-al", kml.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // GPSBabel: the tracks of the GPX and of the KML, one CSV line per point after the heading.
+    for (format, file) in [("gpx", &gpx), ("kml", &kml)] {
+        let o = tool(
+            "gpsbabel",
+            "gpsbabel",
+            &[
+                "-t",
+                "-i",
+                format,
+                "-f",
+                file.to_str().unwrap(),
+                "-o",
+                "unicsv",
+                "-F",
+                "-",
+            ],
+        );
+        let lines = String::from_utf8_lossy(&o.stdout).lines().count() as u64;
+        assert_eq!(lines, n + 1, "{format}");
+    }
 }
