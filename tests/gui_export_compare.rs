@@ -216,11 +216,16 @@ fn compare_shows_the_differences_and_the_frames_side_by_side() {
     if let Some(text) = &marked.b {
         h.get_by_label(text);
     }
-    h.get_by_label(&format!("A #{}", rep.a.unwrap()));
-    h.get_by_label(&format!("B #{}", rep.b.unwrap()));
+    // Frames are numbered as the frame list numbers them (from 1).
+    h.get_by_label(&format!("A No. {}", rep.a.unwrap() + 1));
+    h.get_by_label(&format!("B No. {}", rep.b.unwrap() + 1));
     // The line's evidence: the example frame of each side.
     let ex = d.a.example().unwrap();
-    assert!(h.query_all_by_label(&format!("#{ex}")).next().is_some());
+    assert!(
+        h.query_all_by_label(&format!("No. {}", ex + 1))
+            .next()
+            .is_some()
+    );
     let text = bn407::model::diff::report::frame_text(&cmp, Which::A, Some(ex)).unwrap();
     h.get_by_label(&text);
     assert_eq!(

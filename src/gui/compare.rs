@@ -345,7 +345,7 @@ impl CompareView {
             return;
         };
         let frame_label = |i: Option<u64>, label: &str| match i {
-            Some(i) => format!("{label} #{i}"),
+            Some(i) => format!("{label} No. {}", list_number(i)),
             None => format!("{label}: none"),
         };
         let fields = c.aligned(rep);
@@ -356,6 +356,12 @@ impl CompareView {
             &frame_label(rep.b, &c.b.label),
         );
     }
+}
+
+/// A frame's number as the frame list shows it (from 1; the diff's reports number frames as
+/// `decode` does, from 0).
+fn list_number(index: u64) -> u64 {
+    index.saturating_add(1)
 }
 
 /// The two sides in one line.
@@ -461,7 +467,7 @@ fn evidence_ui(
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("{label}: {}", fact.value)).strong());
             for &i in &fact.frames {
-                let text = format!("#{i}");
+                let text = format!("No. {}", list_number(i));
                 if open == Some(w) {
                     if ui
                         .link(text)
