@@ -57,9 +57,9 @@ pub struct DiffArgs {
 }
 
 /// One comparison with the inputs of each side.
-struct Run {
-    cmp: Comparison,
-    inputs: [Vec<String>; 2],
+pub(crate) struct Run {
+    pub(crate) cmp: Comparison,
+    pub(crate) inputs: [Vec<String>; 2],
 }
 
 /// Runs `diff`; returns the exit status.
@@ -171,10 +171,14 @@ fn replayable(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
 /// messages show; the second profiles each generation's connections (logins and heartbeats,
 /// which show none, go with their connection). The most common generation is the baseline.
 fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
-    let inputs = replayable(&args.inputs)?;
+    by_firmware_inputs(&replayable(&args.inputs)?, &args.imei)
+}
+
+/// [`by_firmware`] on inputs already opened (also the fuzz target's way in).
+pub(crate) fn by_firmware_inputs(inputs: &[Input], imeis: &[String]) -> Result<Vec<Run>, String> {
     let mut votes: BTreeMap<u32, BTreeMap<&'static str, u64>> = BTreeMap::new();
-    let first = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| {
-        if let Some(g) = d.message.firmware.filter(|_| wanted(&d, &args.imei)) {
+    let first = pipeline::run_all(inputs, &mut RunOptions::default(), &mut |d| {
+        if let Some(g) = d.message.firmware.filter(|_| wanted(&d, imeis)) {
             *votes
                 .entry(d.flow.id)
                 .or_default()
@@ -194,8 +198,8 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
         tree: true,
         ..Default::default()
     };
-    let out = pipeline::run_all(&inputs, &mut opts, &mut |d| {
-        if let Some(g) = of_flow.get(&d.flow.id).filter(|_| wanted(&d, &args.imei)) {
+    let out = pipeline::run_all(inputs, &mut opts, &mut |d| {
+        if let Some(g) = of_flow.get(&d.flow.id).filter(|_| wanted(&d, imeis)) {
             sides.entry(g).or_insert_with(|| Profile::new(*g)).add(&d);
         }
     });
@@ -207,7 +211,7 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
         p.finish(&out.flows);
     }
     sides.sort_by_key(|p| std::cmp::Reverse(p.frames));
-    let files = names(&args.inputs);
+    let files: Vec<String> = inputs.iter().map(Input::name).collect();
     let Some((base, rest)) = sides.split_first() else {
         return Err(format!(
             "{}: no message shows a firmware generation",
@@ -221,6 +225,11 @@ fn by_firmware(args: &DiffArgs) -> Result<Vec<Run>, String> {
             inputs: [files.clone(), files.clone()],
         })
         .collect())
+}
+
+/// Every report of `runs` (text, Markdown, JSON), for the fuzz target.
+pub(crate) fn render_all(runs: &[Run]) -> String {
+    format!("{}{}{}", text(runs), markdown(runs), json_of(runs))
 }
 
 /// A frame as one line: its text, or hex for binary frames (both shortened).
