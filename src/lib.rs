@@ -13,6 +13,8 @@
 pub mod capture;
 pub mod cli;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gui;
 pub mod live;
 pub mod model;

@@ -189,6 +189,7 @@ fn many_devices_at_once() {
                         b"LOAD"
                     );
                     assert_eq!(ask(&mut s, format!("{id};").as_bytes(), 2), b"ON");
+                    None
                 } else {
                     let u = UdpSocket::bind("127.0.0.1:0").unwrap();
                     u.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -196,14 +197,16 @@ fn many_devices_at_once() {
                     let mut buf = [0u8; 16];
                     let (n, _) = u.recv_from(&mut buf).unwrap();
                     assert_eq!(&buf[..n], b"ON");
+                    // Kept open until every device is done: a closed socket's port could go
+                    // to the next device, making two devices one peer.
+                    Some(u)
                 }
             })
         })
         .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    let sockets: Vec<Option<UdpSocket>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     h.stop().unwrap();
+    drop(sockets);
     let s = seen.lock().unwrap();
     assert_eq!(s.counters.accepted, 25);
     assert_eq!(s.counters.udp_peers, 25);

@@ -75,6 +75,10 @@ fn devices(addr: SocketAddr, n: u32, reports: usize) {
                     assert_eq!(&b[..n], b"LOAD");
                     for _ in 0..reports {
                         u.send_to(report(&id).as_bytes(), addr).unwrap();
+                        // Paced as units are (seconds apart in the field): 150 units firing
+                        // back to back could fill the kernel's receive buffer on a loaded
+                        // machine, and UDP drops what does not fit.
+                        std::thread::sleep(Duration::from_millis(5));
                     }
                     (None, Some(u))
                 }
@@ -144,7 +148,7 @@ fn three_hundred_devices_and_sigterm_finishes_a_recording_of_every_report() {
     let file = tmp("term.pcapng");
     let (mut child, addr) = listen(&file);
     devices(addr, 300, 5);
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(1000));
     let pid = child.id().to_string();
     let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(kill.success());

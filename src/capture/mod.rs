@@ -19,7 +19,7 @@
 mod detect;
 mod input;
 mod log;
-mod logline;
+pub(crate) mod logline;
 mod merge;
 mod pcap;
 mod pcapng;
@@ -346,6 +346,16 @@ pub fn open_bytes(name: &str, bytes: Vec<u8>) -> Result<Box<dyn Source>, Capture
         name.to_owned(),
         Input::new(Box::new(std::io::Cursor::new(bytes)), size),
     )
+}
+
+/// Reads an input from any reader, as a stream of unknown size (a pipe, a socket): what
+/// [`open`] does with standard input, for a reader of the caller's (the fuzz targets feed a
+/// capture this way in small pieces, as a capture still being written arrives).
+pub fn open_reader(
+    name: &str,
+    reader: Box<dyn std::io::Read + Send>,
+) -> Result<Box<dyn Source>, CaptureError> {
+    build(name.to_owned(), Input::new(reader, None))
 }
 
 /// Recognises the format of `input` and builds the matching source.

@@ -24,7 +24,8 @@ pub fn text(st: &Stats) -> String {
     for g in by_subject(&st.diagnosis) {
         let extra = g
             .imei
-            .and_then(|i| st.devices.values().find(|d| d.imei == i))
+            .and_then(|i| crate::protocol::Imei::new(i.as_bytes()))
+            .and_then(|i| st.devices.get(&i))
             .map(|d| format!(" ({}, {} frames)", d.protocol, d.frames))
             .unwrap_or_default();
         let _ = writeln!(s, "\n{}{extra}", g.title);

@@ -111,7 +111,7 @@ impl LiveSink for Printer {
             }
             LiveEvent::Recording { file } => format!("== recording {file}"),
             LiveEvent::Stopped { counters: c } => format!(
-                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable",
+                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten",
                 c.accepted,
                 c.refused_limit,
                 c.closed_by_device,
@@ -123,7 +123,8 @@ impl LiveSink for Printer {
                 c.frames,
                 c.replies,
                 c.commands,
-                c.platform_unreachable
+                c.platform_unreachable,
+                c.flows_forgotten
             ),
         };
         self.line(&s);

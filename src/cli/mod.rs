@@ -216,6 +216,8 @@ pub fn stats_json(st: &Stats) -> serde_json::Value {
         "by_firmware": st.by_firmware,
         "devices": st.devices.len(),
         "devices_over_limit": st.devices_over_limit,
+        "photo_packets_dropped": st.photo_packets_dropped,
+        "photos_not_kept": st.photos_not_kept,
         "device_list": st.devices.values().collect::<Vec<_>>(),
         "flows": st.flows.len(),
         "flows_by_protocol": by_flow_protocol,

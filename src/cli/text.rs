@@ -96,6 +96,15 @@ pub fn stats_text(st: &Stats) -> String {
             n.gaps,
             n.gap_bytes
         );
+        if n.flows_timed_out > 0 || n.flows_evicted > 0 {
+            let _ = writeln!(
+                s,
+                "            {} flows closed after 30 minutes without a packet, {} closed early to keep at most {} open",
+                n.flows_timed_out,
+                n.flows_evicted,
+                crate::net::NetConfig::default().max_flows
+            );
+        }
     }
     let _ = writeln!(
         s,
@@ -165,8 +174,25 @@ pub fn stats_text(st: &Stats) -> String {
             );
         }
     }
-    if !st.photos.is_empty() {
+    if !st.photos.is_empty() || st.photo_packets_dropped > 0 {
         let _ = writeln!(s, "photos      {}", st.photos.len());
+        if st.photo_packets_dropped > 0 {
+            let _ = writeln!(
+                s,
+                "            ({} photo packets not kept: a photo over {} MiB, or over {} MiB of unfinished photos)",
+                st.photo_packets_dropped,
+                crate::protocol::bn407::photo::MAX_PHOTO >> 20,
+                crate::protocol::bn407::photo::MAX_HELD >> 20
+            );
+        }
+        if st.photos_not_kept > 0 {
+            let _ = writeln!(
+                s,
+                "            ({} photos listed only: over {} MiB of photos kept)",
+                st.photos_not_kept,
+                crate::model::MAX_PHOTO_BYTES_KEPT >> 20
+            );
+        }
         for p in &st.photos {
             let _ = writeln!(
                 s,

@@ -157,7 +157,8 @@ impl FindingsReport<'_> {
             .map(|g| {
                 let about = g
                     .imei
-                    .and_then(|i| st.devices.values().find(|d| d.imei == i))
+                    .and_then(|i| crate::protocol::Imei::new(i.as_bytes()))
+                    .and_then(|i| st.devices.get(&i))
                     .map(|d| {
                         format!(
                             "Protocol {}, firmware {}, {} frames, {} alarms.",

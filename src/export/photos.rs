@@ -35,6 +35,10 @@ pub fn write(dir: &Path, photos: &[PhotoSummary]) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut files = Vec::with_capacity(photos.len());
     for (i, p) in photos.iter().enumerate() {
+        // Listed only (over the bytes kept): nothing to write.
+        if p.jpeg.is_empty() && p.bytes > 0 {
+            continue;
+        }
         let path = dir.join(file_name(&p.imei, p.ts, i + 1));
         std::fs::write(&path, &p.jpeg)?;
         files.push(path);

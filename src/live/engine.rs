@@ -23,8 +23,9 @@ use crate::protocol::{
 
 /// How often the engine looks at the clock (idle connections, recording flush, sink tick).
 const TICK: Duration = Duration::from_millis(100);
-/// UDP peers tracked at most; the oldest is forgotten past it.
-const MAX_UDP_PEERS: usize = 100_000;
+/// Closed connections and UDP peers whose summaries are kept (for the flows and findings
+/// views); older ones are forgotten, counted in [`Counters::flows_forgotten`].
+pub const MAX_CLOSED_FLOWS: usize = 50_000;
 /// Commands queued per UDP device.
 const MAX_QUEUED: usize = 16;
 
@@ -87,6 +88,9 @@ pub(super) struct Engine {
     an: Analyzer,
     conns: HashMap<u64, Conn>,
     udp_peers: HashMap<(usize, SocketAddr), u64>,
+    /// UDP peers by their last datagram, oldest first (the one forgotten when a new peer
+    /// comes past [`LiveConfig::max_udp_peers`], found without a scan under a flood).
+    udp_lru: std::collections::BTreeSet<(Instant, u64)>,
     next_flow: u32,
     next_udp: u64,
     counters: Counters,
@@ -123,9 +127,14 @@ impl Engine {
             recorder,
             sink,
             sockets,
-            an: Analyzer::new(trees),
+            an: {
+                let mut an = Analyzer::new(trees);
+                an.bound_closed(MAX_CLOSED_FLOWS);
+                an
+            },
             conns: HashMap::new(),
             udp_peers: HashMap::new(),
+            udp_lru: std::collections::BTreeSet::new(),
             next_flow: 0,
             next_udp: 1 << 62,
             counters: Counters::default(),
@@ -185,6 +194,7 @@ impl Engine {
             counters.frames += 1;
             sink.frame(&d);
         });
+        self.counters.flows_forgotten = self.an.forgotten();
         self.sink.tick(&self.counters, &[]);
         self.sink.event(&LiveEvent::Stopped {
             counters: self.counters,
@@ -335,14 +345,16 @@ impl Engine {
         let id = match self.udp_peers.get(&key) {
             Some(id) => *id,
             None => {
-                if self.udp_peers.len() >= MAX_UDP_PEERS {
-                    self.expire_oldest_udp();
-                }
+                while self.udp_peers.len() >= self.cfg.max_udp_peers.max(1)
+                    && self.expire_oldest_udp()
+                {}
                 let id = self.next_udp;
                 self.next_udp += 1;
                 self.counters.udp_peers += 1;
                 let flow = self.open_flow("udp", peer, local);
                 self.udp_peers.insert(key, id);
+                let now = Instant::now();
+                self.udp_lru.insert((now, id));
                 self.conns.insert(
                     id,
                     Conn {
@@ -351,7 +363,7 @@ impl Engine {
                         device: peer,
                         server: local,
                         out: None,
-                        last: Instant::now(),
+                        last: now,
                         unframed: 0,
                         packets: [0, 0],
                         imei: None,
@@ -379,7 +391,11 @@ impl Engine {
         if let Some(p) = c.packets.get_mut(side) {
             *p += 1;
         }
-        c.last = Instant::now();
+        let now = Instant::now();
+        if c.udp.is_some() && self.udp_lru.remove(&(c.last, id)) {
+            self.udp_lru.insert((now, id));
+        }
+        c.last = now;
         if from_device {
             self.counters.bytes_in += bytes.len() as u64;
             c.unframed = c.unframed.saturating_add(bytes.len());
@@ -539,6 +555,7 @@ impl Engine {
         }
         if let Some(socket) = c.udp {
             self.udp_peers.remove(&(socket, c.device));
+            self.udp_lru.remove(&(c.last, id));
         }
         c.open = false;
         let end = match by {
@@ -564,17 +581,19 @@ impl Engine {
         });
     }
 
-    fn expire_oldest_udp(&mut self) {
-        let oldest = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.udp.is_some())
-            .min_by_key(|(_, c)| c.last)
-            .map(|(id, _)| *id);
-        if let Some(id) = oldest {
-            self.counters.udp_expired += 1;
+    /// Forgets the UDP peer heard from longest ago; false when there is none.
+    fn expire_oldest_udp(&mut self) -> bool {
+        let Some((_, id)) = self.udp_lru.pop_first() else {
+            return false;
+        };
+        self.counters.udp_expired += 1;
+        if self.conns.contains_key(&id) {
             self.end(id, Closer::Analyzer, SystemTime::now());
+        } else {
+            // Not a live peer any more: its key must not hold the table full.
+            self.udp_peers.retain(|_, v| *v != id);
         }
+        true
     }
 
     /// A command to a device: now over TCP, after its next datagram over UDP.
@@ -671,6 +690,7 @@ impl Engine {
             })
             .collect();
         links.sort_by(|a, b| a.imei.cmp(&b.imei).then(a.flow.cmp(&b.flow)));
+        self.counters.flows_forgotten = self.an.forgotten();
         self.sink.tick(&self.counters, &links);
         if self.last_flows.elapsed() >= Duration::from_secs(1) {
             self.last_flows = Instant::now();

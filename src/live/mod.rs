@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::pipeline::Decoded;
 use crate::protocol::{Action, Imei};
 
-pub use engine::{ConnState, DeviceLink};
+pub use engine::{ConnState, DeviceLink, MAX_CLOSED_FLOWS};
 
 /// How the analyzer takes part in the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,9 @@ pub struct LiveConfig {
     /// Bytes a connection may send without a frame the protocol recognises before it is
     /// closed (a flood with no terminator).
     pub max_unframed: usize,
+    /// UDP peers (source address and port) tracked at once; past it the one heard from
+    /// longest ago is forgotten (counted in [`Counters::udp_expired`]).
+    pub max_udp_peers: usize,
     /// A connection or UDP peer silent this long is closed (tracking servers use 30 min).
     pub idle: Duration,
     /// Build each frame's field tree (for JSON output with fields).
@@ -81,6 +84,7 @@ impl Default for LiveConfig {
             record: None,
             max_connections: 10_000,
             max_unframed: 64 * 1024,
+            max_udp_peers: 100_000,
             idle: Duration::from_secs(30 * 60),
             trees: false,
         }
@@ -237,6 +241,9 @@ pub struct Counters {
     pub bytes_in: u64,
     /// Bytes sent to devices.
     pub bytes_out: u64,
+    /// Closed connections and UDP peers forgotten by the flows and findings views (only the
+    /// latest 50,000 are kept).
+    pub flows_forgotten: u64,
 }
 
 /// Receives what the engine decodes and notices, on the engine thread. Must not block.

@@ -117,6 +117,11 @@ impl From<MediaItem> for PhotoSummary {
 /// Most devices tracked one by one; frames of further devices are only counted.
 pub const MAX_DEVICES: usize = 100_000;
 
+/// Bytes of finished photos kept for writing out (`decode --photos`, `export --to photos`),
+/// all photos together; photos past it are listed and counted but their bytes are not kept.
+/// (Each photo being put together is bounded too: see `protocol::bn407::photo`.)
+pub const MAX_PHOTO_BYTES_KEPT: usize = 256 << 20;
+
 /// Totals of a run.
 #[derive(Default, Serialize)]
 pub struct Stats {
@@ -146,6 +151,14 @@ pub struct Stats {
     pub photos: Vec<PhotoSummary>,
     /// Frames of devices not tracked because [`MAX_DEVICES`] were already known.
     pub devices_over_limit: u64,
+    /// Photo packets not kept because a photo or all unfinished photos together reached their
+    /// memory bound (`protocol::bn407::photo::MAX_PHOTO`, `MAX_HELD`).
+    pub photo_packets_dropped: u64,
+    /// Photos whose bytes were not kept because [`MAX_PHOTO_BYTES_KEPT`] were already held.
+    pub photos_not_kept: u64,
+    /// Bytes of the photos kept.
+    #[serde(skip)]
+    photo_bytes: usize,
     /// Flows.
     #[serde(skip)]
     pub flows: Vec<FlowSummary>,
@@ -256,11 +269,22 @@ impl Stats {
         };
         let media = self.media.entry(d.protocol.name).or_insert_with(make);
         for p in media.frame(imei, &d.message, d.bytes) {
-            self.photos.push(PhotoSummary {
+            self.keep_photo(PhotoSummary {
                 ts: d.ts,
                 ..p.into()
             });
         }
+    }
+
+    /// Lists a photo; keeps its bytes while [`MAX_PHOTO_BYTES_KEPT`] allows.
+    fn keep_photo(&mut self, mut p: PhotoSummary) {
+        if self.photo_bytes + p.jpeg.len() > MAX_PHOTO_BYTES_KEPT {
+            p.jpeg = Vec::new();
+            self.photos_not_kept += 1;
+        } else {
+            self.photo_bytes += p.jpeg.len();
+        }
+        self.photos.push(p);
     }
 
     /// One line about `findings` of this run, for reports: `3 findings: 1 error, 1 warning,
@@ -292,15 +316,20 @@ impl Stats {
 
     /// Ends the run: unfinished photos, flows, the firmware of each device.
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
+        let mut unfinished = Vec::new();
         for media in self.media.values_mut() {
             for p in media.finish() {
                 let ts = p
                     .imei
                     .and_then(|i| self.devices.get(&i))
                     .and_then(|d| d.last_seen);
-                self.photos.push(PhotoSummary { ts, ..p.into() });
+                unfinished.push(PhotoSummary { ts, ..p.into() });
             }
         }
+        for p in unfinished {
+            self.keep_photo(p);
+        }
+        self.photo_packets_dropped = self.media.values().map(|m| m.dropped()).sum();
         self.diagnosis = self.diagnoser.finish(&flows);
         self.flows = flows;
         for dev in self.devices.values_mut() {
@@ -329,6 +358,9 @@ impl Stats {
             devices,
             photos: self.photos.clone(),
             devices_over_limit: self.devices_over_limit,
+            photo_packets_dropped: self.media.values().map(|m| m.dropped()).sum(),
+            photos_not_kept: self.photos_not_kept,
+            photo_bytes: self.photo_bytes,
             diagnosis: self.diagnoser.finish(&flows),
             flows,
             net: self.net.clone(),

@@ -91,7 +91,11 @@ pub type Sink<'s> = dyn FnMut(Decoded<'_>) + 's;
 /// Per-flow detection, framing and decoding.
 pub struct Analyzer {
     flows: HashMap<u32, FlowState>,
-    closed: Vec<FlowSummary>,
+    closed: std::collections::VecDeque<FlowSummary>,
+    /// Closed flows kept at most (live mode bounds them; a file keeps them all).
+    max_closed: usize,
+    /// Closed flows forgotten past `max_closed`.
+    forgotten: u64,
     want_tree: bool,
     tree: Tree,
     next: u64,
@@ -138,11 +142,24 @@ impl Analyzer {
     pub fn new(tree: bool) -> Self {
         Self {
             flows: HashMap::default(),
-            closed: Vec::new(),
+            closed: std::collections::VecDeque::new(),
+            max_closed: usize::MAX,
+            forgotten: 0,
             want_tree: tree,
             tree: Tree::default(),
             next: 0,
         }
+    }
+
+    /// Keeps at most `max` closed flows' summaries, forgetting the oldest past it (a live
+    /// session runs for days: its memory must not grow with every connection ever made).
+    pub fn bound_closed(&mut self, max: usize) {
+        self.max_closed = max;
+    }
+
+    /// Closed flows forgotten past the bound of [`Analyzer::bound_closed`].
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
     }
 
     /// Starts a flow.
@@ -207,14 +224,18 @@ impl Analyzer {
     ) {
         self.with(flow, ts, sink, |c, out| c.finish(out));
         if let Some(f) = self.flows.remove(&flow) {
-            self.closed.push(summarize(&f, packets, end));
+            self.closed.push_back(summarize(&f, packets, end));
+            while self.closed.len() > self.max_closed {
+                self.closed.pop_front();
+                self.forgotten += 1;
+            }
         }
     }
 
     /// Every flow so far, in flow order: the closed ones as they ended, the open ones as they
     /// stand (ended "by the end of the input" so far). For views of a run still going (live).
     pub fn summaries(&self) -> Vec<FlowSummary> {
-        let mut all = self.closed.clone();
+        let mut all: Vec<FlowSummary> = self.closed.iter().cloned().collect();
         all.extend(
             self.flows
                 .values()
@@ -231,7 +252,7 @@ impl Analyzer {
         for id in ids {
             self.close(id, None, [0, 0], EndReason::EndOfInput, sink);
         }
-        let mut all = std::mem::take(&mut self.closed);
+        let mut all: Vec<FlowSummary> = std::mem::take(&mut self.closed).into();
         all.sort_by_key(|f| f.meta.id);
         all
     }

@@ -91,6 +91,10 @@ pub trait Media: Send {
     fn frame(&mut self, device: Imei, msg: &Message, frame: &[u8]) -> Vec<MediaItem>;
     /// The run ended: unfinished media, as far as they got.
     fn finish(&mut self) -> Vec<MediaItem>;
+    /// Pieces not kept because a memory bound was reached (counted, shown in the statistics).
+    fn dropped(&self) -> u64 {
+        0
+    }
 }
 
 /// Settings of the answers a listener gives as a platform would.

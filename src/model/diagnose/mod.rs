@@ -142,12 +142,15 @@ pub fn by_subject<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Gr
         (None, None) => (2, "capture".to_string()),
     };
     let mut groups: Vec<((u8, String), Group<'a>)> = Vec::new();
+    // Where each subject's group is: a capture of 100,000 devices has as many groups.
+    let mut at: std::collections::HashMap<(u8, String), usize> = std::collections::HashMap::new();
     for f in findings {
         let key = subject(f);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
+        match at.get(&key).and_then(|&i| groups.get_mut(i)) {
             Some((_, g)) => g.findings.push(f),
             None => {
                 let title = key.1.clone();
+                at.insert(key.clone(), groups.len());
                 groups.push((
                     key,
                     Group {

@@ -90,6 +90,9 @@ impl Media for Photos {
     fn finish(&mut self) -> Vec<MediaItem> {
         self.0.finish().into_iter().map(item).collect()
     }
+    fn dropped(&self) -> u64 {
+        self.0.dropped
+    }
 }
 
 /// What a platform answers: `LOAD` to a login, `ON` to a heartbeat (also one glued to a
