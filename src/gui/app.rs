@@ -187,35 +187,7 @@ impl AnalyzerApp {
     pub fn tracks(&self) -> &TrackBuilder {
         &self.tracks.tracks
     }
-    /// Takes one message of the live engine: frames into the store, the rest into the session and
-/// the live status. Returns true when frames were added.
-fn take_live(
-    msg: LiveMsg,
-    store: &RwLock<FrameStore>,
-    session: &mut Session,
-    status: &mut LiveStatus,
-) -> bool {
-    match msg {
-        LiveMsg::Batch(b) => {
-            let grew = !b.is_empty();
-            store.write().unwrap_or_else(|e| e.into_inner()).append(b);
-            return grew;
-        }
-        LiveMsg::Event(e) => status.take(e),
-        LiveMsg::Tick(c, links) => {
-            status.counters = c;
-            status.links = links;
-        }
-        LiveMsg::Snapshot(stats, lists) => {
-            session.device_findings = stats.diagnosis.clone();
-            session.stats = Some(*stats);
-            status.checklists = lists;
-        }
-    }
-    false
-}
-
-/// The tracks the map and the plots show: of the frames the filter keeps while a filter
+    /// The tracks the map and the plots show: of the frames the filter keeps while a filter
     /// is in force (and the map follows it), else of every frame.
     pub fn shown_tracks(&self) -> &TrackBuilder {
         &shown_feed(
@@ -233,13 +205,12 @@ fn take_live(
     pub fn plots(&self) -> &PlotsView {
         &self.plots
     }
-    /// True while inputs are being read, tracks built or a filter is running.
     /// The live session's status, once one was started.
     pub fn live_status(&self) -> Option<&LiveStatus> {
         self.live_status.as_ref()
     }
 
-    /// True while something is running (loading, live).
+    /// True while something is running: inputs being read, tracks built, a filter, live mode.
     pub fn is_busy(&self) -> bool {
         self.loader.is_some()
             || self.live.is_some()
