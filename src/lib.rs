@@ -16,4 +16,5 @@ pub mod live;
 pub mod model;
 pub mod net;
 pub mod pipeline;
+pub mod present;
 pub mod protocol;

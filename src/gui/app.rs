@@ -925,9 +925,9 @@ impl AnalyzerApp {
             tree: Some(&d.tree),
         };
         Some(match how {
-            CopyAs::Text => crate::cli::text::frame_line(&decoded),
-            CopyAs::Hex => crate::cli::json::hex(&d.bytes),
-            CopyAs::Json => crate::cli::json::frame_json(&decoded).to_string(),
+            CopyAs::Text => crate::present::frame_line(&decoded),
+            CopyAs::Hex => crate::protocol::hex(&d.bytes),
+            CopyAs::Json => crate::present::frame_json(&decoded).to_string(),
         })
     }
 }

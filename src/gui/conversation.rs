@@ -6,7 +6,8 @@ use eframe::egui::{self, Align, Layout, RichText, Sense, Ui, vec2};
 use super::state::{Command, View};
 use super::theme::Palette;
 use crate::model::store::FrameRef;
-use crate::model::summary::summary;
+use crate::present::summary;
+use crate::present::time::fmt_gap;
 use crate::protocol::{Direction, Imei};
 
 /// Height of one message row.
@@ -27,25 +28,6 @@ fn time_of(f: &FrameRef<'_>) -> Option<i64> {
             .and_then(|x| x.time)
             .map(|ms| ms.saturating_mul(1_000_000))
     })
-}
-
-/// A time gap in words: `+0.4 s`, `+2 min 5 s`, `+3 h 10 min`.
-pub fn fmt_gap(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "+" };
-    let s = ns.unsigned_abs() as f64 / 1e9;
-    if s < 60.0 {
-        format!("{sign}{s:.1} s")
-    } else if s < 3600.0 {
-        format!("{sign}{} min {} s", (s / 60.0) as u64, (s % 60.0) as u64)
-    } else if s < 86400.0 * 2.0 {
-        format!(
-            "{sign}{} h {} min",
-            (s / 3600.0) as u64,
-            (s % 3600.0 / 60.0) as u64
-        )
-    } else {
-        format!("{sign}{} days", (s / 86400.0) as u64)
-    }
 }
 
 impl ConversationView {

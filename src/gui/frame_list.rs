@@ -8,7 +8,8 @@ use egui_extras::{Column, TableBuilder};
 use super::state::{Command, CopyAs, View, Visible};
 use super::theme::{Palette, severity_letter};
 use crate::model::store::FrameRef;
-use crate::model::summary::summary;
+use crate::present::summary;
+use crate::present::time::{fmt_fix_age, fmt_time, fmt_ts, fmt_utc_ms};
 use crate::protocol::{Direction, Severity};
 
 /// Height of one row.
@@ -18,19 +19,6 @@ const ROW_HEIGHT: f32 = 18.0;
 #[derive(Debug, Default)]
 pub struct FrameList {
     scroll_to: Option<usize>,
-}
-
-/// Time of day (UTC) of a capture time in ns, with milliseconds.
-pub fn fmt_time(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000) as u32;
-    chrono::DateTime::from_timestamp(secs, sub)
-        .map_or_else(|| ns.to_string(), |t| t.format("%H:%M:%S%.3f").to_string())
-}
-
-/// Date and time (UTC) of a capture time in ns.
-pub fn fmt_date_time(ns: i64) -> String {
-    crate::cli::json::fmt_ts(ns)
 }
 
 /// True when the frame carries fields that only some firmware generations send.
@@ -175,7 +163,7 @@ impl FrameList {
                             (Some(ts), _) => {
                                 let age = msg
                                     .clock_offset_s(Some(ts))
-                                    .and_then(crate::model::present::fmt_fix_age);
+                                    .and_then(fmt_fix_age);
                                 let resp = ui.label(fmt_time(ts));
                                 match age {
                                     Some(age) => {
@@ -186,12 +174,12 @@ impl FrameList {
                                         };
                                         resp.on_hover_text(format!(
                                             "{}\n{age}: the device's fix time is far from the capture time (buffered, or a wrong clock)",
-                                            fmt_date_time(ts)
+                                            fmt_ts(ts)
                                         ));
                                         ui.label(RichText::new(age).small().color(colour));
                                     }
                                     None => {
-                                        resp.on_hover_text(fmt_date_time(ts));
+                                        resp.on_hover_text(fmt_ts(ts));
                                     }
                                 }
                             }
@@ -199,7 +187,7 @@ impl FrameList {
                                 ui.label(RichText::new(fmt_time(ms * 1_000_000)).italics().weak())
                                     .on_hover_text(format!(
                                         "no capture time: fix time from the device, {}",
-                                        crate::protocol::fmt_utc_ms(ms)
+                                        fmt_utc_ms(ms)
                                     ));
                             }
                             _ => {

@@ -39,6 +39,7 @@
 
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Ui, pos2};
 
+use super::shared::filter_toggle;
 use super::state::{Command, TileSettings, View};
 use super::tiles::{self, TileLayer};
 use crate::model::geo::{self, BBox};
@@ -64,51 +65,6 @@ const DOTS_BELOW: usize = 4000;
 const MAX_LEGEND: usize = 10;
 /// Alarm labels drawn at most.
 const MAX_LABELS: usize = 150;
-
-/// Track colours, one per device in IMEI order (cycled).
-const TRACK_COLOURS: [Color32; 8] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0xff, 0x7f, 0x0e),
-    Color32::from_rgb(0x17, 0xbe, 0xcf),
-    Color32::from_rgb(0x8c, 0x56, 0x4b),
-    Color32::from_rgb(0xe3, 0x77, 0xc2),
-];
-
-/// The colour of the `i`-th device (in [`crate::model::tracks::TrackBuilder::tracks`] order),
-/// shared by the map and the plots.
-pub fn device_colour(i: usize) -> Color32 {
-    TRACK_COLOURS
-        .get(i % TRACK_COLOURS.len())
-        .copied()
-        .unwrap_or(Color32::GRAY)
-}
-
-/// A device's name for legends: its IMEI, or "no device".
-pub fn device_name(d: Option<&Imei>) -> String {
-    d.map_or_else(|| "no device".to_string(), |d| d.to_string())
-}
-
-/// "Only filtered frames" beside the map's and the plots' tools, while a filter is in force:
-/// whether they show what the list shows or every frame.
-pub fn filter_toggle(ui: &mut Ui, view: &mut View<'_>) {
-    if view.filter.is_empty() {
-        return;
-    }
-    let mut on = view.tracks_filtered;
-    if ui
-        .checkbox(&mut on, "Only filtered frames")
-        .on_hover_text(format!(
-            "Show only the frames the filter keeps ({}), as the list does",
-            view.filter
-        ))
-        .changed()
-    {
-        view.commands.push(Command::SetTracksFollowFilter(on));
-    }
-}
 
 /// One point of one track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,6 +22,7 @@ mod map;
 mod menu;
 mod plots;
 mod pmtiles;
+mod shared;
 mod side_panel;
 pub mod state;
 mod status_bar;
@@ -34,7 +35,6 @@ use std::path::PathBuf;
 
 pub use app::AnalyzerApp;
 pub use bytes_view::BytesView;
-pub use conversation::fmt_gap;
 pub use map::{MapView, PointRef};
 pub use plots::{DeviceChoice, PlotsView};
 pub use pmtiles::tile_id as pmtiles_tile_id;

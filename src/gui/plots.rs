@@ -13,9 +13,10 @@ use std::ops::RangeInclusive;
 use eframe::egui::{self, Color32, Id, Ui};
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, VLine};
 
-use super::map::device_name;
+use super::shared::{device_name, filter_toggle};
 use super::state::{Command, View};
 use crate::model::tracks::{SeriesKind, Track};
+use crate::present::time::fmt_axis_time;
 use crate::protocol::Imei;
 
 /// Height of one plot at least (more when the panel has room for every plot).
@@ -103,24 +104,6 @@ pub struct PlotsView {
     shown: Vec<(SeriesKind, usize)>,
 }
 
-/// A time (seconds since the Unix epoch) as the axis shows it: time of day, with the date
-/// when the range spans more than a day.
-pub fn fmt_axis_time(t: f64, span: f64) -> String {
-    let secs = t.floor() as i64;
-    let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) else {
-        return String::new();
-    };
-    if span > 2.0 * 86_400.0 {
-        dt.format("%Y-%m-%d").to_string()
-    } else if span > 86_400.0 {
-        dt.format("%m-%d %H:%M").to_string()
-    } else if span > 600.0 {
-        dt.format("%H:%M").to_string()
-    } else {
-        dt.format("%H:%M:%S").to_string()
-    }
-}
-
 /// Grid marks at round times: seconds, minutes, hours, days.
 fn time_grid(input: GridInput) -> Vec<GridMark> {
     const STEPS: [f64; 17] = [
@@ -203,7 +186,7 @@ impl PlotsView {
                         );
                     }
                 });
-            super::map::filter_toggle(ui, view);
+            filter_toggle(ui, view);
             if !view.hidden.is_empty()
                 && ui
                     .button(format!("Show all ({} hidden)", view.hidden.len()))

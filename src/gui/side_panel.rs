@@ -4,9 +4,10 @@
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::frame_list::fmt_date_time;
+use super::shared::evidence_text;
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, severity_letter};
+use crate::present::time::{fmt_time_s, fmt_ts};
 use crate::protocol::Severity;
 
 /// The side panel's state.
@@ -125,11 +126,11 @@ fn devices(ui: &mut Ui, view: &mut View<'_>) {
                         }
                     });
                     row.col(|ui| {
-                        let first = dev.first_seen.map(fmt_date_time);
-                        let last = dev.last_seen.map(fmt_date_time);
+                        let first = dev.first_seen.map(fmt_ts);
+                        let last = dev.last_seen.map(fmt_ts);
                         match (first, last) {
                             (Some(f), Some(l)) => {
-                                ui.label(short_time(dev.last_seen))
+                                ui.label(dev.last_seen.map(fmt_time_s).unwrap_or_default())
                                     .on_hover_text(format!("first seen {f}\nlast seen {l}"));
                             }
                             _ => {
@@ -298,7 +299,7 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                                     ui.label(
                                         RichText::new(format!(
                                             "   evidence: {}",
-                                            super::banner::evidence_text(&f.evidence)
+                                            evidence_text(&f.evidence)
                                                 .trim_end_matches(": click to select the first")
                                         ))
                                         .small()
@@ -351,15 +352,6 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                 });
             }
         });
-}
-
-/// `hh:mm:ss` (UTC) of a capture time.
-fn short_time(ns: Option<i64>) -> String {
-    let Some(ns) = ns else {
-        return String::new();
-    };
-    chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0)
-        .map_or_else(|| ns.to_string(), |t| t.format("%H:%M:%S").to_string())
 }
 
 fn sev_title(s: Severity) -> &'static str {

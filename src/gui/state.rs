@@ -367,7 +367,7 @@ impl View<'_> {
             .track(device)
             .or_else(|| self.tracks.track(device))
             .map_or(0, crate::model::tracks::Track::ordinal);
-        super::map::device_colour(i)
+        super::shared::track_colour(i)
     }
 
     /// True when the user hid `device` from the map and the plots.

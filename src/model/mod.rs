@@ -7,9 +7,7 @@ pub mod checklist;
 pub mod diagnose;
 pub mod filter;
 pub mod geo;
-pub mod present;
 pub mod store;
-pub mod summary;
 pub mod tracks;
 
 use std::collections::BTreeMap;

@@ -3,30 +3,17 @@
 
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2};
 
-use super::{DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef, device_name};
-use crate::gui::frame_list::fmt_date_time;
+use super::{DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef};
 use crate::gui::pmtiles::VECTOR_TILE_SIZE;
 use crate::gui::pmtiles::vector::{Label, LabelKind};
+use crate::gui::shared::{alarm_colour, device_name};
 use crate::gui::state::{Command, View};
 use crate::gui::tiles::TileLayer;
 use crate::model::basemap::{self, LineKind};
 use crate::model::geo::{self, BBox};
 use crate::model::tracks::{Track, TrackPoint};
-use crate::protocol::AlarmClass;
-
-/// An alarm's marker colour, by what it is about.
-pub(super) fn alarm_colour(class: Option<AlarmClass>) -> Color32 {
-    match class.unwrap_or(AlarmClass::Other) {
-        AlarmClass::Sos => Color32::from_rgb(0xe0, 0x10, 0x10),
-        AlarmClass::Geofence => Color32::from_rgb(0x8e, 0x24, 0xaa),
-        AlarmClass::Speed => Color32::from_rgb(0xf0, 0x90, 0x00),
-        AlarmClass::Movement | AlarmClass::Sensor => Color32::from_rgb(0xe8, 0x5d, 0x04),
-        AlarmClass::Battery | AlarmClass::Power => Color32::from_rgb(0x6d, 0x4c, 0x41),
-        AlarmClass::Vehicle | AlarmClass::Temperature | AlarmClass::Fuel | AlarmClass::Other => {
-            Color32::from_rgb(0xc2, 0x18, 0x5b)
-        }
-    }
-}
+use crate::present::time::fmt_ts;
+use crate::present::units::{fmt_km, fmt_length, fmt_position_fine, fmt_speed};
 
 /// The corner texts that depend on the tile source.
 pub(super) struct OverlayText {
@@ -324,10 +311,10 @@ impl MapView {
                 format!(", {} alarm(s)", t.alarms().len())
             };
             let label = format!(
-                "{}  {} pts, {:.1} km{alarms}",
+                "{}  {} pts, {}{alarms}",
                 device_name(t.device()),
                 t.len(),
-                t.length_m() / 1000.0,
+                fmt_km(t.length_m()),
             );
             let colour = view.device_colour(t.device());
             let (shown_clicked, fit_clicked) = child
@@ -452,11 +439,7 @@ impl MapView {
             let px = (nice / mpp) as f32;
             let x0 = rect.left() + 10.0;
             let y0 = rect.bottom() - 12.0;
-            let label = if nice >= 1000.0 {
-                format!("{} km", nice / 1000.0)
-            } else {
-                format!("{nice} m")
-            };
+            let label = fmt_length(nice);
             painter.rect_filled(
                 Rect::from_min_max(pos2(x0 - 4.0, y0 - 16.0), pos2(x0 + px + 4.0, y0 + 4.0)),
                 2.0,
@@ -472,17 +455,14 @@ pub(super) fn point_tooltip(ui: &mut Ui, pref: &PointRef, p: &TrackPoint, keywor
     ui.strong(format!("Frame #{}", pref.frame + 1));
     ui.label(format!("Device {}", device_name(pref.device.as_ref())));
     match p.t_ns {
-        Some(t) => ui.label(format!("Captured {}", fmt_date_time(t))),
+        Some(t) => ui.label(format!("Captured {}", fmt_ts(t))),
         None => ui.label("No capture time"),
     };
     if let Some(ms) = p.fix_time_ms {
-        ui.label(format!(
-            "Fix time {}",
-            fmt_date_time(ms.saturating_mul(1_000_000))
-        ));
+        ui.label(format!("Fix time {}", fmt_ts(ms.saturating_mul(1_000_000))));
     }
     match p.speed_kmh {
-        Some(v) => ui.label(format!("Speed {v:.1} km/h")),
+        Some(v) => ui.label(format!("Speed {}", fmt_speed(f64::from(v)))),
         None => ui.label("No speed"),
     };
     if let Some(k) = keyword {
@@ -491,7 +471,7 @@ pub(super) fn point_tooltip(ui: &mut Ui, pref: &PointRef, p: &TrackPoint, keywor
     if let Some(a) = &p.alarm {
         ui.colored_label(alarm_colour(p.alarm_class), format!("Alarm: {a}"));
     }
-    ui.label(format!("{:.6}, {:.6}", p.lat, p.lon));
+    ui.label(fmt_position_fine(p.lat, p.lon));
     if !p.valid {
         ui.weak("Last-known position (invalid fix)");
     }
