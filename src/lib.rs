@@ -13,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod gui;
 pub mod live;
+pub mod map;
 pub mod model;
 pub mod net;
 pub mod pipeline;

@@ -7,7 +7,7 @@
 //! `.pmtiles` file (raster, or vector tiles drawn on the CPU). Everything else is painted here
 //! with egui's painter from walkers' projector, in three layers:
 //!
-//! 1. the built-in basemap (Natural Earth coastlines and borders, [`crate::model::basemap`]),
+//! 1. the built-in basemap (Natural Earth coastlines and borders, [`crate::map::basemap`]),
 //!    put in a slot reserved *before* walkers paints its tiles, so tiles cover it where they
 //!    are loaded and it shows through everywhere else: the map is never blank, with no
 //!    network at all;
@@ -42,7 +42,7 @@ use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Ui, pos2};
 use super::shared::filter_toggle;
 use super::state::{Command, TileSettings, View};
 use super::tiles::{self, TileLayer};
-use crate::model::geo::{self, BBox};
+use crate::map::geo::{self, BBox};
 use crate::model::tracks::Track;
 use crate::protocol::Imei;
 

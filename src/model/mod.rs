@@ -2,11 +2,9 @@
 //! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
 //! `stats` command and the window.
 
-pub mod basemap;
 pub mod checklist;
 pub mod diagnose;
 pub mod filter;
-pub mod geo;
 pub mod store;
 pub mod tracks;
 
