@@ -2,7 +2,7 @@
 //! widget.
 //!
 //! walkers owns the view (Web Mercator projection, drag with inertia, wheel and pinch zoom
-//! around the pointer, double-click zoom) and draws the tile layer: [`super::tiles::TileLayer`]
+//! around the pointer, double-click zoom) and draws the tile layer: [`super::tile_layer::TileLayer`]
 //! is a `walkers::Tiles` source, online (OpenStreetMap by default, cached on disk) or a local
 //! `.pmtiles` file (raster, or vector tiles drawn on the CPU). Everything else is painted here
 //! with egui's painter from walkers' projector, in three layers:
@@ -12,7 +12,7 @@
 //!    are loaded and it shows through everywhere else: the map is never blank, with no
 //!    network at all;
 //! 2. the tiles (walkers), and over them the names of a vector file's tiles (streets, places,
-//!    water, parks: [`super::pmtiles::vector::Label`]) written with egui's fonts with a halo,
+//!    water, parks: [`crate::map::vector::Label`]) written with egui's fonts with a halo,
 //!    the best ranked first, one left out when it would overlap one already written or repeat
 //!    the same name within 400 px (the same street in neighbouring tiles), at most 200 a frame; their
 //!    place is kept before the tracks are drawn and filled once walkers says which tiles it
@@ -41,8 +41,9 @@ use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Ui, pos2};
 
 use super::shared::filter_toggle;
 use super::state::{Command, TileSettings, View};
-use super::tiles::{self, TileLayer};
+use super::tile_layer::TileLayer;
 use crate::map::geo::{self, BBox};
+use crate::map::tiles::{self, TileStatus, cache};
 use crate::model::tracks::Track;
 use crate::protocol::Imei;
 
@@ -253,7 +254,7 @@ impl MapView {
     }
 
     /// The tile source's counts (`None` when tiles are off or not used yet).
-    pub fn tile_status(&self) -> Option<&tiles::TileStatus> {
+    pub fn tile_status(&self) -> Option<&TileStatus> {
         self.tiles.as_ref().map(TileLayer::status)
     }
 
@@ -287,7 +288,7 @@ impl MapView {
         if self.tiles.as_ref().is_some_and(|t| t.url() == settings.url) {
             return;
         }
-        let cache = settings.cache_dir.clone().or_else(tiles::default_cache_dir);
+        let cache = settings.cache_dir.clone().or_else(cache::default_cache_dir);
         let wake = ctx.clone();
         self.tiles = Some(TileLayer::new(&settings.url, cache, move || {
             wake.request_repaint();

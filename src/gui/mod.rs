@@ -21,25 +21,23 @@ mod loader;
 mod map;
 mod menu;
 mod plots;
-mod pmtiles;
 mod shared;
 mod side_panel;
 pub mod state;
 mod status_bar;
 mod theme;
-mod tiles;
+mod tile_layer;
 mod track_feed;
 mod tree_view;
 
 use std::path::PathBuf;
 
+pub use crate::map::tiles::{OSM_URL, TileStatus};
 pub use app::AnalyzerApp;
 pub use bytes_view::BytesView;
 pub use map::{MapView, PointRef};
 pub use plots::{DeviceChoice, PlotsView};
-pub use pmtiles::tile_id as pmtiles_tile_id;
 pub use state::{Command, CopyAs, Selection, Settings, TileSettings};
-pub use tiles::{OSM_URL, TileStatus};
 
 /// Opens the window, loading `files` (none: an empty window).
 pub fn run(files: Vec<PathBuf>) -> Result<(), String> {

@@ -191,7 +191,7 @@ impl Default for TileSettings {
     fn default() -> Self {
         Self {
             online: true,
-            url: super::tiles::OSM_URL.to_string(),
+            url: crate::map::tiles::OSM_URL.to_string(),
             cache_dir: None,
             pmtiles: None,
         }

@@ -12,4 +12,10 @@
 
 pub mod basemap;
 pub mod geo;
+pub mod geometry;
+pub mod image;
+pub mod mvt;
+pub mod pmtiles;
+pub mod tiles;
 pub mod varint;
+pub mod vector;

@@ -4,13 +4,13 @@
 use eframe::egui::{self, Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2};
 
 use super::{DOTS_BELOW, HOVER_RADIUS, MAX_LABELS, MAX_LEGEND, MapView, PointRef};
-use crate::gui::pmtiles::VECTOR_TILE_SIZE;
-use crate::gui::pmtiles::vector::{Label, LabelKind};
 use crate::gui::shared::{alarm_colour, device_name};
 use crate::gui::state::{Command, View};
-use crate::gui::tiles::TileLayer;
+use crate::gui::tile_layer::TileLayer;
 use crate::map::basemap::{self, LineKind};
 use crate::map::geo::{self, BBox};
+use crate::map::pmtiles::VECTOR_TILE_SIZE;
+use crate::map::vector::{Label, LabelKind};
 use crate::model::tracks::{Track, TrackPoint};
 use crate::present::time::fmt_ts;
 use crate::present::units::{fmt_km, fmt_length, fmt_position_fine, fmt_speed};
