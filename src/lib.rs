@@ -4,13 +4,15 @@
 //! Data flows one way, and the modules follow it:
 //! `capture` (files, live sockets) -> `net` (link/IP parsing, flows, TCP reassembly) ->
 //! `protocol` (framing, detection, decoding into field trees) -> `model` (devices, sessions,
-//! tracks, findings) -> `cli` and `gui` (views and outputs). `pipeline` connects them; the
+//! tracks, findings) -> `export` (the formats other tools read) -> `cli` and `gui` (views and
+//! outputs). `pipeline` connects them; the
 //! window and the headless commands run the same pipeline. `live` drives that pipeline from
 //! sockets instead of files (answering devices through the protocols' hooks, or relaying them)
 //! and records what it sees.
 
 pub mod capture;
 pub mod cli;
+pub mod export;
 pub mod gui;
 pub mod live;
 pub mod map;

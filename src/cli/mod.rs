@@ -2,6 +2,8 @@
 //! pipeline as the window; the CLI is how tests, scripts and benchmarks see what it shows.
 
 pub mod diagnose;
+pub mod diff;
+pub mod export;
 pub mod listen;
 pub mod text;
 
@@ -53,6 +55,9 @@ pub enum Command {
     /// Live mode: answer devices as their server (or relay them to their platform), print every
     /// frame, record every byte to pcapng.
     Listen(listen::ListenArgs),
+    /// Firmware diff: what changed in the devices' messages between captures A and B (or
+    /// between the firmware generations in one set); exit status 1 when they differ.
+    Diff(diff::DiffArgs),
     /// Findings per device, per flow and for the capture: what is wrong, what to do, and the
     /// frames that show it.
     Diagnose {
@@ -63,6 +68,9 @@ pub enum Command {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
+    /// Write frames, tracks, packets, photos, findings or the map in the format another tool
+    /// reads: jsonl, csv, gpx, kml, geojson, pcapng, photos, markdown, png.
+    Export(export::ExportArgs),
     /// Print every frame in order.
     Decode {
         /// Output format.
@@ -96,13 +104,19 @@ pub fn run(cmd: Command) -> u8 {
     if let Command::Listen(a) = &cmd {
         return listen::run(a);
     }
+    if let Command::Diff(a) = &cmd {
+        return diff::run(a);
+    }
+    if let Command::Export(a) = &cmd {
+        return export::run(a);
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut stats = Stats::default();
     let mut broken_pipe = false;
     let mut diagnose = None;
     let (result, format_stats, photos) = match &cmd {
-        Command::Listen(_) => return 0,
+        Command::Listen(_) | Command::Diff(_) | Command::Export(_) => return 0,
         Command::Diagnose { format, inputs } => {
             let inputs: Vec<Input> = inputs.iter().cloned().map(Input::Path).collect();
             let r = pipeline::run_all(&inputs, &mut RunOptions::default(), &mut |d| stats.add(&d));
@@ -167,7 +181,7 @@ pub fn run(cmd: Command) -> u8 {
     }
     let _ = out.flush();
     if let Some(dir) = photos
-        && let Err(e) = write_photos(&dir, &stats)
+        && let Err(e) = crate::export::photos::write(&dir, &stats.photos)
     {
         eprintln!("bn407: {}: {e}", dir.display());
     }
@@ -182,14 +196,6 @@ pub fn run(cmd: Command) -> u8 {
             EXIT_DAMAGED
         }
     }
-}
-
-fn write_photos(dir: &std::path::Path, stats: &Stats) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (i, p) in stats.photos.iter().enumerate() {
-        std::fs::write(dir.join(format!("{}-{i}.jpg", p.imei)), &p.jpeg)?;
-    }
-    Ok(())
 }
 
 /// The totals as one JSON object.

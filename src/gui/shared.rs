@@ -7,25 +7,12 @@ use eframe::egui::{Color32, Ui};
 use super::state::{Command, View};
 use crate::protocol::{AlarmClass, Imei};
 
-/// Track colours, one per device in order of first appearance (cycled).
-const TRACK_COLOURS: [Color32; 8] = [
-    Color32::from_rgb(0x1f, 0x77, 0xb4),
-    Color32::from_rgb(0xd6, 0x27, 0x28),
-    Color32::from_rgb(0x2c, 0xa0, 0x2c),
-    Color32::from_rgb(0x94, 0x67, 0xbd),
-    Color32::from_rgb(0xff, 0x7f, 0x0e),
-    Color32::from_rgb(0x17, 0xbe, 0xcf),
-    Color32::from_rgb(0x8c, 0x56, 0x4b),
-    Color32::from_rgb(0xe3, 0x77, 0xc2),
-];
-
 /// The colour of the `i`-th device (in [`crate::model::tracks::TrackBuilder::tracks`] order),
-/// on the map and in the plots; [`View::device_colour`] picks `i`.
+/// on the map and in the plots (and the exported maps: [`crate::model::tracks::DEVICE_RGB`]);
+/// [`View::device_colour`] picks `i`.
 pub fn track_colour(i: usize) -> Color32 {
-    TRACK_COLOURS
-        .get(i % TRACK_COLOURS.len())
-        .copied()
-        .unwrap_or(Color32::GRAY)
+    let [r, g, b] = crate::model::tracks::device_rgb(i);
+    Color32::from_rgb(r, g, b)
 }
 
 /// A device's name for legends: its IMEI, or "no device".

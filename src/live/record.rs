@@ -43,8 +43,8 @@
 //! Memory is bounded: a few numbers per open TCP connection (forgotten at its close) and at
 //! most about 256 KiB of encoded blocks between writes.
 
-mod file;
-mod packets;
+pub(crate) mod file;
+pub(crate) mod packets;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -109,17 +109,28 @@ pub enum Close {
     Reset,
 }
 
-/// A TCP connection being recorded: its addresses and the next sequence number of each side.
+/// A TCP connection being recorded (or exported): its addresses and the next sequence number
+/// of each side.
 #[derive(Clone, Copy, Debug)]
-struct Conn {
-    pair: Pair,
+pub(crate) struct Conn {
+    /// The addresses.
+    pub(crate) pair: Pair,
     device_next: u32,
     server_next: u32,
 }
 
 impl Conn {
+    /// A connection whose next sequence numbers are these.
+    pub(crate) fn new(pair: Pair, device_next: u32, server_next: u32) -> Conn {
+        Conn {
+            pair,
+            device_next,
+            server_next,
+        }
+    }
+
     /// The next sequence number of the sender and of the other side.
-    fn next(&self, from_device: bool) -> (u32, u32) {
+    pub(crate) fn next(&self, from_device: bool) -> (u32, u32) {
         if from_device {
             (self.device_next, self.server_next)
         } else {
@@ -127,7 +138,8 @@ impl Conn {
         }
     }
 
-    fn advance(&mut self, from_device: bool, by: u32) {
+    /// `by` more bytes (or a SYN or FIN) sent by the device (`true`) or the server.
+    pub(crate) fn advance(&mut self, from_device: bool, by: u32) {
         let next = if from_device {
             &mut self.device_next
         } else {
@@ -215,14 +227,7 @@ impl Recorder {
         self.tcp_packet(&pair, true, &syn, &[], ts)?;
         self.tcp_packet(&pair, false, &syn_ack, &[], ts)?;
         self.tcp_packet(&pair, true, &ack(d1, s1), &[], ts)?;
-        self.conns.insert(
-            conn,
-            Conn {
-                pair,
-                device_next: d1,
-                server_next: s1,
-            },
-        );
+        self.conns.insert(conn, Conn::new(pair, d1, s1));
         self.tick(ts)
     }
 

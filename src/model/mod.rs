@@ -4,6 +4,7 @@
 
 pub mod checklist;
 pub mod diagnose;
+pub mod diff;
 pub mod filter;
 pub mod store;
 pub mod tracks;
@@ -86,6 +87,9 @@ pub struct PhotoSummary {
     pub bytes: usize,
     /// Starts with SOI and ends with EOI.
     pub complete_jpeg: bool,
+    /// Capture time (ns since the epoch) of the frame that completed it, or of the device's last
+    /// frame for a photo left unfinished at the end of the run; `None` without capture times.
+    pub ts: Option<i64>,
     #[serde(skip)]
     /// The JPEG bytes.
     pub jpeg: Vec<u8>,
@@ -100,6 +104,7 @@ impl From<MediaItem> for PhotoSummary {
             missing: p.missing,
             bytes: p.bytes.len(),
             complete_jpeg: p.complete,
+            ts: None,
             jpeg: p.bytes,
         }
     }
@@ -247,15 +252,49 @@ impl Stats {
         };
         let media = self.media.entry(d.protocol.name).or_insert_with(make);
         for p in media.frame(imei, &d.message, d.bytes) {
-            self.photos.push(p.into());
+            self.photos.push(PhotoSummary {
+                ts: d.ts,
+                ..p.into()
+            });
         }
+    }
+
+    /// One line about `findings` of this run, for reports: `3 findings: 1 error, 1 warning,
+    /// 1 info (162 frames, 1 devices, 1 flows)`.
+    pub fn findings_headline<'a>(
+        &self,
+        findings: impl IntoIterator<Item = &'a SessionFinding>,
+    ) -> String {
+        let mut n = [0usize; 3];
+        for f in findings {
+            let i = match f.severity {
+                Severity::Error => 0,
+                Severity::Warning => 1,
+                Severity::Info => 2,
+            };
+            if let Some(c) = n.get_mut(i) {
+                *c += 1;
+            }
+        }
+        let [e, w, i] = n;
+        format!(
+            "{} findings: {e} error, {w} warning, {i} info ({} frames, {} devices, {} flows)",
+            e + w + i,
+            self.frames + self.truncated,
+            self.devices.len(),
+            self.flows.len()
+        )
     }
 
     /// Ends the run: unfinished photos, flows, the firmware of each device.
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
         for media in self.media.values_mut() {
             for p in media.finish() {
-                self.photos.push(p.into());
+                let ts = p
+                    .imei
+                    .and_then(|i| self.devices.get(&i))
+                    .and_then(|d| d.last_seen);
+                self.photos.push(PhotoSummary { ts, ..p.into() });
             }
         }
         self.diagnosis = self.diagnoser.finish(&flows);

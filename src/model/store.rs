@@ -161,6 +161,19 @@ impl FrameStore {
         })
     }
 
+    /// Frame `i` of this store presented as frame number `number` of its run: for evaluating a
+    /// filter on frames one at a time, each in a store of its own, without keeping them (as
+    /// `export` does). Only the number differs from [`FrameStore::get`]: `frame == N` and a
+    /// [`crate::model::filter::Matcher`]'s cached tree go by it.
+    pub fn get_numbered(&self, i: usize, number: usize) -> Option<FrameRef<'_>> {
+        let rec = self.records.get(i)?;
+        Some(FrameRef {
+            store: self,
+            rec,
+            index: number,
+        })
+    }
+
     /// Iterates over every frame in order.
     pub fn iter(&self) -> impl Iterator<Item = FrameRef<'_>> {
         self.records

@@ -31,6 +31,27 @@ use crate::map::geo::{self, BBox};
 use crate::pipeline::Decoded;
 use crate::protocol::{AlarmClass, Direction, Imei, Kind, Message};
 
+/// Track colours as RGB, one per device in first-appearance order ([`Track::ordinal`], cycled):
+/// the window's map and plots and the exported maps (KML styles, PNG) use the same ones.
+pub const DEVICE_RGB: [[u8; 3]; 8] = [
+    [0x1f, 0x77, 0xb4],
+    [0xd6, 0x27, 0x28],
+    [0x2c, 0xa0, 0x2c],
+    [0x94, 0x67, 0xbd],
+    [0xff, 0x7f, 0x0e],
+    [0x17, 0xbe, 0xcf],
+    [0x8c, 0x56, 0x4b],
+    [0xe3, 0x77, 0xc2],
+];
+
+/// The colour of the `i`-th device ([`Track::ordinal`]), from [`DEVICE_RGB`].
+pub fn device_rgb(i: usize) -> [u8; 3] {
+    DEVICE_RGB
+        .get(i % DEVICE_RGB.len())
+        .copied()
+        .unwrap_or([0x80, 0x80, 0x80])
+}
+
 /// One placed position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackPoint {

@@ -5,7 +5,6 @@ use std::fmt::Write;
 use super::summary::summary;
 use super::time::{fmt_fix_age, fmt_ts};
 use crate::pipeline::Decoded;
-use crate::protocol::Severity;
 
 /// The one-line summary of a frame.
 pub fn frame_line(d: &Decoded<'_>) -> String {
@@ -39,14 +38,7 @@ pub fn frame_line(d: &Decoded<'_>) -> String {
         let badges: Vec<String> = m
             .diagnostics
             .iter()
-            .map(|x| {
-                let c = match x.severity {
-                    Severity::Error => 'E',
-                    Severity::Warning => 'W',
-                    Severity::Info => 'I',
-                };
-                format!("{c}:{}", x.code)
-            })
+            .map(|x| format!("{}:{}", x.severity.letter(), x.code))
             .collect();
         let _ = write!(s, "  [{}]", badges.join(" "));
     }

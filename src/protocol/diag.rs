@@ -28,6 +28,14 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+    /// The badge letter: `E`, `W`, `I`.
+    pub fn letter(self) -> char {
+        match self {
+            Severity::Error => 'E',
+            Severity::Warning => 'W',
+            Severity::Info => 'I',
+        }
+    }
     /// Parses `info`, `warning`/`warn`, `error`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {

@@ -351,7 +351,8 @@ pub fn display(value: Value, raw: &str, unit: Unit) -> String {
     }
 }
 
-fn trim_float(v: f64) -> String {
+/// A decimal number with at most 3 decimals and no trailing zeros (`12.5`, `0`).
+pub fn trim_float(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }

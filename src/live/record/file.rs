@@ -50,27 +50,13 @@ impl PcapNgFile {
     /// Creates (or truncates) the file and encodes its section header and interface.
     pub(super) fn create(path: &Path) -> io::Result<PcapNgFile> {
         let file = File::create(path)?;
-        let section = SectionHeaderBlock {
-            endianness: Endianness::native(),
-            options: vec![SectionHeaderOption::UserApplication(
-                format!("bn407 {} (listen)", env!("CARGO_PKG_VERSION")).into(),
-            )],
-            ..SectionHeaderBlock::default()
-        };
-        let mut encoder =
-            PcapNgWriter::with_section_header(Vec::new(), section).map_err(pcap_error)?;
-        let iface = InterfaceDescriptionBlock {
-            linktype: DataLink::RAW,
-            snaplen: 0,
-            options: vec![
-                InterfaceDescriptionOption::IfName("bn407-listen".into()),
-                InterfaceDescriptionOption::IfDescription(
-                    "packets synthesized from the listener's sockets".into(),
-                ),
-                InterfaceDescriptionOption::IfTsResol(TSRESOL_NANOS),
-            ],
-        };
-        encoder.write_pcapng_block(iface).map_err(pcap_error)?;
+        let encoder = raw_ip_writer(
+            Vec::new(),
+            "listen",
+            None,
+            "bn407-listen",
+            "packets synthesized from the listener's sockets",
+        )?;
         Ok(PcapNgFile {
             path: path.to_owned(),
             file,
@@ -145,7 +131,43 @@ impl PcapNgFile {
     }
 }
 
-fn pcap_error(e: pcap_file::PcapError) -> io::Error {
+/// A pcapng writer into `out` with its section header (the application `bn407 VERSION (what)`
+/// and `comment`, if any) and one raw-IP interface with nanosecond timestamps (interface 0):
+/// the start of every file the analyzer writes, recordings and exports alike.
+pub(crate) fn raw_ip_writer<W: Write>(
+    out: W,
+    what: &str,
+    comment: Option<String>,
+    if_name: &str,
+    if_description: &str,
+) -> io::Result<PcapNgWriter<W>> {
+    let mut options = vec![SectionHeaderOption::UserApplication(
+        format!("bn407 {} ({what})", env!("CARGO_PKG_VERSION")).into(),
+    )];
+    if let Some(c) = comment {
+        options.push(SectionHeaderOption::Comment(c.into()));
+    }
+    let section = SectionHeaderBlock {
+        endianness: Endianness::native(),
+        options,
+        ..SectionHeaderBlock::default()
+    };
+    let mut encoder = PcapNgWriter::with_section_header(out, section).map_err(pcap_error)?;
+    let iface = InterfaceDescriptionBlock {
+        linktype: DataLink::RAW,
+        snaplen: 0,
+        options: vec![
+            InterfaceDescriptionOption::IfName(if_name.to_owned().into()),
+            InterfaceDescriptionOption::IfDescription(if_description.to_owned().into()),
+            InterfaceDescriptionOption::IfTsResol(TSRESOL_NANOS),
+        ],
+    };
+    encoder.write_pcapng_block(iface).map_err(pcap_error)?;
+    Ok(encoder)
+}
+
+/// A pcap-file error as an I/O error.
+pub(crate) fn pcap_error(e: pcap_file::PcapError) -> io::Error {
     match e {
         pcap_file::PcapError::IoError(e) => e,
         other => io::Error::other(other.to_string()),

@@ -14,7 +14,7 @@ use etherparse::PacketBuilder;
 
 /// The most payload in one TCP segment: with a 60-byte IPv4 header and a 60-byte TCP header
 /// the packet still fits the 65,535 bytes of an IP packet.
-pub(super) const MAX_SEGMENT: usize = 65_000;
+pub(crate) const MAX_SEGMENT: usize = 65_000;
 
 /// The window every segment advertises (no window scaling is negotiated).
 const WINDOW: u16 = 65_535;
@@ -24,7 +24,7 @@ const TTL: u8 = 64;
 
 /// A pair of addresses of one family, as recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Pair {
+pub(crate) struct Pair {
     /// The device's address.
     pub device: SocketAddr,
     /// The server's address.
@@ -35,7 +35,7 @@ impl Pair {
     /// The addresses as recorded: a v4-mapped IPv6 address (a dual-stack socket's view of an
     /// IPv4 peer) becomes IPv4; if the families still differ, the IPv4 one becomes v4-mapped
     /// IPv6 so that both fit one IPv6 header.
-    pub(super) fn new(device: SocketAddr, server: SocketAddr) -> Pair {
+    pub(crate) fn new(device: SocketAddr, server: SocketAddr) -> Pair {
         let canon = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
         let (device, server) = (canon(device), canon(server));
         let mapped = |a: SocketAddr| match a.ip() {
@@ -64,7 +64,7 @@ impl Pair {
 
 /// The control bits and numbers of one TCP segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Segment {
+pub(crate) struct Segment {
     /// Sequence number of the first byte (or of the SYN or FIN).
     pub seq: u32,
     /// Acknowledgement number, when the ACK bit is set.
@@ -100,7 +100,7 @@ fn build_error(e: etherparse::err::packet::BuildWriteError) -> io::Error {
 
 /// Replaces `out` with an IP packet carrying one TCP segment (PSH is set when there is
 /// payload).
-pub(super) fn tcp(
+pub(crate) fn tcp(
     out: &mut Vec<u8>,
     pair: &Pair,
     from_device: bool,
@@ -130,7 +130,7 @@ pub(super) fn tcp(
 
 /// Replaces `out` with an IP packet carrying one UDP datagram; a payload too long for one IP
 /// packet is an `InvalidInput` error (a socket never delivers one).
-pub(super) fn udp(
+pub(crate) fn udp(
     out: &mut Vec<u8>,
     pair: &Pair,
     from_device: bool,
@@ -146,7 +146,7 @@ pub(super) fn udp(
 
 /// A 32-bit initial sequence number from a seed (SplitMix64's finalizer): spread over the
 /// whole space, so sequence wraparound happens in recordings as it does on the wire.
-pub(super) fn isn(seed: u64) -> u32 {
+pub(crate) fn isn(seed: u64) -> u32 {
     let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -121,3 +121,54 @@ impl Diagnoser {
         out
     }
 }
+
+/// Findings about one subject (a device, a flow, the capture), worst first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<'a> {
+    /// `device IMEI`, `flow N` or `capture`.
+    pub title: String,
+    /// The device, for a device's group.
+    pub imei: Option<&'a str>,
+    /// Its findings, worst first, then by code.
+    pub findings: Vec<&'a Finding>,
+}
+
+/// Findings grouped by what they are about, for reports: devices, then flows, then the capture,
+/// the group with the worst finding first.
+pub fn by_subject<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Group<'a>> {
+    let subject = |f: &Finding| match (&f.imei, f.flow) {
+        (Some(i), _) => (0u8, format!("device {i}")),
+        (None, Some(id)) => (1, format!("flow {id}")),
+        (None, None) => (2, "capture".to_string()),
+    };
+    let mut groups: Vec<((u8, String), Group<'a>)> = Vec::new();
+    for f in findings {
+        let key = subject(f);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.findings.push(f),
+            None => {
+                let title = key.1.clone();
+                groups.push((
+                    key,
+                    Group {
+                        title,
+                        imei: f.imei.as_deref(),
+                        findings: vec![f],
+                    },
+                ));
+            }
+        }
+    }
+    groups.sort_by(|a, b| {
+        let worst = |g: &Group<'_>| g.findings.iter().map(|f| f.severity).max();
+        worst(&b.1).cmp(&worst(&a.1)).then(a.0.cmp(&b.0))
+    });
+    groups
+        .into_iter()
+        .map(|(_, mut g)| {
+            g.findings
+                .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(b.code)));
+            g
+        })
+        .collect()
+}

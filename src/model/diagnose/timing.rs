@@ -25,6 +25,8 @@ fn bucket(secs: u64) -> u64 {
 pub struct Intervals {
     prev: Option<(i64, u64)>,
     hist: BTreeMap<u64, u32>,
+    /// Milliseconds of the intervals in each bucket of `hist`.
+    sums: BTreeMap<u64, u64>,
     overflow: u32,
     count: u32,
     /// The longest intervals: (seconds, frame that ended it).
@@ -51,10 +53,12 @@ impl Intervals {
             && ts_ns >= prev
         {
             let secs = u64::try_from((ts_ns - prev) / 1_000_000_000).unwrap_or(0);
+            let ms = u64::try_from((ts_ns - prev) / 1_000_000).unwrap_or(0);
             self.count = self.count.saturating_add(1);
             let b = bucket(secs);
             if self.hist.len() < MAX_BUCKETS || self.hist.contains_key(&b) {
                 *self.hist.entry(b).or_default() += 1;
+                *self.sums.entry(b).or_default() += ms;
             } else {
                 self.overflow = self.overflow.saturating_add(1);
             }
@@ -102,6 +106,31 @@ impl Intervals {
         })
     }
 
+    /// The mean of the intervals within 25 % of the dominant one, seconds: the interval a timer
+    /// keeps, without the rounding of the buckets.
+    pub fn typical(&self) -> Option<f64> {
+        let d = self.rhythm()?.dominant;
+        let range = d.saturating_sub(d / 4)..=d + d / 4;
+        let n: u32 = self.hist.range(range.clone()).map(|(_, n)| *n).sum();
+        let ms: u64 = self.sums.range(range).map(|(_, s)| *s).sum();
+        (n > 0).then(|| ms as f64 / 1000.0 / f64::from(n))
+    }
+
+    /// The spread of the intervals: the buckets holding the 10th and the 90th percentile,
+    /// seconds; `None` before the first interval.
+    pub fn spread(&self) -> Option<(u64, u64)> {
+        let kept: u32 = self.hist.values().sum();
+        let at = |share: u32| {
+            let want = (u64::from(kept) * u64::from(share) / 100).max(1);
+            let mut seen = 0u64;
+            self.hist.iter().find_map(|(b, n)| {
+                seen += u64::from(*n);
+                (seen >= want).then_some(*b)
+            })
+        };
+        Some((at(10)?, at(90)?))
+    }
+
     /// The longest intervals seen, longest first: (seconds, frame that ended it).
     pub fn longest(&self) -> &[(u64, u64)] {
         &self.gaps
@@ -132,6 +161,10 @@ mod tests {
         assert!((29..=31).contains(&r.dominant), "{r:?}");
         assert_eq!(r.long, 1);
         assert_eq!(iv.longest().first(), Some(&(600, 5)));
+        assert_eq!(iv.spread(), Some((29, 31)));
+        let typical = iv.typical().unwrap_or_else(|| panic!("typical"));
+        // The first event starts the count: 31, 29, 30, 30, 30, 31, 30 and the gap.
+        assert!((typical - 211.0 / 7.0).abs() < 1e-9, "{typical}");
     }
 
     #[test]
