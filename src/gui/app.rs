@@ -21,7 +21,7 @@ use super::plots::PlotsView;
 use super::side_panel::SidePanel;
 use super::state::{
     CentralTab, Command, CopyAs, Detail, HiddenDevices, LoadProgress, Selection, Session, Settings,
-    ThemeChoice, View, Visible,
+    ThemeChoice, TileSettings, View, Visible,
 };
 use super::status_bar::StatusBar;
 use super::track_feed::TrackFeed;
@@ -369,18 +369,7 @@ impl AnalyzerApp {
                 CentralTab::Frames | CentralTab::Conversation
             );
         if beside {
-            egui::Panel::right("geo")
-                .resizable(true)
-                .default_size(560.0)
-                .show(ui, |ui| {
-                    let h = ui.available_height();
-                    egui::Panel::bottom("geo-plots")
-                        .resizable(true)
-                        .default_size(h * 0.45)
-                        .show(ui, |ui| plots.ui(ui, &mut view));
-                    egui::CentralPanel::default()
-                        .show(ui, |ui| map.ui(ui, &mut view, &settings.tiles));
-                });
+            geo_panel(ui, plots, map, &mut view, &settings.tiles);
         }
         // The plots need the height more than the selected frame's fields.
         if settings.central != CentralTab::Plots {
@@ -399,21 +388,7 @@ impl AnalyzerApp {
                 });
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
-                for (tab, label) in [
-                    (CentralTab::Frames, "Frames"),
-                    (CentralTab::Conversation, "Conversation"),
-                    (CentralTab::Map, "Map"),
-                    (CentralTab::Plots, "Plots"),
-                ] {
-                    if ui
-                        .selectable_label(settings.central == tab, label)
-                        .clicked()
-                    {
-                        view.commands.push(Command::ShowTab(tab));
-                    }
-                }
-            });
+            tab_bar(ui, settings.central, view.commands);
             ui.separator();
             match settings.central {
                 CentralTab::Frames => frame_list.ui(ui, &mut view),
@@ -422,23 +397,7 @@ impl AnalyzerApp {
                 CentralTab::Plots => plots.ui(ui, &mut view),
             }
         });
-        ui.ctx().input(|i| {
-            if !i.raw.hovered_files.is_empty() {
-                let painter = ui.ctx().layer_painter(egui::LayerId::new(
-                    egui::Order::Foreground,
-                    egui::Id::unique("bn407-drop"),
-                ));
-                let rect = ui.ctx().content_rect();
-                painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
-                painter.text(
-                    rect.center(),
-                    egui::Align2::CENTER_CENTER,
-                    "Drop captures or logs to open them",
-                    egui::FontId::proportional(24.0),
-                    egui::Color32::WHITE,
-                );
-            }
-        });
+        drop_hint(ui);
     }
 
     fn drain(&mut self, ctx: &egui::Context) {
@@ -526,17 +485,10 @@ impl AnalyzerApp {
         }
     }
 
-    /// Starts live mode: a new session fed by the engine.
-    fn start_live(&mut self, cfg: crate::live::LiveConfig, ctx: &egui::Context) {
-        self.stop_live();
-        if let Some(l) = self.loader.take() {
-            l.stop();
-        }
-        self.filter_job = None;
-        self.session = Session {
-            names: vec![format!("live on port {}", cfg.port)],
-            ..Session::default()
-        };
+    /// Starts `session` afresh: an empty store, no selection, no tracks; the map and plots
+    /// start over.
+    fn new_session(&mut self, session: Session) {
+        self.session = session;
         self.store = Arc::new(RwLock::new(FrameStore::new()));
         self.store_complete = Arc::new(AtomicBool::new(false));
         self.selection = Selection::default();
@@ -545,6 +497,19 @@ impl AnalyzerApp {
         self.filtered_tracks = None;
         self.tracks_generation += 1;
         self.session_generation += 1;
+    }
+
+    /// Starts live mode: a new session fed by the engine.
+    fn start_live(&mut self, cfg: crate::live::LiveConfig, ctx: &egui::Context) {
+        self.stop_live();
+        if let Some(l) = self.loader.take() {
+            l.stop();
+        }
+        self.filter_job = None;
+        self.new_session(Session {
+            names: vec![format!("live on port {}", cfg.port)],
+            ..Session::default()
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         let wake = ctx.clone();
         let sink = WindowSink::new(tx, move || wake.request_repaint());
@@ -679,19 +644,11 @@ impl AnalyzerApp {
                 self.settings.remember(p);
             }
         }
-        self.session = Session {
+        self.new_session(Session {
             names: inputs.iter().map(Input::name).collect(),
             loading: Some(LoadProgress::default()),
             ..Session::default()
-        };
-        self.store = Arc::new(RwLock::new(FrameStore::new()));
-        self.store_complete = Arc::new(AtomicBool::new(false));
-        self.selection = Selection::default();
-        self.detail = None;
-        self.tracks = TrackFeed::new();
-        self.filtered_tracks = None;
-        self.tracks_generation += 1;
-        self.session_generation += 1;
+        });
         let title = match self.session.names.as_slice() {
             [one] => format!("{one} - BN-407 Analyzer"),
             many => format!("{} files - BN-407 Analyzer", many.len()),
@@ -948,4 +905,62 @@ impl eframe::App for AnalyzerApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
+}
+
+/// The tabs of the central panel.
+fn tab_bar(ui: &mut Ui, current: CentralTab, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        for (tab, label) in [
+            (CentralTab::Frames, "Frames"),
+            (CentralTab::Conversation, "Conversation"),
+            (CentralTab::Map, "Map"),
+            (CentralTab::Plots, "Plots"),
+        ] {
+            if ui.selectable_label(current == tab, label).clicked() {
+                commands.push(Command::ShowTab(tab));
+            }
+        }
+    });
+}
+
+/// The map over the plots, on the right beside the list.
+fn geo_panel(
+    ui: &mut Ui,
+    plots: &mut PlotsView,
+    map: &mut MapView,
+    view: &mut View<'_>,
+    tiles: &TileSettings,
+) {
+    egui::Panel::right("geo")
+        .resizable(true)
+        .default_size(560.0)
+        .show(ui, |ui| {
+            let h = ui.available_height();
+            egui::Panel::bottom("geo-plots")
+                .resizable(true)
+                .default_size(h * 0.45)
+                .show(ui, |ui| plots.ui(ui, view));
+            egui::CentralPanel::default().show(ui, |ui| map.ui(ui, view, tiles));
+        });
+}
+
+/// While files are dragged over the window: a veil saying they can be dropped.
+fn drop_hint(ui: &mut Ui) {
+    ui.ctx().input(|i| {
+        if !i.raw.hovered_files.is_empty() {
+            let painter = ui.ctx().layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("bn407-drop"),
+            ));
+            let rect = ui.ctx().content_rect();
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop captures or logs to open them",
+                egui::FontId::proportional(24.0),
+                egui::Color32::WHITE,
+            );
+        }
+    });
 }
