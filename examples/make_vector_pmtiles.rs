@@ -19,15 +19,17 @@
 //! PMTiles version 3, zooms 10 to 15, tiles in the Protomaps basemap schema (layers `earth`,
 //! `landuse`, `water`, `roads`, `buildings`, `places`; properties `kind`, `kind_detail` and
 //! `name`), MVT with an
-//! extent of 4096, gzip-compressed; directories and metadata gzip-compressed too. The MVT and
-//! PMTiles encoders are written out here (the crate has only readers); tile ids are the reader's
-//! own (`bn407::gui::pmtiles_tile_id`), so writer and reader cannot disagree on them.
+//! extent of 4096, gzip-compressed; directories and metadata gzip-compressed too. Clipping, the
+//! MVT encoder and the PMTiles writer are the crate's own (`bn407::map::geometry`,
+//! `bn407::map::mvt::encode`, `bn407::map::pmtiles::write`), the ones its tests use, so writer
+//! and reader cannot disagree.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
-use bn407::gui::pmtiles_tile_id;
+use bn407::map::geometry::{P, bbox, clip_line, clip_ring};
+use bn407::map::mvt::encode::{GeomWriter, LayerWriter};
+use bn407::map::pmtiles::write::{self, Options, gzip};
 
 /// The area the tiles cover.
 const LON: (f64, f64) = (-9.20, -9.10);
@@ -45,8 +47,6 @@ const EXTENT: f64 = 4096.0;
 const BUFFER: f64 = 64.0;
 
 /// A point in Web Mercator, the world as a unit square (x east, y south).
-type P = (f64, f64);
-
 fn merc(lon: f64, lat: f64) -> P {
     let x = (lon + 180.0) / 360.0;
     let l = lat.to_radians();
@@ -71,13 +71,6 @@ struct Feature {
     geom: Geom,
     /// Bounding box in Mercator: min x, min y, max x, max y.
     bbox: (f64, f64, f64, f64),
-}
-
-fn bbox(points: &[P]) -> (f64, f64, f64, f64) {
-    points.iter().fold(
-        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
-        |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
-    )
 }
 
 fn feature(
@@ -529,124 +522,7 @@ fn world() -> Vec<Feature> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Clipping to a tile (its square plus a buffer), in tile units.
-
-fn clip_ring(ring: &[P], lo: f64, hi: f64) -> Vec<P> {
-    let mut out = ring.to_vec();
-    for edge in 0..4 {
-        let input = std::mem::take(&mut out);
-        let Some(&last) = input.last() else {
-            return out;
-        };
-        let inside = |p: P| match edge {
-            0 => p.0 >= lo,
-            1 => p.0 <= hi,
-            2 => p.1 >= lo,
-            _ => p.1 <= hi,
-        };
-        let cross = |a: P, b: P| -> P {
-            let v = if edge % 2 == 0 { lo } else { hi };
-            if edge < 2 {
-                let t = (v - a.0) / (b.0 - a.0);
-                (v, a.1 + t * (b.1 - a.1))
-            } else {
-                let t = (v - a.1) / (b.1 - a.1);
-                (a.0 + t * (b.0 - a.0), v)
-            }
-        };
-        let mut prev = last;
-        for &cur in &input {
-            match (inside(prev), inside(cur)) {
-                (true, true) => out.push(cur),
-                (false, true) => {
-                    out.push(cross(prev, cur));
-                    out.push(cur);
-                }
-                (true, false) => out.push(cross(prev, cur)),
-                (false, false) => {}
-            }
-            prev = cur;
-        }
-    }
-    out
-}
-
-fn clip_line(line: &[P], lo: f64, hi: f64) -> Vec<Vec<P>> {
-    let mut pieces = Vec::new();
-    let mut cur: Vec<P> = Vec::new();
-    for pair in line.windows(2) {
-        let (Some(&a), Some(&b)) = (pair.first(), pair.get(1)) else {
-            continue;
-        };
-        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-        let (mut t0, mut t1) = (0.0f64, 1.0f64);
-        let mut visible = true;
-        for (p, q) in [
-            (-dx, a.0 - lo),
-            (dx, hi - a.0),
-            (-dy, a.1 - lo),
-            (dy, hi - a.1),
-        ] {
-            if p == 0.0 {
-                visible &= q >= 0.0;
-            } else if p < 0.0 {
-                t0 = t0.max(q / p);
-            } else {
-                t1 = t1.min(q / p);
-            }
-        }
-        if !visible || t0 > t1 {
-            if cur.len() >= 2 {
-                pieces.push(std::mem::take(&mut cur));
-            }
-            cur.clear();
-            continue;
-        }
-        let at = |t: f64| (a.0 + t * dx, a.1 + t * dy);
-        if t0 > 0.0 || cur.is_empty() {
-            if cur.len() >= 2 {
-                pieces.push(std::mem::take(&mut cur));
-            }
-            cur.clear();
-            cur.push(at(t0));
-        }
-        cur.push(at(t1));
-    }
-    if cur.len() >= 2 {
-        pieces.push(cur);
-    }
-    pieces
-}
-
-// ---------------------------------------------------------------------------------------------
 // MVT encoding.
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-fn field_bytes(out: &mut Vec<u8>, field: u64, b: &[u8]) {
-    varint(out, field << 3 | 2);
-    varint(out, b.len() as u64);
-    out.extend_from_slice(b);
-}
-
-fn field_varint(out: &mut Vec<u8>, field: u64, v: u64) {
-    varint(out, field << 3);
-    varint(out, v);
-}
-
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
 
 /// Rounded to whole tile units, repeated points dropped.
 fn quantize(points: &[P]) -> Vec<(i64, i64)> {
@@ -666,95 +542,6 @@ fn area2(ring: &[(i64, i64)]) -> i64 {
         .zip(ring.iter().cycle().skip(1))
         .map(|(a, b)| a.0 * b.1 - b.0 * a.1)
         .sum()
-}
-
-struct GeomWriter {
-    out: Vec<u64>,
-    cursor: (i64, i64),
-}
-
-impl GeomWriter {
-    fn part(&mut self, points: &[(i64, i64)], close: bool) {
-        for (i, &(x, y)) in points.iter().enumerate() {
-            if i == 0 {
-                self.out.push(1 | 1 << 3);
-            } else if i == 1 {
-                self.out.push(2 | ((points.len() as u64 - 1) << 3));
-            }
-            self.out.push(zigzag(x - self.cursor.0));
-            self.out.push(zigzag(y - self.cursor.1));
-            self.cursor = (x, y);
-        }
-        if close {
-            self.out.push(7 | 1 << 3);
-        }
-    }
-}
-
-/// One layer being written.
-#[derive(Default)]
-struct LayerWriter {
-    features: Vec<u8>,
-    keys: Vec<&'static str>,
-    values: Vec<&'static str>,
-    count: usize,
-}
-
-impl LayerWriter {
-    fn index(list: &mut Vec<&'static str>, s: &'static str) -> u64 {
-        match list.iter().position(|x| *x == s) {
-            Some(i) => i as u64,
-            None => {
-                list.push(s);
-                list.len() as u64 - 1
-            }
-        }
-    }
-
-    fn add(&mut self, f: &Feature, geom_type: u64, geometry: &[u64]) {
-        let mut tags = Vec::new();
-        for (k, v) in [
-            ("kind", f.kind),
-            ("kind_detail", f.detail),
-            ("name", f.name),
-        ] {
-            if !v.is_empty() {
-                varint(&mut tags, Self::index(&mut self.keys, k));
-                varint(&mut tags, Self::index(&mut self.values, v));
-            }
-        }
-        let mut packed = Vec::new();
-        for &g in geometry {
-            varint(&mut packed, g);
-        }
-        let mut body = Vec::new();
-        self.count += 1;
-        field_varint(&mut body, 1, self.count as u64);
-        field_bytes(&mut body, 2, &tags);
-        field_varint(&mut body, 3, geom_type);
-        field_bytes(&mut body, 4, &packed);
-        field_bytes(&mut self.features, 2, &body);
-    }
-
-    fn finish(&self, name: &str, out: &mut Vec<u8>) {
-        if self.count == 0 {
-            return;
-        }
-        let mut body = Vec::new();
-        field_varint(&mut body, 15, 2);
-        field_bytes(&mut body, 1, name.as_bytes());
-        body.extend_from_slice(&self.features);
-        for k in &self.keys {
-            field_bytes(&mut body, 3, k.as_bytes());
-        }
-        for v in &self.values {
-            let mut value = Vec::new();
-            field_bytes(&mut value, 1, v.as_bytes());
-            field_bytes(&mut body, 4, &value);
-        }
-        field_varint(&mut body, 5, EXTENT as u64);
-        field_bytes(out, 3, &body);
-    }
 }
 
 const LAYERS: [&str; 6] = ["earth", "landuse", "water", "roads", "buildings", "places"];
@@ -781,10 +568,7 @@ fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
         if b.2 < tx0 || b.0 > tx1 || b.3 < ty0 || b.1 > ty1 {
             continue;
         }
-        let mut g = GeomWriter {
-            out: Vec::new(),
-            cursor: (0, 0),
-        };
+        let mut g = GeomWriter::default();
         let geom_type = match &f.geom {
             Geom::Polygon(rings) => {
                 for (i, r) in rings.iter().enumerate() {
@@ -827,13 +611,23 @@ fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
             }
         };
         if !g.out.is_empty() {
-            layers.entry(f.layer).or_default().add(f, geom_type, &g.out);
+            let props: Vec<(&str, &str)> = [
+                ("kind", f.kind),
+                ("kind_detail", f.detail),
+                ("name", f.name),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+            let layer = layers.entry(f.layer).or_default();
+            let id = layer.len() as u64 + 1;
+            layer.add(Some(id), &props, geom_type, &g.out);
         }
     }
     let mut out = Vec::new();
     for name in LAYERS {
         if let Some(l) = layers.get(name) {
-            l.finish(name, &mut out);
+            l.finish(name, EXTENT as u32, &mut out);
         }
     }
     (!out.is_empty()).then_some(out)
@@ -841,12 +635,6 @@ fn encode_tile(world: &[Feature], z: u8, x: u32, y: u32) -> Option<Vec<u8>> {
 
 // ---------------------------------------------------------------------------------------------
 // PMTiles writing.
-
-fn gzip(b: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(b)?;
-    enc.finish()
-}
 
 /// Column and row of the tile holding `(lon, lat)` at zoom `z`.
 fn tile_of(z: u8, lon: f64, lat: f64) -> (u32, u32) {
@@ -862,133 +650,49 @@ fn main() -> std::io::Result<()> {
     );
     let world = world();
 
-    // (tile id, gzip bytes), by id.
-    let mut tiles: Vec<(u64, Vec<u8>)> = Vec::new();
+    // (z, x, y, gzip bytes).
+    let mut tiles: Vec<(u8, u32, u32, Vec<u8>)> = Vec::new();
     for z in MIN_ZOOM..=MAX_ZOOM {
         let (x0, y0) = tile_of(z, LON.0, LAT.1);
         let (x1, y1) = tile_of(z, LON.1, LAT.0);
         for x in x0..=x1 {
             for y in y0..=y1 {
                 if let Some(mvt) = encode_tile(&world, z, x, y) {
-                    tiles.push((pmtiles_tile_id(z, x, y), gzip(&mvt)?));
+                    tiles.push((z, x, y, gzip(&mvt)?));
                 }
             }
         }
     }
-    tiles.sort_by_key(|t| t.0);
-
-    // Tile data, identical tiles stored once; directory entries with runs of repeats.
-    let mut data = Vec::new();
-    let mut stored: HashMap<&[u8], u64> = HashMap::new();
-    // (id, offset, length, run length)
-    let mut entries: Vec<(u64, u64, u64, u64)> = Vec::new();
-    for (id, bytes) in &tiles {
-        let offset = match stored.get(bytes.as_slice()) {
-            Some(&o) => o,
-            None => {
-                let o = data.len() as u64;
-                data.extend_from_slice(bytes);
-                stored.insert(bytes, o);
-                o
-            }
-        };
-        if let Some(last) = entries.last_mut()
-            && last.1 == offset
-            && last.0 + last.3 == *id
-        {
-            last.3 += 1;
-            continue;
-        }
-        entries.push((*id, offset, bytes.len() as u64, 1));
-    }
-    let mut dir = Vec::new();
-    varint(&mut dir, entries.len() as u64);
-    let mut last_id = 0;
-    for e in &entries {
-        varint(&mut dir, e.0 - last_id);
-        last_id = e.0;
-    }
-    for e in &entries {
-        varint(&mut dir, e.3);
-    }
-    for e in &entries {
-        varint(&mut dir, e.2);
-    }
-    let mut next = None;
-    for e in &entries {
-        varint(&mut dir, if next == Some(e.1) { 0 } else { e.1 + 1 });
-        next = Some(e.1 + e.2);
-    }
-    let dir = gzip(&dir)?;
-    let metadata = gzip(
-        concat!(
-            r#"{"name":"Lisbon (synthetic)","#,
-            r#""description":"Made-up streets, buildings and parks around Lisbon for testing; not real map data","#,
-            r#""attribution":"synthetic data (bn407 examples/make_vector_pmtiles.rs)","#,
-            r#""type":"baselayer","format":"pbf","#,
-            r#""vector_layers":[{"id":"earth","fields":{"kind":"String"}},"#,
-            r#"{"id":"landuse","fields":{"kind":"String","name":"String"}},"#,
-            r#"{"id":"water","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
-            r#"{"id":"roads","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
-            r#"{"id":"buildings","fields":{"kind":"String"}},"#,
-            r#"{"id":"places","fields":{"kind":"String","kind_detail":"String","name":"String"}}]}"#
-        )
-        .as_bytes(),
-    )?;
-    assert!(
-        127 + dir.len() <= 16384,
-        "the root directory must fit in 16 KiB"
+    let metadata = concat!(
+        r#"{"name":"Lisbon (synthetic)","#,
+        r#""description":"Made-up streets, buildings and parks around Lisbon for testing; not real map data","#,
+        r#""attribution":"synthetic data (bn407 examples/make_vector_pmtiles.rs)","#,
+        r#""type":"baselayer","format":"pbf","#,
+        r#""vector_layers":[{"id":"earth","fields":{"kind":"String"}},"#,
+        r#"{"id":"landuse","fields":{"kind":"String","name":"String"}},"#,
+        r#"{"id":"water","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
+        r#"{"id":"roads","fields":{"kind":"String","kind_detail":"String","name":"String"}},"#,
+        r#"{"id":"buildings","fields":{"kind":"String"}},"#,
+        r#"{"id":"places","fields":{"kind":"String","kind_detail":"String","name":"String"}}]}"#
     );
-
-    let e7 = |v: f64| ((v * 1e7).round() as i32).to_le_bytes();
-    let root_off = 127u64;
-    let meta_off = root_off + dir.len() as u64;
-    let data_off = meta_off + metadata.len() as u64;
-    let mut h = Vec::with_capacity(127);
-    h.extend_from_slice(b"PMTiles");
-    h.push(3);
-    for v in [
-        root_off,
-        dir.len() as u64,
-        meta_off,
-        metadata.len() as u64,
-        data_off, // no leaf directories
-        0,
-        data_off,
-        data.len() as u64,
-        tiles.len() as u64,
-        entries.len() as u64,
-        stored.len() as u64,
-    ] {
-        h.extend_from_slice(&v.to_le_bytes());
-    }
-    h.push(1); // clustered
-    h.push(2); // internal compression: gzip
-    h.push(2); // tile compression: gzip
-    h.push(1); // tile type: MVT
-    h.push(MIN_ZOOM);
-    h.push(MAX_ZOOM);
-    for v in [LON.0, LAT.0, LON.1, LAT.1] {
-        h.extend_from_slice(&e7(v));
-    }
-    h.push(13); // center zoom
-    h.extend_from_slice(&e7((LON.0 + LON.1) / 2.0));
-    h.extend_from_slice(&e7((LAT.0 + LAT.1) / 2.0));
-    assert_eq!(h.len(), 127);
-
+    let options = Options {
+        tile_type: 1, // MVT
+        tiles_gzipped: true,
+        gzip_internal: true,
+        metadata: metadata.as_bytes(),
+        bounds: [LON.0, LAT.0, LON.1, LAT.1],
+        center_zoom: 13,
+    };
+    let bytes = write::to_bytes(&tiles, &options)?;
     if let Some(parent) = out_path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::fs::File::create(&out_path)?;
-    file.write_all(&h)?;
-    file.write_all(&dir)?;
-    file.write_all(&metadata)?;
-    file.write_all(&data)?;
+    std::fs::write(&out_path, &bytes)?;
     println!(
         "{}: {} tiles (zoom {MIN_ZOOM} to {MAX_ZOOM}), {} bytes",
         out_path.display(),
         tiles.len(),
-        127 + dir.len() + metadata.len() + data.len()
+        bytes.len()
     );
     Ok(())
 }

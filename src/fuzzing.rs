@@ -175,8 +175,8 @@ fn run_pipeline(inputs: Vec<Input>) {
         check_decoded(&d);
         stats.add(&d);
         store.add(&d);
-        let _ = crate::cli::text::frame_line(&d);
-        let _ = crate::cli::json::frame_json(&d).to_string();
+        let _ = crate::present::frame_line(&d);
+        let _ = crate::present::frame_json(&d).to_string();
     });
     stats.net = out.net;
     stats.finish(out.flows);
@@ -605,7 +605,7 @@ pub fn protocol(data: &[u8]) {
             bare.kind, msg.kind,
             "a decode with a tree and one without disagree"
         );
-        let _ = crate::model::summary::summary(&msg, f.bytes);
+        let _ = crate::present::summary(&msg, f.bytes);
         let _ = (p.probe)(f.bytes);
         let _ = protocol::detect(f.bytes);
         if let Some(reply) = p.hooks.reply {
@@ -651,7 +651,7 @@ pub fn protocol(data: &[u8]) {
     an.open_flow(meta);
     let sink = &mut |d: Decoded<'_>| {
         check_decoded(&d);
-        let _ = crate::cli::text::frame_line(&d);
+        let _ = crate::present::frame_line(&d);
     };
     for (i, chunk) in body.chunks(piece).enumerate() {
         let side = if mode & 0x80 != 0 { i % 2 } else { 0 };
@@ -719,10 +719,10 @@ pub fn pmtiles(data: &[u8]) {
         return;
     };
     if *first == 0 {
-        let _ = crate::gui::fuzz_mvt(rest, 64);
+        let _ = mvt_labels(rest, 64);
         return;
     }
-    let _ = crate::gui::fuzz_pmtiles(data, &[(0, 0, 0), (1, 1, 0), (3, 2, 5), (14, 7801, 6210)]);
+    let _ = pmtiles_tiles(data, &[(0, 0, 0), (1, 1, 0), (3, 2, 5), (14, 7801, 6210)]);
 }
 
 /// Target `diff`: two inputs for the firmware diff, side A and side B, each recognised by its
@@ -773,4 +773,44 @@ fn render_all(runs: &[crate::model::diff::report::Run]) {
     let _ = report::text(runs);
     let _ = report::markdown(runs);
     let _ = report::json_of(runs).to_string();
+}
+
+/// Draws `mvt` as a vector tile of `size` pixels.
+#[doc(hidden)]
+pub fn mvt_labels(mvt: &[u8], size: u32) -> Result<usize, String> {
+    let (_, labels) =
+        crate::map::vector::render(mvt, 14, crate::map::vector::SubSquare::WHOLE, size, false)?;
+    Ok(labels.len())
+}
+
+/// Opens `file` as a PMTiles file and reads the tiles
+/// `(z, x, y)`, drawing vector tiles small. The bytes go through a temporary file, as the
+/// reader reads files.
+#[doc(hidden)]
+pub fn pmtiles_tiles(file: &[u8], tiles: &[(u8, u32, u32)]) -> Result<usize, String> {
+    let path = std::env::temp_dir().join(format!(
+        "bn407-fuzz-{}-{:?}.pmtiles",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, file).map_err(|e| e.to_string())?;
+    let opened = crate::map::pmtiles::PmTiles::open(&path);
+    let _ = std::fs::remove_file(&path);
+    let mut p = opened?;
+    let mut found = 0;
+    for &(z, x, y) in tiles {
+        if let Ok(Some(bytes)) = p.tile(z, x, y) {
+            found += 1;
+            if p.is_vector() {
+                let _ = crate::map::vector::render(
+                    &bytes,
+                    z,
+                    crate::map::vector::SubSquare::WHOLE,
+                    64,
+                    false,
+                );
+            }
+        }
+    }
+    Ok(found)
 }

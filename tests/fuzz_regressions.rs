@@ -524,7 +524,7 @@ fn write_seeds() {
     // pmtiles: a vector tile alone, and files with a root directory and with a leaf.
     let tile = mvt();
     put("pmtiles", "mvt", &[&[0][..], &tile].concat());
-    let id = bn407::gui::pmtiles_tile_id;
+    let id = bn407::map::pmtiles::tile_id;
     put(
         "pmtiles",
         "root",
@@ -565,8 +565,14 @@ fn write_seeds() {
 fn the_tile_seeds_reach_past_the_headers() {
     let seed = |n: &str| std::fs::read(root().join("corpus/pmtiles").join(n)).unwrap();
     let tiles = [(0, 0, 0), (1, 1, 0), (3, 2, 5)];
-    assert_eq!(bn407::gui::fuzz_pmtiles(&seed("seed-root"), &tiles), Ok(2));
-    assert_eq!(bn407::gui::fuzz_pmtiles(&seed("seed-leaf"), &tiles), Ok(1));
-    let labels = bn407::gui::fuzz_mvt(&seed("seed-mvt")[1..], 256).unwrap();
+    assert_eq!(
+        bn407::fuzzing::pmtiles_tiles(&seed("seed-root"), &tiles),
+        Ok(2)
+    );
+    assert_eq!(
+        bn407::fuzzing::pmtiles_tiles(&seed("seed-leaf"), &tiles),
+        Ok(1)
+    );
+    let labels = bn407::fuzzing::mvt_labels(&seed("seed-mvt")[1..], 256).unwrap();
     assert!(labels >= 1, "{labels}");
 }

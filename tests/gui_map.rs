@@ -263,7 +263,7 @@ fn follow_keeps_the_newest_position_in_view() {
         .cloned()
         .unwrap();
     let map = h.state().map();
-    assert!(map.follow);
+    assert!(map.follow());
     let (lon, lat) = map.center_lonlat();
     assert!((lon - newest.lon).abs() < 1e-6 && (lat - newest.lat).abs() < 1e-6);
     let s = map.screen_pos(newest.lon, newest.lat).unwrap();

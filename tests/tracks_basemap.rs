@@ -1,8 +1,8 @@
 //! The built-in world basemap: the asset decodes, has coastlines and borders where they
 //! belong, answers box queries, and a damaged asset gives an error, never a panic.
 
-use bn407::model::basemap::{self, Basemap, BasemapError, LineKind, PIECE_POINTS};
-use bn407::model::geo::BBox;
+use bn407::map::basemap::{self, Basemap, BasemapError, LineKind, PIECE_POINTS};
+use bn407::map::geo::BBox;
 
 const ASSET: &[u8] = include_bytes!("../assets/world-50m.bin");
 

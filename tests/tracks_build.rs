@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use bn407::model::geo::{self, BBox};
+use bn407::map::geo::{self, BBox};
 use bn407::model::tracks::{SeriesKind, Track, TrackBuilder, tolerance};
 use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::{Direction, Fix, Imei, Kind, Message, Span, Vitals};

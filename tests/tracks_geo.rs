@@ -1,6 +1,6 @@
 //! Web Mercator projection, haversine distance, bounding boxes and fit-to-viewport.
 
-use bn407::model::geo::{
+use bn407::map::geo::{
     BBox, MAX_LAT, fit_bounds, haversine_m, lonlat_to_pixel, lonlat_to_world, metres_per_pixel,
     pixel_to_lonlat, world_to_lonlat,
 };

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 
-use super::{DecodeFormat, EXIT_UNREADABLE, json, text};
+use super::{DecodeFormat, EXIT_UNREADABLE};
 use crate::live::{self, Counters, DeviceLink, LiveConfig, LiveEvent, LiveSink, Mode, record};
 use crate::pipeline::Decoded;
+use crate::present;
 
 /// Options of `bn407 listen`.
 #[derive(Args, Debug)]
@@ -74,9 +75,9 @@ impl Printer {
 impl LiveSink for Printer {
     fn frame(&mut self, d: &Decoded<'_>) {
         let line = if self.jsonl {
-            json::frame_json(d).to_string()
+            present::frame_json(d).to_string()
         } else {
-            text::frame_line(d)
+            present::frame_line(d)
         };
         self.line(&line);
     }

@@ -4,7 +4,6 @@
 pub mod diagnose;
 pub mod diff;
 pub mod export;
-pub mod json;
 pub mod listen;
 pub mod text;
 
@@ -15,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::model::Stats;
 use crate::pipeline::{self, Input, RunError, RunOptions};
+use crate::present;
 
 /// Command line.
 #[derive(Parser, Debug)]
@@ -146,9 +146,9 @@ pub fn run(cmd: Command) -> u8 {
                     return;
                 }
                 let line = if jsonl {
-                    json::frame_json(&d).to_string()
+                    present::frame_json(&d).to_string()
                 } else {
-                    text::frame_line(&d)
+                    present::frame_line(&d)
                 };
                 if writeln!(out, "{line}").is_err() || (stream && out.flush().is_err()) {
                     broken_pipe = true;

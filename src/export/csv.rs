@@ -12,8 +12,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use crate::model::present::fmt_ts;
 use crate::pipeline::Decoded;
+use crate::present::time::fmt_ts;
 use crate::protocol::{fmt_utc_ms, hex};
 
 /// The columns, in order.

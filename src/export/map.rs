@@ -8,8 +8,8 @@
 
 use std::ops::Range;
 
-use crate::model::present::fmt_ts;
 use crate::model::tracks::{AlarmEvent, Track, TrackPoint, device_rgb};
+use crate::present::time::fmt_ts;
 
 /// Points further apart in time than this start a new segment, seconds.
 pub const DEFAULT_SILENCE_S: f64 = 600.0;

@@ -1,5 +1,5 @@
 //! The map as a PNG image, for a customer e-mail: the tracks over the built-in offline basemap
-//! ([`crate::model::basemap`], Natural Earth coastlines and borders), drawn on the CPU with
+//! ([`crate::map::basemap`], Natural Earth coastlines and borders), drawn on the CPU with
 //! tiny-skia, no network. Web Mercator as on the window's map, fitted to the tracks; each
 //! device in its map colour, start (white dot) and end (filled dot) marked, last-known
 //! positions as hollow grey dots, alarms as red diamonds with their keyword, a legend, a scale
@@ -14,8 +14,8 @@ use tiny_skia::{
 
 use super::glyphs::Font;
 use super::map::DeviceTrack;
-use crate::model::basemap::{self, LineKind};
-use crate::model::geo::{self, BBox, View};
+use crate::map::basemap::{self, LineKind};
+use crate::map::geo::{self, BBox, View};
 
 /// Default image size, pixels.
 pub const DEFAULT_SIZE: (u32, u32) = (1200, 800);

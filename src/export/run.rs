@@ -197,7 +197,7 @@ pub fn run(
         summary.kept += u64::from(kept);
         let streamed = match &mut keep {
             Keep::Jsonl(file) if kept => {
-                let line = crate::cli::json::frame_json(&d).to_string();
+                let line = crate::present::frame_json(&d).to_string();
                 writeln!(file, "{line}").map(|()| 1)
             }
             Keep::Csv(csv) if kept => csv.frame(&d).map(|()| 1),

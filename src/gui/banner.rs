@@ -9,6 +9,7 @@
 
 use eframe::egui::{self, RichText, Ui};
 
+use super::shared::evidence_text;
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, badge, severity_letter};
 use crate::protocol::Severity;
@@ -88,18 +89,4 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
             }
         });
     }
-}
-
-/// The evidence frames of a finding, as the list numbers them (from 1).
-pub fn evidence_text(frames: &[u64]) -> String {
-    let shown: Vec<String> = frames
-        .iter()
-        .take(10)
-        .map(|f| format!("#{}", f + 1))
-        .collect();
-    let more = if frames.len() > 10 { " ..." } else { "" };
-    format!(
-        "Frames {}{more}: click to select the first",
-        shown.join(" ")
-    )
 }

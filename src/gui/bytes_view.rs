@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use eframe::egui::{self, FontId, Pos2, Rect, RichText, Sense, TextStyle, Ui, vec2};
+use eframe::egui::{self, Color32, FontId, Pos2, Rect, RichText, Sense, TextStyle, Ui, vec2};
 
 use super::state::{Command, Detail, View};
 use super::theme::Palette;
@@ -100,107 +100,139 @@ impl BytesView {
             }
             *shown = Some(now);
         }
+        let look = Look {
+            detail,
+            sel,
+            hov,
+            palette,
+            font,
+            char_w,
+            row_h,
+            text_color,
+            weak,
+        };
         area.show_rows(ui, row_h, lines, |ui, range| {
             *on_screen = range.clone();
             for line in range {
-                let width = (ASCII_COL + PER_LINE + 1) as f32 * char_w;
-                let (rect, resp) = ui.allocate_exact_size(vec2(width, row_h), Sense::click());
-                let base = line * PER_LINE;
-                let chunk = detail
-                    .bytes
-                    .get(base..(base + PER_LINE).min(detail.bytes.len()))
-                    .unwrap_or(&[]);
-                let painter = ui.painter_at(rect);
-                let x = |col: usize| rect.left() + col as f32 * char_w;
-                let cell = |col: usize, w: usize| {
-                    Rect::from_min_size(
-                        Pos2::new(x(col), rect.top()),
-                        vec2(w as f32 * char_w, row_h),
-                    )
-                };
-                for (j, _) in chunk.iter().enumerate() {
-                    let off = base + j;
-                    let lit = |o: usize| {
-                        if sel.as_ref().is_some_and(|r| r.contains(&o)) {
-                            Some(palette.field_bytes)
-                        } else if hov.as_ref().is_some_and(|r| r.contains(&o)) {
-                            Some(palette.hover_bytes)
-                        } else {
-                            None
-                        }
-                    };
-                    if let Some(c) = lit(off) {
-                        // Join the highlight over the gap to the next byte when it is lit too.
-                        let joins = j + 1 < chunk.len() && lit(off + 1) == Some(c);
-                        let wide = match (joins, j + 1 == PER_LINE / 2) {
-                            (true, true) => 4,
-                            (true, false) => 3,
-                            _ => 2,
-                        };
-                        painter.rect_filled(cell(hex_col(j), wide), 0.0, c);
-                        painter.rect_filled(cell(ASCII_COL + j, 1), 0.0, c);
-                    }
-                }
-                let mut hex = String::new();
-                let mut ascii = String::new();
-                for (j, b) in chunk.iter().enumerate() {
-                    if j == PER_LINE / 2 {
-                        hex.push(' ');
-                    }
-                    hex.push_str(&format!("{b:02x} "));
-                    ascii.push(if (0x20..0x7f).contains(b) {
-                        *b as char
-                    } else {
-                        '.'
-                    });
-                }
-                let top = rect.top() + 1.0;
-                painter.text(
-                    Pos2::new(x(0), top),
-                    egui::Align2::LEFT_TOP,
-                    format!("{base:04x}"),
-                    font.clone(),
-                    weak,
-                );
-                painter.text(
-                    Pos2::new(x(HEX_COL), top),
-                    egui::Align2::LEFT_TOP,
-                    &hex,
-                    font.clone(),
-                    text_color,
-                );
-                painter.text(
-                    Pos2::new(x(ASCII_COL), top),
-                    egui::Align2::LEFT_TOP,
-                    &ascii,
-                    font.clone(),
-                    text_color,
-                );
-                let row_text = format!("{base:04x}  {hex} {ascii}");
-                resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &row_text));
-                let byte_under = |p: Option<Pos2>| {
-                    let p = p?;
-                    let col = ((p.x - rect.left()) / char_w).floor();
-                    if col < 0.0 {
-                        return None;
-                    }
-                    let j = byte_at_col(col as usize)?;
-                    (j < chunk.len()).then_some(base + j)
-                };
-                if let Some(off) = byte_under(resp.hover_pos()) {
-                    commands.push(Command::HoverField(detail.tree.node_at(off)));
-                    resp.clone().on_hover_text(format!(
-                        "byte {off} = 0x{:02x}",
-                        detail.bytes.get(off).copied().unwrap_or(0)
-                    ));
-                }
-                if resp.clicked()
-                    && let Some(off) = byte_under(resp.interact_pointer_pos())
-                {
-                    commands.push(Command::SelectField(detail.tree.node_at(off)));
-                }
+                hex_line(ui, &look, line, commands);
             }
         });
+    }
+}
+
+/// What every line of the view needs: the frame, the selected and hovered bytes, colours and
+/// the font's measures.
+struct Look<'a> {
+    detail: &'a Detail,
+    sel: Option<Range<usize>>,
+    hov: Option<Range<usize>>,
+    palette: Palette,
+    font: FontId,
+    char_w: f32,
+    row_h: f32,
+    text_color: Color32,
+    weak: Color32,
+}
+
+/// Line `line` of the view: offset, hex and ASCII, the selected and hovered bytes lit; hovering
+/// a byte names it and lights its field, a click selects its field.
+fn hex_line(ui: &mut Ui, look: &Look<'_>, line: usize, commands: &mut Vec<Command>) {
+    let width = (ASCII_COL + PER_LINE + 1) as f32 * look.char_w;
+    let (rect, resp) = ui.allocate_exact_size(vec2(width, look.row_h), Sense::click());
+    let base = line * PER_LINE;
+    let chunk = look
+        .detail
+        .bytes
+        .get(base..(base + PER_LINE).min(look.detail.bytes.len()))
+        .unwrap_or(&[]);
+    let painter = ui.painter_at(rect);
+    let x = |col: usize| rect.left() + col as f32 * look.char_w;
+    let cell = |col: usize, w: usize| {
+        Rect::from_min_size(
+            Pos2::new(x(col), rect.top()),
+            vec2(w as f32 * look.char_w, look.row_h),
+        )
+    };
+    for (j, _) in chunk.iter().enumerate() {
+        let off = base + j;
+        let lit = |o: usize| {
+            if look.sel.as_ref().is_some_and(|r| r.contains(&o)) {
+                Some(look.palette.field_bytes)
+            } else if look.hov.as_ref().is_some_and(|r| r.contains(&o)) {
+                Some(look.palette.hover_bytes)
+            } else {
+                None
+            }
+        };
+        if let Some(c) = lit(off) {
+            // Join the highlight over the gap to the next byte when it is lit too.
+            let joins = j + 1 < chunk.len() && lit(off + 1) == Some(c);
+            let wide = match (joins, j + 1 == PER_LINE / 2) {
+                (true, true) => 4,
+                (true, false) => 3,
+                _ => 2,
+            };
+            painter.rect_filled(cell(hex_col(j), wide), 0.0, c);
+            painter.rect_filled(cell(ASCII_COL + j, 1), 0.0, c);
+        }
+    }
+    let mut hex = String::new();
+    let mut ascii = String::new();
+    for (j, b) in chunk.iter().enumerate() {
+        if j == PER_LINE / 2 {
+            hex.push(' ');
+        }
+        hex.push_str(&format!("{b:02x} "));
+        ascii.push(if (0x20..0x7f).contains(b) {
+            *b as char
+        } else {
+            '.'
+        });
+    }
+    let top = rect.top() + 1.0;
+    painter.text(
+        Pos2::new(x(0), top),
+        egui::Align2::LEFT_TOP,
+        format!("{base:04x}"),
+        look.font.clone(),
+        look.weak,
+    );
+    painter.text(
+        Pos2::new(x(HEX_COL), top),
+        egui::Align2::LEFT_TOP,
+        &hex,
+        look.font.clone(),
+        look.text_color,
+    );
+    painter.text(
+        Pos2::new(x(ASCII_COL), top),
+        egui::Align2::LEFT_TOP,
+        &ascii,
+        look.font.clone(),
+        look.text_color,
+    );
+    let row_text = format!("{base:04x}  {hex} {ascii}");
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &row_text));
+    let byte_under = |p: Option<Pos2>| {
+        let p = p?;
+        let col = ((p.x - rect.left()) / look.char_w).floor();
+        if col < 0.0 {
+            return None;
+        }
+        let j = byte_at_col(col as usize)?;
+        (j < chunk.len()).then_some(base + j)
+    };
+    if let Some(off) = byte_under(resp.hover_pos()) {
+        commands.push(Command::HoverField(look.detail.tree.node_at(off)));
+        resp.clone().on_hover_text(format!(
+            "byte {off} = 0x{:02x}",
+            look.detail.bytes.get(off).copied().unwrap_or(0)
+        ));
+    }
+    if resp.clicked()
+        && let Some(off) = byte_under(resp.interact_pointer_pos())
+    {
+        commands.push(Command::SelectField(look.detail.tree.node_at(off)));
     }
 }
 

@@ -5,8 +5,9 @@ use eframe::egui::{self, Align, Layout, RichText, Sense, Ui, vec2};
 
 use super::state::{Command, View};
 use super::theme::Palette;
-use crate::model::store::FrameRef;
-use crate::model::summary::summary;
+use crate::model::store::{FrameRef, FrameStore};
+use crate::present::summary;
+use crate::present::time::fmt_gap;
 use crate::protocol::{Direction, Imei};
 
 /// Height of one message row.
@@ -29,26 +30,31 @@ fn time_of(f: &FrameRef<'_>) -> Option<i64> {
     })
 }
 
-/// A time gap in words: `+0.4 s`, `+2 min 5 s`, `+3 h 10 min`.
-pub fn fmt_gap(ns: i64) -> String {
-    let sign = if ns < 0 { "-" } else { "+" };
-    let s = ns.unsigned_abs() as f64 / 1e9;
-    if s < 60.0 {
-        format!("{sign}{s:.1} s")
-    } else if s < 3600.0 {
-        format!("{sign}{} min {} s", (s / 60.0) as u64, (s % 60.0) as u64)
-    } else if s < 86400.0 * 2.0 {
-        format!(
-            "{sign}{} h {} min",
-            (s / 3600.0) as u64,
-            (s % 3600.0 / 60.0) as u64
-        )
-    } else {
-        format!("{sign}{} days", (s / 86400.0) as u64)
-    }
-}
-
 impl ConversationView {
+    /// The frames of `flow` (and of `device`, when it names one), scanned from where the last
+    /// frame stopped (loading goes on meanwhile).
+    fn flow_frames(&mut self, store: &FrameStore, flow: u32, device: Option<Imei>) -> &[u32] {
+        let same = matches!(&self.cache, Some((f, d, _, _)) if *f == flow && *d == device);
+        if !same {
+            self.cache = Some((flow, device, 0, Vec::new()));
+        }
+        let Some((_, _, scanned, frames)) = &mut self.cache else {
+            return &[];
+        };
+        if *scanned < store.len() {
+            for i in *scanned..store.len() {
+                if let Some(f) = store.get(i)
+                    && f.flow() == flow
+                    && (device.is_none() || f.imei() == device.as_ref())
+                {
+                    frames.push(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+            }
+            *scanned = store.len();
+        }
+        frames
+    }
+
     /// Draws the view.
     pub fn ui(&mut self, ui: &mut Ui, view: &mut View<'_>) {
         let store = view.store;
@@ -63,26 +69,7 @@ impl ConversationView {
         };
         let flow = anchor.flow();
         let device = anchor.imei().copied();
-        // Scan only the frames added since the last frame (loading goes on meanwhile).
-        let same = matches!(&self.cache, Some((f, d, _, _)) if *f == flow && *d == device);
-        if !same {
-            self.cache = Some((flow, device, 0, Vec::new()));
-        }
-        let Some((_, _, scanned, frames)) = &mut self.cache else {
-            return;
-        };
-        if *scanned < store.len() {
-            for i in *scanned..store.len() {
-                if let Some(f) = store.get(i)
-                    && f.flow() == flow
-                    && (device.is_none() || f.imei() == device.as_ref())
-                {
-                    frames.push(u32::try_from(i).unwrap_or(u32::MAX));
-                }
-            }
-            *scanned = store.len();
-        }
-        let frames = &*frames;
+        let frames = self.flow_frames(store, flow, device);
         ui.label(format!(
             "{} on flow #{}: {} message(s). Device messages on the left, server messages on the right.",
             device.map_or_else(|| "Every device".to_string(), |d| format!("Device {d}")),
@@ -109,61 +96,74 @@ impl ConversationView {
                         (Some(a), Some(b)) => fmt_gap(b - a),
                         _ => String::new(),
                     };
-                    let to_device = f.direction() == Direction::ToDevice;
-                    let msg = f.message();
-                    let text = format!("{} · {}", f.kind().as_str(), summary(&msg, f.bytes()));
-                    let (rect, resp) =
-                        ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
-                    let mut child = ui.new_child(
-                        egui::UiBuilder::new()
-                            .max_rect(rect.shrink2(vec2(4.0, 2.0)))
-                            .layout(if to_device {
-                                Layout::right_to_left(Align::Center)
-                            } else {
-                                Layout::left_to_right(Align::Center)
-                            }),
-                    );
-                    child.label(RichText::new(gap).small().weak());
-                    let fill = if to_device {
-                        palette.server_bubble
-                    } else {
-                        palette.device_bubble
-                    };
-                    let stroke = if selected == Some(f.index()) {
-                        egui::Stroke::new(2.0, child.visuals().selection.stroke.color)
-                    } else {
-                        egui::Stroke::NONE
-                    };
-                    egui::Frame::new()
-                        .fill(fill)
-                        .stroke(stroke)
-                        .corner_radius(8.0)
-                        .inner_margin(egui::Margin::symmetric(8, 4))
-                        .show(&mut child, |ui| {
-                            let font = egui::TextStyle::Body.resolve(ui.style());
-                            let text_w = ui
-                                .painter()
-                                .layout_no_wrap(text.clone(), font, egui::Color32::WHITE)
-                                .size()
-                                .x;
-                            ui.set_width(text_w.clamp(60.0, width * 0.7));
-                            ui.with_layout(Layout::top_down(Align::Min), |ui| {
-                                ui.label(
-                                    RichText::new(format!(
-                                        "#{}  {}",
-                                        f.index() + 1,
-                                        if to_device { "server" } else { "device" }
-                                    ))
-                                    .small()
-                                    .weak(),
-                                );
-                                ui.add(egui::Label::new(text).truncate());
-                            });
-                        });
+                    let resp = bubble(ui, &f, gap, selected == Some(f.index()), &palette, width);
                     if resp.clicked() {
                         commands.push(Command::SelectFrame(f.index()));
                     }
                 }
             });
     }
+}
+
+/// One message as a bubble: the device's on the left, the server's on the right, the time since
+/// the previous message (`gap`) beside it, outlined when `selected`. Its row's response.
+fn bubble(
+    ui: &mut Ui,
+    f: &FrameRef<'_>,
+    gap: String,
+    selected: bool,
+    palette: &Palette,
+    width: f32,
+) -> egui::Response {
+    let to_device = f.direction() == Direction::ToDevice;
+    let msg = f.message();
+    let text = format!("{} · {}", f.kind().as_str(), summary(&msg, f.bytes()));
+    let (rect, resp) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
+    let mut child = ui.new_child(
+        egui::UiBuilder::new()
+            .max_rect(rect.shrink2(vec2(4.0, 2.0)))
+            .layout(if to_device {
+                Layout::right_to_left(Align::Center)
+            } else {
+                Layout::left_to_right(Align::Center)
+            }),
+    );
+    child.label(RichText::new(gap).small().weak());
+    let fill = if to_device {
+        palette.server_bubble
+    } else {
+        palette.device_bubble
+    };
+    let stroke = if selected {
+        egui::Stroke::new(2.0, child.visuals().selection.stroke.color)
+    } else {
+        egui::Stroke::NONE
+    };
+    egui::Frame::new()
+        .fill(fill)
+        .stroke(stroke)
+        .corner_radius(8.0)
+        .inner_margin(egui::Margin::symmetric(8, 4))
+        .show(&mut child, |ui| {
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            let text_w = ui
+                .painter()
+                .layout_no_wrap(text.clone(), font, egui::Color32::WHITE)
+                .size()
+                .x;
+            ui.set_width(text_w.clamp(60.0, width * 0.7));
+            ui.with_layout(Layout::top_down(Align::Min), |ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "#{}  {}",
+                        f.index() + 1,
+                        if to_device { "server" } else { "device" }
+                    ))
+                    .small()
+                    .weak(),
+                );
+                ui.add(egui::Label::new(text).truncate());
+            });
+        });
+    resp
 }

@@ -19,9 +19,9 @@ use super::theme::Palette;
 use crate::live::{Counters, DeviceLink, LiveConfig, LiveEvent, LiveSink, Mode, record};
 use crate::model::Stats;
 use crate::model::checklist::{Checklist, Checklists, Step};
-use crate::model::present::{fmt_duration, fmt_when};
 use crate::model::store::{FrameStore, StoreBuilder};
 use crate::pipeline::{Decoded, FlowSummary};
+use crate::present::time::{fmt_duration, fmt_when};
 use crate::protocol::{self, Action, SetupTarget};
 
 /// What the live engine sends the window.

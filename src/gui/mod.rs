@@ -23,65 +23,23 @@ mod loader;
 mod map;
 mod menu;
 mod plots;
-mod pmtiles;
+mod shared;
 mod side_panel;
 pub mod state;
 mod status_bar;
 mod theme;
-mod tiles;
+mod tile_layer;
 mod track_feed;
 mod tree_view;
 
 use std::path::PathBuf;
 
+pub use crate::map::tiles::{OSM_URL, TileStatus};
 pub use app::AnalyzerApp;
 pub use bytes_view::BytesView;
-pub use conversation::fmt_gap;
 pub use map::{MapView, PointRef};
 pub use plots::{DeviceChoice, PlotsView};
-pub use pmtiles::tile_id as pmtiles_tile_id;
 pub use state::{Command, CopyAs, Selection, Settings, TileSettings};
-pub use tiles::{OSM_URL, TileStatus};
-
-/// Fuzz target entry (see `crate::fuzzing`): draws `mvt` as a vector tile of `size` pixels.
-#[doc(hidden)]
-pub fn fuzz_mvt(mvt: &[u8], size: u32) -> Result<usize, String> {
-    let (_, labels) =
-        pmtiles::vector::render(mvt, 14, pmtiles::vector::SubSquare::WHOLE, size, false)?;
-    Ok(labels.len())
-}
-
-/// Fuzz target entry (see `crate::fuzzing`): opens `file` as a PMTiles file and reads the tiles
-/// `(z, x, y)`, drawing vector tiles small. The bytes go through a temporary file, as the
-/// reader reads files.
-#[doc(hidden)]
-pub fn fuzz_pmtiles(file: &[u8], tiles: &[(u8, u32, u32)]) -> Result<usize, String> {
-    let path = std::env::temp_dir().join(format!(
-        "bn407-fuzz-{}-{:?}.pmtiles",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::write(&path, file).map_err(|e| e.to_string())?;
-    let opened = pmtiles::PmTiles::open(&path);
-    let _ = std::fs::remove_file(&path);
-    let mut p = opened?;
-    let mut found = 0;
-    for &(z, x, y) in tiles {
-        if let Ok(Some(bytes)) = p.tile(z, x, y) {
-            found += 1;
-            if p.is_vector() {
-                let _ = pmtiles::vector::render(
-                    &bytes,
-                    z,
-                    pmtiles::vector::SubSquare::WHOLE,
-                    64,
-                    false,
-                );
-            }
-        }
-    }
-    Ok(found)
-}
 
 /// Opens the window, loading `files` (none: an empty window); with `against`, the Compare tab
 /// compares `files` (A) with `against` (B).

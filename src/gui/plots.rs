@@ -13,9 +13,10 @@ use std::ops::RangeInclusive;
 use eframe::egui::{self, Color32, Id, Ui};
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, VLine};
 
-use super::map::device_name;
+use super::shared::{device_name, filter_toggle};
 use super::state::{Command, View};
 use crate::model::tracks::{SeriesKind, Track};
+use crate::present::time::fmt_axis_time;
 use crate::protocol::Imei;
 
 /// Height of one plot at least (more when the panel has room for every plot).
@@ -103,24 +104,6 @@ pub struct PlotsView {
     shown: Vec<(SeriesKind, usize)>,
 }
 
-/// A time (seconds since the Unix epoch) as the axis shows it: time of day, with the date
-/// when the range spans more than a day.
-pub fn fmt_axis_time(t: f64, span: f64) -> String {
-    let secs = t.floor() as i64;
-    let Some(dt) = chrono::DateTime::from_timestamp(secs, 0) else {
-        return String::new();
-    };
-    if span > 2.0 * 86_400.0 {
-        dt.format("%Y-%m-%d").to_string()
-    } else if span > 86_400.0 {
-        dt.format("%m-%d %H:%M").to_string()
-    } else if span > 600.0 {
-        dt.format("%H:%M").to_string()
-    } else {
-        dt.format("%H:%M:%S").to_string()
-    }
-}
-
 /// Grid marks at round times: seconds, minutes, hours, days.
 fn time_grid(input: GridInput) -> Vec<GridMark> {
     const STEPS: [f64; 17] = [
@@ -174,90 +157,14 @@ impl PlotsView {
     /// Draws the plots.
     pub fn ui(&mut self, ui: &mut Ui, view: &mut View<'_>) {
         let tracks = view.tracks;
-        let selected_device = view
-            .selection
-            .frame
-            .and_then(|f| view.store.get(f))
-            .map(|f| f.imei().copied());
-        ui.horizontal(|ui| {
-            let current = match self.devices {
-                DeviceChoice::All => "All devices".to_string(),
-                DeviceChoice::Selected => "The selected frame's device".to_string(),
-                DeviceChoice::One(d) => device_name(d.as_ref()),
-            };
-            egui::ComboBox::from_label("plotted")
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.devices, DeviceChoice::All, "All devices");
-                    ui.selectable_value(
-                        &mut self.devices,
-                        DeviceChoice::Selected,
-                        "The selected frame's device",
-                    );
-                    for t in tracks.tracks() {
-                        let d = t.device().copied();
-                        ui.selectable_value(
-                            &mut self.devices,
-                            DeviceChoice::One(d),
-                            device_name(d.as_ref()),
-                        );
-                    }
-                });
-            super::map::filter_toggle(ui, view);
-            if !view.hidden.is_empty()
-                && ui
-                    .button(format!("Show all ({} hidden)", view.hidden.len()))
-                    .on_hover_text("Devices hidden on the map's legend are left out here too")
-                    .clicked()
-            {
-                view.commands.push(Command::ShowAllDevices);
-            }
-            ui.label(
-                egui::RichText::new(
-                    "Hover: the time cursor on the map and the list. Click: select the frame. \
-                     Drag: pan; Ctrl+wheel: zoom; double-click: reset.",
-                )
-                .weak(),
-            );
-        });
+        self.toolbar(ui, view);
         // Each device in its map colour (by index in `tracks`).
         let colours: Vec<Color32> = tracks
             .tracks()
             .map(|t| view.device_colour(t.device()))
             .collect();
-        let mut chosen: Vec<(usize, &Track)> = tracks
-            .tracks()
-            .enumerate()
-            .filter(|(_, t)| match self.devices {
-                DeviceChoice::All => !view.is_hidden(t.device()),
-                DeviceChoice::Selected => selected_device.is_none_or(|d| t.device().copied() == d),
-                DeviceChoice::One(d) => t.device().copied() == d,
-            })
-            .collect();
-        let more = chosen.len().saturating_sub(MAX_DEVICES);
-        if more > 0 {
-            chosen.truncate(MAX_DEVICES);
-            ui.label(
-                egui::RichText::new(format!(
-                    "Showing the first {MAX_DEVICES} devices; {more} more: choose one above."
-                ))
-                .color(ui.visuals().warn_fg_color),
-            );
-        }
-        // Other tracks (another session, filter, or the filter switched on or off): start over.
-        if self.generation != view.tracks_generation {
-            self.cache.clear();
-            self.generation = view.tracks_generation;
-        }
-        // Copy new samples into the cache (a long series as its minima and maxima).
-        for (_, t) in &chosen {
-            for s in t.series().iter() {
-                let c = self.cache.entry((t.device().copied(), s.kind)).or_default();
-                c.update(&s.points);
-            }
-        }
-        self.cache
-            .retain(|(d, _), _| tracks.track(d.as_ref()).is_some());
+        let chosen = self.chosen(ui, view);
+        self.refresh(view, &chosen);
         let kinds: Vec<(SeriesKind, usize)> = SeriesKind::ALL
             .into_iter()
             .map(|k| {
@@ -285,109 +192,34 @@ impl PlotsView {
                 None => Some((a, b)),
                 Some((lo, hi)) => Some((lo.min(a), hi.max(b))),
             });
-        let cursor = view.selection.hovered_time;
-        let selected_t = view
-            .selection
-            .frame
-            .and_then(|f| view.store.get(f))
-            .and_then(|f| f.ts())
-            .map(|ns| ns as f64 / 1e9);
-        let accent = ui.visuals().selection.stroke.color;
-        let link = Id::unique("bn407-plots-time");
+        let look = Look {
+            span,
+            cursor: view.selection.hovered_time,
+            selected_t: view
+                .selection
+                .frame
+                .and_then(|f| view.store.get(f))
+                .and_then(|f| f.ts())
+                .map(|ns| ns as f64 / 1e9),
+            accent: ui.visuals().selection.stroke.color,
+            link: Id::unique("bn407-plots-time"),
+            // Every plot on screen when there is room; else scroll.
+            height: ((ui.available_height() - 24.0) / kinds.len() as f32 - 22.0).max(PLOT_HEIGHT),
+            // (Only the last plot shows its time axis.)
+            last: kinds.last().map(|k| k.0),
+            colours,
+        };
         let mut hovered: Option<f64> = None;
         let mut clicked = false;
         let cache = &self.cache;
-        // Every plot on screen when there is room; else scroll.
-        // (Only the last plot shows its time axis.)
-        let height = ((ui.available_height() - 24.0) / kinds.len() as f32 - 22.0).max(PLOT_HEIGHT);
-        let last = kinds.last().map(|k| k.0);
         egui::ScrollArea::vertical()
             .id_salt("plots")
             .auto_shrink(false)
             .show(ui, |ui| {
                 for (kind, _) in &kinds {
-                    let unit = kind.unit();
-                    ui.label(if unit.is_empty() {
-                        egui::RichText::new(kind.label()).strong()
-                    } else {
-                        egui::RichText::new(format!("{} ({unit})", kind.label())).strong()
-                    });
-                    let plot = Plot::new(("bn407-plot", *kind))
-                        .height(height)
-                        .link_axis(link, [true, false])
-                        .link_cursor(link, [true, false])
-                        .allow_scroll(false)
-                        .show_axes([last == Some(*kind), true])
-                        .x_grid_spacer(time_grid)
-                        .x_axis_formatter(|m: GridMark, r: &RangeInclusive<f64>| {
-                            fmt_axis_time(m.value, r.end() - r.start())
-                        })
-                        .y_axis_min_width(48.0)
-                        .label_formatter(move |pos: &HoverPosition<'_>| {
-                            let (name, p) = match pos {
-                                HoverPosition::NearDataPoint {
-                                    plot_name,
-                                    position,
-                                    ..
-                                } => (*plot_name, position),
-                                HoverPosition::Elsewhere { position } => ("", position),
-                            };
-                            let t = fmt_axis_time(p.x, 0.0);
-                            Some(if name.is_empty() {
-                                t
-                            } else {
-                                format!("{name}\n{t}\n{:.1} {unit}", p.y)
-                            })
-                        });
-                    let plot = match span {
-                        Some((lo, hi)) => plot.include_x(lo).include_x(hi),
-                        None => plot,
-                    };
-                    let plot = match kind {
-                        SeriesKind::FixValid | SeriesKind::Ignition => {
-                            plot.include_y(-0.1).include_y(1.1)
-                        }
-                        _ => plot.include_y(0.0),
-                    };
-                    let resp = plot.show(ui, |pui| {
-                        for (i, t) in &chosen {
-                            let Some(points) =
-                                cache.get(&(t.device().copied(), *kind)).map(|c| &c.points)
-                            else {
-                                continue;
-                            };
-                            let name = device_name(t.device());
-                            let colour = colours.get(*i).copied().unwrap_or(Color32::GRAY);
-                            pui.line(
-                                Line::new(name.clone(), points.as_slice())
-                                    .color(colour)
-                                    .width(1.5),
-                            );
-                            if points.len() < 2000 {
-                                pui.points(
-                                    Points::new(name, points.as_slice())
-                                        .color(colour)
-                                        .radius(2.0),
-                                );
-                            }
-                        }
-                        if let Some(t) = selected_t {
-                            pui.vline(VLine::new("selected frame", t).color(accent).width(1.5));
-                        }
-                        if let Some(t) = cursor {
-                            pui.vline(
-                                VLine::new("time cursor", t)
-                                    .color(Color32::from_rgb(0xff, 0xb0, 0x00))
-                                    .width(1.0),
-                            );
-                        }
-                        pui.pointer_coordinate()
-                    });
-                    if resp.response.hovered()
-                        && let Some(p) = resp.inner
-                    {
-                        hovered = Some(p.x);
-                        clicked |= resp.response.clicked();
+                    if let Some((t, click)) = plot(ui, *kind, &look, &chosen, cache) {
+                        hovered = Some(t);
+                        clicked |= click;
                     }
                 }
             });
@@ -403,6 +235,209 @@ impl PlotsView {
             }
         }
     }
+
+    /// The bar above the plots: which devices, the filter switch, "Show all", a hint.
+    fn toolbar(&mut self, ui: &mut Ui, view: &mut View<'_>) {
+        let tracks = view.tracks;
+        ui.horizontal(|ui| {
+            let current = match self.devices {
+                DeviceChoice::All => "All devices".to_string(),
+                DeviceChoice::Selected => "The selected frame's device".to_string(),
+                DeviceChoice::One(d) => device_name(d.as_ref()),
+            };
+            egui::ComboBox::from_label("plotted")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.devices, DeviceChoice::All, "All devices");
+                    ui.selectable_value(
+                        &mut self.devices,
+                        DeviceChoice::Selected,
+                        "The selected frame's device",
+                    );
+                    for t in tracks.tracks() {
+                        let d = t.device().copied();
+                        ui.selectable_value(
+                            &mut self.devices,
+                            DeviceChoice::One(d),
+                            device_name(d.as_ref()),
+                        );
+                    }
+                });
+            filter_toggle(ui, view);
+            if !view.hidden.is_empty()
+                && ui
+                    .button(format!("Show all ({} hidden)", view.hidden.len()))
+                    .on_hover_text("Devices hidden on the map's legend are left out here too")
+                    .clicked()
+            {
+                view.commands.push(Command::ShowAllDevices);
+            }
+            ui.label(
+                egui::RichText::new(
+                    "Hover: the time cursor on the map and the list. Click: select the frame. \
+                     Drag: pan; Ctrl+wheel: zoom; double-click: reset.",
+                )
+                .weak(),
+            );
+        });
+    }
+
+    /// The tracks plotted, with their index in the session's tracks (at most [`MAX_DEVICES`],
+    /// with a word when there are more).
+    fn chosen<'t>(&self, ui: &mut Ui, view: &View<'t>) -> Vec<(usize, &'t Track)> {
+        let tracks = view.tracks;
+        let selected_device = view
+            .selection
+            .frame
+            .and_then(|f| view.store.get(f))
+            .map(|f| f.imei().copied());
+        let mut chosen: Vec<(usize, &'t Track)> = tracks
+            .tracks()
+            .enumerate()
+            .filter(|(_, t)| match self.devices {
+                DeviceChoice::All => !view.is_hidden(t.device()),
+                DeviceChoice::Selected => selected_device.is_none_or(|d| t.device().copied() == d),
+                DeviceChoice::One(d) => t.device().copied() == d,
+            })
+            .collect();
+        let more = chosen.len().saturating_sub(MAX_DEVICES);
+        if more > 0 {
+            chosen.truncate(MAX_DEVICES);
+            ui.label(
+                egui::RichText::new(format!(
+                    "Showing the first {MAX_DEVICES} devices; {more} more: choose one above."
+                ))
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
+        chosen
+    }
+
+    /// Brings the cache up to date with the tracks `chosen`.
+    fn refresh(&mut self, view: &View<'_>, chosen: &[(usize, &Track)]) {
+        let tracks = view.tracks;
+        // Other tracks (another session, filter, or the filter switched on or off): start over.
+        if self.generation != view.tracks_generation {
+            self.cache.clear();
+            self.generation = view.tracks_generation;
+        }
+        // Copy new samples into the cache (a long series as its minima and maxima).
+        for (_, t) in chosen {
+            for s in t.series().iter() {
+                let c = self.cache.entry((t.device().copied(), s.kind)).or_default();
+                c.update(&s.points);
+            }
+        }
+        self.cache
+            .retain(|(d, _), _| tracks.track(d.as_ref()).is_some());
+    }
+}
+
+/// What every plot shares: the time span, the cursor and the selected frame's time, colours,
+/// the link between the plots' time axes, the height, and which plot shows its time axis.
+struct Look {
+    span: Option<(f64, f64)>,
+    cursor: Option<f64>,
+    selected_t: Option<f64>,
+    accent: Color32,
+    link: Id,
+    height: f32,
+    last: Option<SeriesKind>,
+    colours: Vec<Color32>,
+}
+
+/// One plot: `kind` of every track `chosen`, its title above it. Returns the time under the
+/// pointer when hovered, and whether it was clicked.
+fn plot(
+    ui: &mut Ui,
+    kind: SeriesKind,
+    look: &Look,
+    chosen: &[(usize, &Track)],
+    cache: &BTreeMap<(Option<Imei>, SeriesKind), Cached>,
+) -> Option<(f64, bool)> {
+    let unit = kind.unit();
+    ui.label(if unit.is_empty() {
+        egui::RichText::new(kind.label()).strong()
+    } else {
+        egui::RichText::new(format!("{} ({unit})", kind.label())).strong()
+    });
+    let plot = Plot::new(("bn407-plot", kind))
+        .height(look.height)
+        .link_axis(look.link, [true, false])
+        .link_cursor(look.link, [true, false])
+        .allow_scroll(false)
+        .show_axes([look.last == Some(kind), true])
+        .x_grid_spacer(time_grid)
+        .x_axis_formatter(|m: GridMark, r: &RangeInclusive<f64>| {
+            fmt_axis_time(m.value, r.end() - r.start())
+        })
+        .y_axis_min_width(48.0)
+        .label_formatter(move |pos: &HoverPosition<'_>| {
+            let (name, p) = match pos {
+                HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => (*plot_name, position),
+                HoverPosition::Elsewhere { position } => ("", position),
+            };
+            let t = fmt_axis_time(p.x, 0.0);
+            Some(if name.is_empty() {
+                t
+            } else {
+                format!("{name}\n{t}\n{:.1} {unit}", p.y)
+            })
+        });
+    let plot = match look.span {
+        Some((lo, hi)) => plot.include_x(lo).include_x(hi),
+        None => plot,
+    };
+    let plot = match kind {
+        SeriesKind::FixValid | SeriesKind::Ignition => plot.include_y(-0.1).include_y(1.1),
+        _ => plot.include_y(0.0),
+    };
+    let resp = plot.show(ui, |pui| {
+        for (i, t) in chosen {
+            let Some(points) = cache.get(&(t.device().copied(), kind)).map(|c| &c.points) else {
+                continue;
+            };
+            let name = device_name(t.device());
+            let colour = look.colours.get(*i).copied().unwrap_or(Color32::GRAY);
+            pui.line(
+                Line::new(name.clone(), points.as_slice())
+                    .color(colour)
+                    .width(1.5),
+            );
+            if points.len() < 2000 {
+                pui.points(
+                    Points::new(name, points.as_slice())
+                        .color(colour)
+                        .radius(2.0),
+                );
+            }
+        }
+        if let Some(t) = look.selected_t {
+            pui.vline(
+                VLine::new("selected frame", t)
+                    .color(look.accent)
+                    .width(1.5),
+            );
+        }
+        if let Some(t) = look.cursor {
+            pui.vline(
+                VLine::new("time cursor", t)
+                    .color(Color32::from_rgb(0xff, 0xb0, 0x00))
+                    .width(1.0),
+            );
+        }
+        pui.pointer_coordinate()
+    });
+    if resp.response.hovered()
+        && let Some(p) = resp.inner
+    {
+        return Some((p.x, resp.response.clicked()));
+    }
+    None
 }
 
 #[cfg(test)]

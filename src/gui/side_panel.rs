@@ -5,9 +5,11 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::export::ExportCommand;
-use super::frame_list::fmt_date_time;
+use super::shared::evidence_text;
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, severity_letter};
+use crate::model::{SessionFinding, Stats};
+use crate::present::time::{fmt_time_s, fmt_ts};
 use crate::protocol::Severity;
 
 /// The side panel's state.
@@ -126,11 +128,11 @@ fn devices(ui: &mut Ui, view: &mut View<'_>) {
                         }
                     });
                     row.col(|ui| {
-                        let first = dev.first_seen.map(fmt_date_time);
-                        let last = dev.last_seen.map(fmt_date_time);
+                        let first = dev.first_seen.map(fmt_ts);
+                        let last = dev.last_seen.map(fmt_ts);
                         match (first, last) {
                             (Some(f), Some(l)) => {
-                                ui.label(short_time(dev.last_seen))
+                                ui.label(dev.last_seen.map(fmt_time_s).unwrap_or_default())
                                     .on_hover_text(format!("first seen {f}\nlast seen {l}"));
                             }
                             _ => {
@@ -248,127 +250,129 @@ fn findings(ui: &mut Ui, view: &mut View<'_>) {
                 )
                 .on_hover_text("Right-click a finding to copy or export the findings")
                 .context_menu(|ui| findings_menu(ui, commands));
-                // Grouped by code, worst first: many devices often share one finding.
-                let mut codes: Vec<(Severity, &str)> = view
-                    .session
-                    .device_findings
-                    .iter()
-                    .map(|f| (f.severity, f.code))
-                    .collect();
-                codes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-                codes.dedup();
-                for (sev, code) in codes {
-                    let of_code: Vec<_> = view
-                        .session
-                        .device_findings
-                        .iter()
-                        .filter(|f| f.code == code)
-                        .collect();
-                    let title = RichText::new(format!(
-                        "{} {code} ({})",
-                        severity_letter(sev),
-                        of_code.len()
-                    ))
-                    .color(palette.severity(sev));
-                    egui::CollapsingHeader::new(title)
-                        .id_salt(("session", code))
-                        .default_open(of_code.len() <= 3)
-                        .show(ui, |ui| {
-                            for f in of_code {
-                                let (who, filter) = match (&f.imei, f.flow) {
-                                    (Some(i), _) => (i.clone(), Some(format!("imei == {i}"))),
-                                    (None, Some(id)) => {
-                                        (format!("flow {id}"), Some(format!("flow == {id}")))
-                                    }
-                                    (None, None) => ("capture".to_string(), None),
-                                };
-                                let resp = ui
-                                    .selectable_label(false, RichText::new(who).strong())
-                                    .on_hover_text(format!(
-                                        "{}\nClick to show its frames.",
-                                        f.message
-                                    ));
-                                resp.context_menu(|ui| {
-                                    findings_menu(ui, commands);
-                                    if let Some(i) = &f.imei {
-                                        ui.separator();
-                                        device_menu(ui, i, commands);
-                                    }
-                                });
-                                if resp.clicked() {
-                                    if let Some(filter) = filter {
-                                        commands.push(Command::SetFilter(filter));
-                                    }
-                                    if let Some(first) =
-                                        f.evidence.first().and_then(|i| usize::try_from(*i).ok())
-                                    {
-                                        commands.push(Command::SelectFrame(first));
-                                    }
-                                }
-                                ui.add(
-                                    egui::Label::new(RichText::new(&f.message).small().weak())
-                                        .wrap(),
-                                );
-                                if !f.evidence.is_empty() {
-                                    ui.label(
-                                        RichText::new(format!(
-                                            "   evidence: {}",
-                                            super::banner::evidence_text(&f.evidence)
-                                                .trim_end_matches(": click to select the first")
-                                        ))
-                                        .small()
-                                        .weak(),
-                                    );
-                                }
-                            }
-                        });
-                }
+                session_findings(ui, &view.session.device_findings, &palette, commands);
                 ui.separator();
             }
-            ui.strong("Frame diagnostics");
-            if stats.findings.is_empty() {
-                ui.label(RichText::new("None: every frame decoded cleanly.").weak());
-            }
-            for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-                let mut of_sev: Vec<_> = stats
-                    .findings
-                    .values()
-                    .filter(|f| f.severity == sev)
-                    .collect();
-                if of_sev.is_empty() {
-                    continue;
-                }
-                of_sev.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
-                let total: u64 = of_sev.iter().map(|f| f.count).sum();
-                egui::CollapsingHeader::new(
-                    RichText::new(format!("{} ({total})", sev_title(sev)))
-                        .color(palette.severity(sev)),
-                )
-                .id_salt(sev.as_str())
-                .default_open(true)
-                .show(ui, |ui| {
-                    for f in of_sev {
-                        let resp = ui.selectable_label(false, format!("{}  ×{}", f.code, f.count));
-                        let resp = resp.on_hover_text(format!(
-                            "{}\nClick to show the frames with it.",
-                            f.example
-                        ));
-                        if resp.clicked() {
-                            commands.push(Command::SetFilter(format!("code == {}", f.code)));
-                            if let Some(first) =
-                                f.frames.first().and_then(|i| usize::try_from(*i).ok())
-                            {
-                                commands.push(Command::SelectFrame(first));
-                            }
-                        }
-                        ui.label(RichText::new(format!("   {}", f.example)).small().weak());
-                    }
-                });
-            }
+            frame_diagnostics(ui, stats, &palette, commands);
         });
 }
 
-/// `hh:mm:ss` (UTC) of a capture time.
+/// The findings about sessions and devices, grouped by code, worst first: many devices often
+/// share one finding.
+fn session_findings(
+    ui: &mut Ui,
+    found: &[SessionFinding],
+    palette: &Palette,
+    commands: &mut Vec<Command>,
+) {
+    let mut codes: Vec<(Severity, &str)> = found.iter().map(|f| (f.severity, f.code)).collect();
+    codes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    codes.dedup();
+    for (sev, code) in codes {
+        let of_code: Vec<_> = found.iter().filter(|f| f.code == code).collect();
+        let title = RichText::new(format!(
+            "{} {code} ({})",
+            severity_letter(sev),
+            of_code.len()
+        ))
+        .color(palette.severity(sev));
+        egui::CollapsingHeader::new(title)
+            .id_salt(("session", code))
+            .default_open(of_code.len() <= 3)
+            .show(ui, |ui| {
+                for f in of_code {
+                    session_finding(ui, f, commands);
+                }
+            });
+    }
+}
+
+/// One session or device finding: who (a click filters on it and selects the first evidence
+/// frame), what, and the evidence frames.
+fn session_finding(ui: &mut Ui, f: &SessionFinding, commands: &mut Vec<Command>) {
+    let (who, filter) = match (&f.imei, f.flow) {
+        (Some(i), _) => (i.clone(), Some(format!("imei == {i}"))),
+        (None, Some(id)) => (format!("flow {id}"), Some(format!("flow == {id}"))),
+        (None, None) => ("capture".to_string(), None),
+    };
+    let resp = ui
+        .selectable_label(false, RichText::new(who).strong())
+        .on_hover_text(format!("{}\nClick to show its frames.", f.message));
+    resp.context_menu(|ui| {
+        findings_menu(ui, commands);
+        if let Some(i) = &f.imei {
+            ui.separator();
+            device_menu(ui, i, commands);
+        }
+    });
+    if resp.clicked() {
+        if let Some(filter) = filter {
+            commands.push(Command::SetFilter(filter));
+        }
+        if let Some(first) = f.evidence.first().and_then(|i| usize::try_from(*i).ok()) {
+            commands.push(Command::SelectFrame(first));
+        }
+    }
+    ui.add(egui::Label::new(RichText::new(&f.message).small().weak()).wrap());
+    if !f.evidence.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "   evidence: {}",
+                evidence_text(&f.evidence).trim_end_matches(": click to select the first")
+            ))
+            .small()
+            .weak(),
+        );
+    }
+}
+
+/// The frames' diagnostics by severity, the most frequent first; a click filters on one.
+fn frame_diagnostics(ui: &mut Ui, stats: &Stats, palette: &Palette, commands: &mut Vec<Command>) {
+    ui.strong("Frame diagnostics");
+    if stats.findings.is_empty() {
+        ui.label(RichText::new("None: every frame decoded cleanly.").weak());
+    }
+    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+        let mut of_sev: Vec<_> = stats
+            .findings
+            .values()
+            .filter(|f| f.severity == sev)
+            .collect();
+        if of_sev.is_empty() {
+            continue;
+        }
+        of_sev.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+        let total: u64 = of_sev.iter().map(|f| f.count).sum();
+        egui::CollapsingHeader::new(
+            RichText::new(format!("{} ({total})", sev_title(sev))).color(palette.severity(sev)),
+        )
+        .id_salt(sev.as_str())
+        .default_open(true)
+        .show(ui, |ui| {
+            for f in of_sev {
+                let resp = ui.selectable_label(false, format!("{}  ×{}", f.code, f.count));
+                let resp =
+                    resp.on_hover_text(format!("{}\nClick to show the frames with it.", f.example));
+                if resp.clicked() {
+                    commands.push(Command::SetFilter(format!("code == {}", f.code)));
+                    if let Some(first) = f.frames.first().and_then(|i| usize::try_from(*i).ok()) {
+                        commands.push(Command::SelectFrame(first));
+                    }
+                }
+                ui.label(RichText::new(format!("   {}", f.example)).small().weak());
+            }
+        });
+    }
+}
+
+fn sev_title(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "Errors",
+        Severity::Warning => "Warnings",
+        Severity::Info => "Notes",
+    }
+}
+
 /// A device's context menu: its exports, preset in the export dialog.
 fn device_menu(ui: &mut Ui, imei: &str, commands: &mut Vec<Command>) {
     use crate::export::Format;
@@ -402,21 +406,5 @@ fn findings_menu(ui: &mut Ui, commands: &mut Vec<Command>) {
             imei: None,
         })));
         ui.close();
-    }
-}
-
-fn short_time(ns: Option<i64>) -> String {
-    let Some(ns) = ns else {
-        return String::new();
-    };
-    chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), 0)
-        .map_or_else(|| ns.to_string(), |t| t.format("%H:%M:%S").to_string())
-}
-
-fn sev_title(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "Errors",
-        Severity::Warning => "Warnings",
-        Severity::Info => "Notes",
     }
 }

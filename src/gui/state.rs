@@ -199,7 +199,7 @@ impl Default for TileSettings {
     fn default() -> Self {
         Self {
             online: true,
-            url: super::tiles::OSM_URL.to_string(),
+            url: crate::map::tiles::OSM_URL.to_string(),
             cache_dir: None,
             pmtiles: None,
         }
@@ -377,7 +377,7 @@ impl View<'_> {
             .track(device)
             .or_else(|| self.tracks.track(device))
             .map_or(0, crate::model::tracks::Track::ordinal);
-        super::map::device_colour(i)
+        super::shared::track_colour(i)
     }
 
     /// True when the user hid `device` from the map and the plots.

@@ -50,7 +50,7 @@ impl TreeView {
             bytes,
             message,
             tree,
-            protocol,
+            ..
         } = detail;
         let on_node: Vec<Option<usize>> = message
             .diagnostics
@@ -68,47 +68,7 @@ impl TreeView {
                     .map_or(crate::protocol::firmware::UNKNOWN.describe, |g| g.describe)
             ));
         });
-        let flow = view.store.get(*frame).map(|f| f.flow()).and_then(|id| {
-            view.session
-                .stats
-                .as_ref()?
-                .flows
-                .iter()
-                .find(|s| s.meta.id == id)
-        });
-        let verdict = match flow {
-            Some(s) if s.protocol == protocol.name => format!(
-                "{}{}{}",
-                protocol.title,
-                s.confidence
-                    .map(|c| format!(", {c}% sure"))
-                    .unwrap_or_default(),
-                s.reason.map(|r| format!(": {r}")).unwrap_or_default()
-            ),
-            _ => protocol.title.to_string(),
-        };
-        ui.label(RichText::new(verdict).small().weak());
-        let loose: Vec<&Diagnostic> = message
-            .diagnostics
-            .iter()
-            .zip(&on_node)
-            .filter(|(_, n)| n.is_none())
-            .map(|(d, _)| d)
-            .collect();
-        for d in loose {
-            ui.horizontal(|ui| {
-                badge(
-                    ui,
-                    severity_letter(d.severity),
-                    palette.severity(d.severity),
-                )
-                .on_hover_text(d.message.as_ref());
-                ui.label(
-                    RichText::new(format!("{}: {}", d.code, d.message))
-                        .color(palette.severity(d.severity)),
-                );
-            });
-        }
+        header_notes(ui, view, detail, &on_node, &palette);
         ui.separator();
         let selected = view.selection.field;
         let commands = &mut *view.commands;
@@ -120,6 +80,13 @@ impl TreeView {
             selected
         };
         self.shown = Some(now);
+        let lines = Lines {
+            detail,
+            on_node: &on_node,
+            selected,
+            scroll_to,
+            palette: &palette,
+        };
         egui::ScrollArea::both()
             .id_salt("tree")
             .auto_shrink(false)
@@ -142,77 +109,163 @@ impl TreeView {
                         } else {
                             ui.add_space(14.0 + ui.spacing().item_spacing.x);
                         }
-                        let raw = raw_text(n.span.slice(bytes));
-                        let shown = display(n.value, &raw, n.def.unit);
-                        let mut job = String::new();
-                        if matches!(n.value, Value::None) {
-                            job.push_str(&raw_hint(&raw));
-                        } else {
-                            job.push_str(&shown);
-                            let plain_raw = matches!(n.value, Value::Raw | Value::Enum(_));
-                            if !plain_raw && !raw.is_empty() && !n.generated && raw != shown {
-                                job.push_str(&format!("   (raw \"{raw}\")"));
-                            }
-                        }
-                        let label = if n.generated {
-                            format!("{}: = {job}", n.def.label)
-                        } else {
-                            format!("{}: {job}", n.def.label)
-                        };
-                        let mut rt = RichText::new(label);
-                        if n.generated {
-                            rt = rt.italics().color(palette.info);
-                        }
-                        let resp = ui.selectable_label(selected == Some(i), rt);
-                        if scroll_to == Some(i) {
-                            resp.scroll_to_me(None);
-                        }
-                        let resp = resp.on_hover_ui(|ui| {
-                            ui.strong(n.def.name);
-                            ui.label(n.def.help);
-                            ui.label(format!(
-                                "bytes {}..{} ({} bytes){}",
-                                n.span.start,
-                                n.span.end,
-                                n.span.len(),
-                                if n.generated { ", derived" } else { "" }
-                            ));
-                        });
-                        if resp.clicked() {
-                            commands.push(Command::SelectField(Some(i)));
-                        }
-                        if resp.hovered() {
-                            commands.push(Command::HoverField(Some(i)));
-                        }
-                        resp.context_menu(|ui| {
-                            if ui.button(format!("Filter on {}", n.def.name)).clicked() {
-                                let v = if raw.is_empty() || raw.contains('"') {
-                                    String::new()
-                                } else {
-                                    format!(" == \"{raw}\"")
-                                };
-                                commands.push(Command::SetFilter(format!("{}{v}", n.def.name)));
-                                ui.close();
-                            }
-                        });
-                        for (d, node) in message.diagnostics.iter().zip(&on_node) {
-                            if *node == Some(i) {
-                                badge(
-                                    ui,
-                                    &format!("{} {}", severity_letter(d.severity), d.code),
-                                    palette.severity(d.severity),
-                                )
-                                .on_hover_text(d.message.as_ref());
-                            }
-                        }
-                        for t in protocol.firmware.tags_in(n.tags) {
-                            badge(ui, t.name, palette.firmware)
-                                .on_hover_text(format!("{}\n({})", t.help, t.generation.describe));
-                        }
+                        node_line(ui, &lines, i, commands);
                     });
                     i = if is_collapsed { children.end } else { i + 1 };
                 }
             });
+    }
+}
+
+/// The frame's protocol and how sure its detection was, and the diagnostics about the whole
+/// frame (those on no node).
+fn header_notes(
+    ui: &mut Ui,
+    view: &View<'_>,
+    detail: &Detail,
+    on_node: &[Option<usize>],
+    palette: &Palette,
+) {
+    let Detail {
+        frame,
+        message,
+        protocol,
+        ..
+    } = detail;
+    let flow = view.store.get(*frame).map(|f| f.flow()).and_then(|id| {
+        view.session
+            .stats
+            .as_ref()?
+            .flows
+            .iter()
+            .find(|s| s.meta.id == id)
+    });
+    let verdict = match flow {
+        Some(s) if s.protocol == protocol.name => format!(
+            "{}{}{}",
+            protocol.title,
+            s.confidence
+                .map(|c| format!(", {c}% sure"))
+                .unwrap_or_default(),
+            s.reason.map(|r| format!(": {r}")).unwrap_or_default()
+        ),
+        _ => protocol.title.to_string(),
+    };
+    ui.label(RichText::new(verdict).small().weak());
+    let loose: Vec<&Diagnostic> = message
+        .diagnostics
+        .iter()
+        .zip(on_node)
+        .filter(|(_, n)| n.is_none())
+        .map(|(d, _)| d)
+        .collect();
+    for d in loose {
+        ui.horizontal(|ui| {
+            badge(
+                ui,
+                severity_letter(d.severity),
+                palette.severity(d.severity),
+            )
+            .on_hover_text(d.message.as_ref());
+            ui.label(
+                RichText::new(format!("{}: {}", d.code, d.message))
+                    .color(palette.severity(d.severity)),
+            );
+        });
+    }
+}
+
+/// What every line of the tree needs.
+struct Lines<'a> {
+    detail: &'a Detail,
+    /// The node each diagnostic hangs on ([`diagnostic_node`]).
+    on_node: &'a [Option<usize>],
+    /// The selected node.
+    selected: Option<usize>,
+    /// The node to scroll to.
+    scroll_to: Option<usize>,
+    palette: &'a Palette,
+}
+
+/// Node `i`'s line (after its indent and disclosure): label, value, raw text, badges; a click
+/// selects it, hovering shows its help and bytes, its menu filters on it.
+fn node_line(ui: &mut Ui, lines: &Lines<'_>, i: usize, commands: &mut Vec<Command>) {
+    let Detail {
+        bytes,
+        message,
+        tree,
+        protocol,
+        ..
+    } = lines.detail;
+    let Some(n) = tree.nodes.get(i) else {
+        return;
+    };
+    let raw = raw_text(n.span.slice(bytes));
+    let shown = display(n.value, &raw, n.def.unit);
+    let mut job = String::new();
+    if matches!(n.value, Value::None) {
+        job.push_str(&raw_hint(&raw));
+    } else {
+        job.push_str(&shown);
+        let plain_raw = matches!(n.value, Value::Raw | Value::Enum(_));
+        if !plain_raw && !raw.is_empty() && !n.generated && raw != shown {
+            job.push_str(&format!("   (raw \"{raw}\")"));
+        }
+    }
+    let label = if n.generated {
+        format!("{}: = {job}", n.def.label)
+    } else {
+        format!("{}: {job}", n.def.label)
+    };
+    let mut rt = RichText::new(label);
+    if n.generated {
+        rt = rt.italics().color(lines.palette.info);
+    }
+    let resp = ui.selectable_label(lines.selected == Some(i), rt);
+    if lines.scroll_to == Some(i) {
+        resp.scroll_to_me(None);
+    }
+    let resp = resp.on_hover_ui(|ui| {
+        ui.strong(n.def.name);
+        ui.label(n.def.help);
+        ui.label(format!(
+            "bytes {}..{} ({} bytes){}",
+            n.span.start,
+            n.span.end,
+            n.span.len(),
+            if n.generated { ", derived" } else { "" }
+        ));
+    });
+    if resp.clicked() {
+        commands.push(Command::SelectField(Some(i)));
+    }
+    if resp.hovered() {
+        commands.push(Command::HoverField(Some(i)));
+    }
+    resp.context_menu(|ui| {
+        if ui.button(format!("Filter on {}", n.def.name)).clicked() {
+            let v = if raw.is_empty() || raw.contains('"') {
+                String::new()
+            } else {
+                format!(" == \"{raw}\"")
+            };
+            commands.push(Command::SetFilter(format!("{}{v}", n.def.name)));
+            ui.close();
+        }
+    });
+    for (d, node) in message.diagnostics.iter().zip(lines.on_node) {
+        if *node == Some(i) {
+            badge(
+                ui,
+                &format!("{} {}", severity_letter(d.severity), d.code),
+                lines.palette.severity(d.severity),
+            )
+            .on_hover_text(d.message.as_ref());
+        }
+    }
+    for t in protocol.firmware.tags_in(n.tags) {
+        badge(ui, t.name, lines.palette.firmware)
+            .on_hover_text(format!("{}\n({})", t.help, t.generation.describe));
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::diagnose::timing::Intervals;
-use super::present::fmt_duration;
 use crate::pipeline::Decoded;
+use crate::present::time::fmt_duration;
 use crate::protocol::{Advice, Direction, Imei, Kind, Protocol};
 
 /// Alarms remembered per device.

@@ -2,15 +2,11 @@
 //! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
 //! `stats` command and the window.
 
-pub mod basemap;
 pub mod checklist;
 pub mod diagnose;
 pub mod diff;
 pub mod filter;
-pub mod geo;
-pub mod present;
 pub mod store;
-pub mod summary;
 pub mod tracks;
 
 use std::collections::BTreeMap;

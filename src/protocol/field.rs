@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use crate::present::time;
+
 /// A byte range `[start, end)` inside one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -320,24 +322,6 @@ impl<'t> Builder<'t> {
     }
 }
 
-/// Formats a time in milliseconds since the epoch as RFC 3339 UTC (`2024-05-01T10:00:00Z`,
-/// with milliseconds only when non-zero).
-pub fn fmt_utc_ms(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) if ms % 1000 != 0 => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => ms.to_string(),
-    }
-}
-
-/// Formats a naive local time in milliseconds (`2024-05-01T18:00:00`).
-pub fn fmt_local_ms(ms: i64) -> String {
-    match chrono::DateTime::from_timestamp_millis(ms) {
-        Some(t) => t.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
-        None => ms.to_string(),
-    }
-}
-
 /// Formats a value for people, given the node's raw text and unit.
 pub fn display(value: Value, raw: &str, unit: Unit) -> String {
     let u = unit.symbol();
@@ -356,21 +340,10 @@ pub fn display(value: Value, raw: &str, unit: Unit) -> String {
         Value::Int(v) => with_unit(v.to_string()),
         Value::Num(v) => with_unit(trim_float(v)),
         Value::Bool(b) => b.to_string(),
-        Value::UtcTime(ms) => fmt_utc_ms(ms),
-        Value::LocalTime(ms) => format!("{} (device local)", fmt_local_ms(ms)),
-        Value::TimeOfDay(ms) => {
-            let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-            if f == 0 {
-                format!("{h:02}:{m:02}:{s:02} UTC")
-            } else {
-                format!("{h:02}:{m:02}:{s:02}.{f:03} UTC")
-            }
-        }
-        Value::Offset(secs) => {
-            let sign = if secs < 0 { '-' } else { '+' };
-            let a = secs.unsigned_abs();
-            format!("UTC{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
-        }
+        Value::UtcTime(ms) => time::fmt_utc_ms(ms),
+        Value::LocalTime(ms) => format!("{} (device local)", time::fmt_local_ms(ms)),
+        Value::TimeOfDay(ms) => format!("{} UTC", time::fmt_day_ms(ms, false)),
+        Value::Offset(secs) => format!("UTC{}", time::fmt_zone(secs)),
         Value::Coord(v) => format!("{v:.6}°"),
         Value::Enum(meaning) if raw.is_empty() => meaning.to_string(),
         Value::Enum(meaning) => format!("{meaning} ({raw})"),

@@ -29,10 +29,10 @@ pub mod unknown;
 pub mod watch;
 pub mod xexun;
 
+/// Times of fields as text; defined with every other time format in [`crate::present::time`].
+pub use crate::present::time::{fmt_local_ms, fmt_utc_ms};
 pub use diag::{Diagnostic, Severity};
-pub use field::{
-    Builder, FieldDef, Node, Span, Tree, Unit, Value, display, fmt_local_ms, fmt_utc_ms, trim_float,
-};
+pub use field::{Builder, FieldDef, Node, Span, Tree, Unit, Value, display, trim_float};
 pub use firmware::{Firmware, Generation, Tags};
 pub use framing::{FrameFlags, FrameSink, Framer, RawFrame};
 pub use hooks::{

@@ -4,7 +4,7 @@
 use super::Finding;
 use super::fleet::Context;
 use super::state::{DeviceState, EVIDENCE};
-use crate::model::present::{fmt_clock, fmt_duration, fmt_zone};
+use crate::present::time::{fmt_clock, fmt_duration, fmt_zone};
 use crate::protocol::{Advice, Imei, Kind, Protocol, Severity};
 
 /// A command this long before the end of the capture with no answer is a finding, seconds.

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Finding;
 use super::state::{DeviceState, FlowTrack};
-use crate::model::present::{fmt_duration, fmt_when};
 use crate::pipeline::FlowSummary;
+use crate::present::time::{fmt_duration, fmt_when};
 use crate::protocol::{self, Imei, Severity};
 
 /// Flows named one by one in a finding of a kind; further ones are counted.

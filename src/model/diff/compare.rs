@@ -10,7 +10,7 @@ use super::profile::Profile;
 use super::{
     Category, Comparison, Difference, Fact, KindRow, Rank, Representative, SideSummary, Tally,
 };
-use crate::model::present::fmt_duration;
+use crate::present::time::fmt_duration;
 use crate::protocol::{Kind, REGISTRY, Severity, trim_float as num};
 
 /// An interval this far (share) from the other side's is another interval, not jitter.

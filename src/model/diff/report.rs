@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::{Comparison, Fact, Profile, Rank, Which, compare, is_text};
-use crate::model::present::fmt_duration;
 use crate::pipeline::{self, Decoded, Input, RunOptions};
+use crate::present::time::fmt_duration;
 
 /// One comparison with the names of each side's inputs.
 #[derive(Debug, Clone)]

@@ -323,7 +323,7 @@ fn utc_time(
         let m = format!(
             "report time and fix time differ by {} min beyond the zone offset {}: a stale fix or a drifting clock",
             drift / 60,
-            values::fmt_offset(offset)
+            crate::present::time::fmt_zone(offset)
         );
         ctx.diag(Severity::Info, "time.drift", m, both, &F::FIX_TIME);
     }

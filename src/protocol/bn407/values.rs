@@ -281,13 +281,6 @@ pub fn derive_utc(local: NaiveDateTime, utc_tod: NaiveTime) -> (NaiveDateTime, i
     (utc, offset)
 }
 
-/// Formats an offset in seconds as `+08:00`.
-pub fn fmt_offset(secs: i32) -> String {
-    let sign = if secs < 0 { '-' } else { '+' };
-    let a = secs.unsigned_abs();
-    format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
-}
-
 /// Year, month, day of a date-time (for tests and summaries).
 pub fn ymd(dt: NaiveDateTime) -> (i32, u32, u32, u32, u32, u32) {
     (

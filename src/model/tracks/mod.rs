@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 pub use series::{Series, SeriesKind, TimeSeries};
 pub use simplify::{CHUNK, LEVELS, tolerance};
 
-use super::geo::{self, BBox};
+use crate::map::geo::{self, BBox};
 use crate::pipeline::Decoded;
 use crate::protocol::{AlarmClass, Direction, Imei, Kind, Message};
 

@@ -8,21 +8,25 @@
 //! tiles (MVT) are drawn into images on the CPU by [`vector`] with a built-in style.
 //! [`PmTiles::tile_image`] gives the image of any tile the map asks for, also deeper than the
 //! file's deepest zoom (drawn from the covering tile). Nothing here panics on a damaged file:
-//! every read is checked, and every tile is bounded in size.
+//! every read is checked, and every tile is bounded in size. [`write`] writes such files (for
+//! the tests and the vector sample).
 
-pub mod vector;
+#[cfg(test)]
+mod tests;
+#[doc(hidden)]
+pub mod write;
 
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
-use eframe::egui::ColorImage;
-
-use vector::SubSquare;
+use super::image::Image;
+use super::varint::{self, VarintError};
+use super::vector::{self, Label, SubSquare};
 
 /// Header size, bytes.
-const HEADER_LEN: usize = 127;
+pub(crate) const HEADER_LEN: usize = 127;
 /// Leaf directories followed at most.
 const MAX_DEPTH: usize = 4;
 /// A directory's size at most, compressed and not (4 MiB hold about a million entries; real
@@ -35,7 +39,7 @@ const LEAF_ENTRIES_KEPT: usize = 65_536;
 /// Largest directory or tile read, bytes.
 const MAX_READ: u64 = 64 << 20;
 /// Largest tile after decompression, bytes.
-const MAX_TILE: u64 = vector::MAX_TILE_BYTES as u64;
+const MAX_TILE: u64 = super::mvt::MAX_TILE_BYTES as u64;
 /// Side of the images drawn from vector tiles, pixels.
 pub const VECTOR_TILE_SIZE: u32 = 512;
 /// Largest side of a raster tile decoded, pixels.
@@ -44,7 +48,7 @@ const MAX_RASTER_SIDE: u32 = 4096;
 const MAX_ZOOM: u8 = 30;
 
 /// Tile type byte of the header: vector (MVT).
-const TYPE_MVT: u8 = 1;
+pub(crate) const TYPE_MVT: u8 = 1;
 
 /// A PMTiles file opened for reading.
 #[derive(Debug)]
@@ -107,16 +111,10 @@ pub fn tile_id(z: u8, x: u32, y: u32) -> u64 {
 }
 
 fn varint(b: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut v: u64 = 0;
-    for shift in (0..64).step_by(7) {
-        let byte = *b.get(*pos).ok_or("directory: cut short")?;
-        *pos += 1;
-        v |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err("directory: varint too long".to_string())
+    varint::read(b, pos).map_err(|e| match e {
+        VarintError::CutShort => "directory: cut short".to_string(),
+        VarintError::TooLong => "directory: varint too long".to_string(),
+    })
 }
 
 fn parse_directory(b: &[u8]) -> Result<Vec<Entry>, String> {
@@ -187,7 +185,7 @@ fn decode_raster(bytes: &[u8]) -> Result<image::DynamicImage, String> {
 }
 
 /// The part `sub` of a raster tile, enlarged to the tile's size.
-fn raster_image(bytes: &[u8], sub: SubSquare) -> Result<ColorImage, String> {
+fn raster_image(bytes: &[u8], sub: SubSquare) -> Result<Image, String> {
     let mut img = decode_raster(bytes)?;
     if sub != SubSquare::WHOLE {
         let (w, h) = (img.width(), img.height());
@@ -201,9 +199,7 @@ fn raster_image(bytes: &[u8], sub: SubSquare) -> Result<ColorImage, String> {
             img.crop_imm(x0, y0, cw, ch)
                 .resize_exact(w, h, image::imageops::FilterType::Triangle);
     }
-    let rgba = img.to_rgba8();
-    let size = [rgba.width() as usize, rgba.height() as usize];
-    Ok(ColorImage::from_rgba_unmultiplied(size, rgba.as_raw()))
+    Ok(Image::from_decoded(&img))
 }
 
 impl PmTiles {
@@ -346,14 +342,14 @@ impl PmTiles {
     /// `dark` style. Deeper than [`PmTiles::max_zoom`], the covering tile of `max_zoom` gives
     /// the image: a vector tile draws that part of itself at full resolution, a raster tile's
     /// part is enlarged. Beside the image come the labels of a vector tile in the image's
-    /// pixels ([`vector::Label`]; none for raster tiles).
+    /// pixels ([`Label`]; none for raster tiles).
     pub fn tile_image(
         &mut self,
         z: u8,
         x: u32,
         y: u32,
         dark: bool,
-    ) -> Result<Option<(ColorImage, Vec<vector::Label>)>, String> {
+    ) -> Result<Option<(Image, Vec<Label>)>, String> {
         if z > MAX_ZOOM || u64::from(x) >> z != 0 || u64::from(y) >> z != 0 {
             return Ok(None);
         }
@@ -375,274 +371,5 @@ impl PmTiles {
         } else {
             raster_image(&bytes, sub).map(|i| Some((i, Vec::new())))
         }
-    }
-}
-
-/// Writes a PMTiles file holding `tiles` (`(z, x, y, bytes)`, raster PNG), uncompressed
-/// directories, one root directory: for tests.
-#[cfg(test)]
-pub fn write_for_tests(path: &Path, tiles: &[(u8, u32, u32, Vec<u8>)]) -> std::io::Result<()> {
-    write_file_for_tests(path, tiles, 2, false)
-}
-
-/// Writes a PMTiles file of vector tiles (`(z, x, y, uncompressed MVT)`), stored
-/// gzip-compressed: for tests.
-#[cfg(test)]
-pub fn write_vector_for_tests(
-    path: &Path,
-    tiles: &[(u8, u32, u32, Vec<u8>)],
-) -> std::io::Result<()> {
-    write_file_for_tests(path, tiles, TYPE_MVT, true)
-}
-
-/// Writes a PMTiles file of `tile_type`, the tiles gzip-compressed if `gzip`.
-#[cfg(test)]
-#[allow(clippy::indexing_slicing)]
-fn write_file_for_tests(
-    path: &Path,
-    tiles: &[(u8, u32, u32, Vec<u8>)],
-    tile_type: u8,
-    gzip: bool,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let tiles: Vec<(u8, u32, u32, Vec<u8>)> = tiles
-        .iter()
-        .map(|(z, x, y, b)| {
-            let b = if gzip {
-                let mut enc =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                enc.write_all(b)?;
-                enc.finish()?
-            } else {
-                b.clone()
-            };
-            Ok((*z, *x, *y, b))
-        })
-        .collect::<std::io::Result<_>>()?;
-    fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
-    }
-    let mut sorted: Vec<(u64, &Vec<u8>)> = tiles
-        .iter()
-        .map(|(z, x, y, b)| (tile_id(*z, *x, *y), b))
-        .collect();
-    sorted.sort_by_key(|t| t.0);
-    let mut dir = Vec::new();
-    put_varint(&mut dir, sorted.len() as u64);
-    let mut last = 0;
-    for (id, _) in &sorted {
-        put_varint(&mut dir, id - last);
-        last = *id;
-    }
-    for _ in &sorted {
-        put_varint(&mut dir, 1);
-    }
-    for (_, b) in &sorted {
-        put_varint(&mut dir, b.len() as u64);
-    }
-    let mut data = Vec::new();
-    for (_, b) in &sorted {
-        put_varint(&mut dir, data.len() as u64 + 1);
-        data.extend_from_slice(b);
-    }
-    let mut h = vec![0u8; HEADER_LEN];
-    h[0..7].copy_from_slice(b"PMTiles");
-    h[7] = 3;
-    let root_off = HEADER_LEN as u64;
-    let data_off = root_off + dir.len() as u64;
-    h[8..16].copy_from_slice(&root_off.to_le_bytes());
-    h[16..24].copy_from_slice(&(dir.len() as u64).to_le_bytes());
-    h[40..48].copy_from_slice(&data_off.to_le_bytes());
-    h[56..64].copy_from_slice(&data_off.to_le_bytes());
-    h[64..72].copy_from_slice(&(data.len() as u64).to_le_bytes());
-    h[97] = 1;
-    h[98] = if gzip { 2 } else { 1 };
-    h[99] = tile_type;
-    h[100] = tiles.iter().map(|t| t.0).min().unwrap_or(0);
-    h[101] = tiles.iter().map(|t| t.0).max().unwrap_or(0);
-    let mut out = h;
-    out.extend_from_slice(&dir);
-    out.extend_from_slice(&data);
-    std::fs::write(path, out)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tile_ids_follow_the_spec() {
-        // From the PMTiles specification's examples.
-        assert_eq!(tile_id(0, 0, 0), 0);
-        assert_eq!(tile_id(1, 0, 0), 1);
-        assert_eq!(tile_id(1, 0, 1), 2);
-        assert_eq!(tile_id(1, 1, 1), 3);
-        assert_eq!(tile_id(1, 1, 0), 4);
-        assert_eq!(tile_id(2, 0, 0), 5);
-        // Deep enough for every rotation of the Hilbert curve (value from the reference
-        // implementation of the specification).
-        assert_eq!(tile_id(12, 3423, 1763), 19_078_479);
-    }
-
-    #[test]
-    fn reads_back_what_was_written_and_refuses_other_files() {
-        let dir = std::env::temp_dir().join(format!("bn407-pmtiles-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.pmtiles");
-        write_for_tests(
-            &path,
-            &[
-                (0, 0, 0, b"zero".to_vec()),
-                (2, 1, 3, b"two".to_vec()),
-                (1, 1, 0, b"one".to_vec()),
-            ],
-        )
-        .unwrap();
-        let mut p = PmTiles::open(&path).unwrap();
-        assert_eq!(p.max_zoom, 2);
-        assert_eq!(
-            p.tile(0, 0, 0).unwrap().as_deref(),
-            Some(b"zero".as_slice())
-        );
-        assert_eq!(p.tile(1, 1, 0).unwrap().as_deref(), Some(b"one".as_slice()));
-        assert_eq!(p.tile(2, 1, 3).unwrap().as_deref(), Some(b"two".as_slice()));
-        assert_eq!(p.tile(2, 0, 0).unwrap(), None);
-        assert_eq!(p.tile(5, 3, 3).unwrap(), None);
-        std::fs::write(dir.join("bad.pmtiles"), b"not a map at all, just text....").unwrap();
-        assert!(PmTiles::open(&dir.join("bad.pmtiles")).is_err());
-        // A tile type that is not MVT, PNG, JPEG or WebP.
-        let mut other = std::fs::read(&path).unwrap();
-        other[99] = 7;
-        std::fs::write(dir.join("other.pmtiles"), other).unwrap();
-        let e = PmTiles::open(&dir.join("other.pmtiles")).unwrap_err();
-        assert!(e.contains("tile type 7"), "{e}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    fn temp_dir(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("bn407-pmtiles-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    #[test]
-    fn vector_files_open_and_draw_any_zoom() {
-        let dir = temp_dir("vector");
-        let path = dir.join("v.pmtiles");
-        let mvt = vector::encode::scene();
-        write_vector_for_tests(&path, &[(14, 100, 200, mvt.clone())]).unwrap();
-        let raw = std::fs::read(&path).unwrap();
-        assert_eq!((raw[98], raw[99]), (2, 1), "gzip, MVT");
-        let mut p = PmTiles::open(&path).unwrap();
-        assert!(p.is_vector());
-        assert_eq!(p.max_zoom, 14);
-        assert_eq!(p.tile(14, 100, 200).unwrap(), Some(mvt));
-
-        let at = |img: &ColorImage, x: usize, y: usize| img.pixels[y * img.size[0] + x];
-        let img = p.tile_image(14, 100, 200, false).unwrap().unwrap().0;
-        assert_eq!(img.size, [512, 512]);
-        let (water, land) = (at(&img, 50, 100), at(&img, 450, 450));
-        assert_ne!(water, land);
-        assert_eq!(at(&img, 185, 100), water);
-        assert_eq!(at(&img, 200, 100), land);
-        let dark = p.tile_image(14, 100, 200, true).unwrap().unwrap().0;
-        assert_eq!(dark.size, [512, 512]);
-        assert_ne!(at(&dark, 50, 100), water);
-        assert_ne!(at(&dark, 450, 450), land);
-
-        // Deeper than the file: (15, 200, 401) is the bottom-left quarter of the tile, drawn at
-        // full size, its water edge at 1536 / 2048 * 512 = 384 px.
-        let q = p.tile_image(15, 200, 401, false).unwrap().unwrap().0;
-        assert_eq!(q.size, [512, 512]);
-        assert_eq!(at(&q, 375, 50), water);
-        assert_eq!(at(&q, 393, 50), land);
-        // Zoom 16: column 401 is tile x 1024..2048, the water edge at 256 px; column 402 is
-        // 2048..3072, land.
-        let q = p.tile_image(16, 401, 803, false).unwrap().unwrap().0;
-        assert_eq!(at(&q, 250, 10), water);
-        assert_eq!(at(&q, 262, 10), land);
-        let q = p.tile_image(16, 402, 803, false).unwrap().unwrap().0;
-        assert_eq!(at(&q, 10, 10), land);
-
-        // Where the file has nothing, or the address makes no sense.
-        assert!(p.tile_image(14, 101, 200, false).unwrap().is_none());
-        assert!(p.tile_image(15, 202, 400, false).unwrap().is_none());
-        assert!(p.tile_image(13, 50, 100, false).unwrap().is_none());
-        assert!(p.tile_image(2, 4, 0, false).unwrap().is_none());
-        assert!(p.tile_image(40, 0, 0, false).unwrap().is_none());
-        assert!(
-            p.tile_image(255, u32::MAX, u32::MAX, true)
-                .unwrap()
-                .is_none()
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn damaged_and_oversized_vector_tiles_are_errors() {
-        let dir = temp_dir("damaged");
-        let path = dir.join("v.pmtiles");
-        let mvt = vector::encode::scene();
-        let cut = mvt[..mvt.len() / 2].to_vec();
-        // Decompresses to more than a tile may be, from a few kilobytes.
-        let big = vec![0u8; vector::MAX_TILE_BYTES + 10];
-        write_vector_for_tests(&path, &[(1, 0, 0, cut), (1, 1, 1, big)]).unwrap();
-        assert!(std::fs::metadata(&path).unwrap().len() < 100_000);
-        let mut p = PmTiles::open(&path).unwrap();
-        let e = p.tile_image(1, 0, 0, false).unwrap_err();
-        assert!(e.contains("cut short"), "{e}");
-        let e = p.tile_image(1, 1, 1, false).unwrap_err();
-        assert!(e.contains("larger than"), "{e}");
-        let e = p.tile_image(3, 7, 7, false).unwrap_err();
-        assert!(e.contains("larger than"), "{e}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn raster_files_decode_and_enlarge() {
-        let dir = temp_dir("raster");
-        let path = dir.join("r.pmtiles");
-        // 4 x 4: the left half red, the right half blue.
-        let img = image::RgbaImage::from_fn(4, 4, |x, _| {
-            if x < 2 {
-                image::Rgba([255, 0, 0, 255])
-            } else {
-                image::Rgba([0, 0, 255, 255])
-            }
-        });
-        let mut png = Cursor::new(Vec::new());
-        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
-        write_for_tests(
-            &path,
-            &[
-                (3, 1, 2, png.into_inner()),
-                (3, 2, 2, b"not a png".to_vec()),
-            ],
-        )
-        .unwrap();
-        let mut p = PmTiles::open(&path).unwrap();
-        assert!(!p.is_vector());
-        let red = eframe::egui::Color32::from_rgb(255, 0, 0);
-        let blue = eframe::egui::Color32::from_rgb(0, 0, 255);
-        let t = p.tile_image(3, 1, 2, false).unwrap().unwrap().0;
-        assert_eq!(t.size, [4, 4]);
-        assert_eq!((t.pixels[0], t.pixels[3]), (red, blue));
-        // Deeper: the right half of the top row of quarters, enlarged, is all blue.
-        let t = p.tile_image(4, 3, 4, false).unwrap().unwrap().0;
-        assert_eq!(t.size, [4, 4]);
-        assert!(t.pixels.iter().all(|&c| c == blue));
-        let t = p.tile_image(4, 2, 5, true).unwrap().unwrap().0;
-        assert!(t.pixels.iter().all(|&c| c == red));
-        assert!(p.tile_image(3, 2, 2, false).is_err());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,14 +1,11 @@
-//! JSON output: one object per frame (`decode --format jsonl`) and the totals (`stats`).
+//! A frame as JSON: the line of `decode --format jsonl` and the window's "Copy as JSON".
 
 use serde::Serialize;
 use serde_json::{Value as J, json};
 
+use super::time::{fmt_day_ms, fmt_local_ms, fmt_ts, fmt_utc_ms};
 use crate::pipeline::Decoded;
-use crate::protocol::{Firmware, Node, Tree, Value, display, fmt_local_ms, fmt_utc_ms, raw_text};
-
-pub use crate::model::present::fmt_ts;
-
-pub use crate::protocol::hex;
+use crate::protocol::{Firmware, Node, Tree, Value, display, hex, raw_text};
 
 fn value_json(v: Value, raw: &str) -> J {
     match v {
@@ -19,10 +16,7 @@ fn value_json(v: Value, raw: &str) -> J {
         Value::Bool(b) => json!(b),
         Value::UtcTime(ms) => J::String(fmt_utc_ms(ms)),
         Value::LocalTime(ms) => J::String(fmt_local_ms(ms)),
-        Value::TimeOfDay(ms) => {
-            let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-            J::String(format!("{h:02}:{m:02}:{s:02}.{f:03}"))
-        }
+        Value::TimeOfDay(ms) => J::String(fmt_day_ms(ms, true)),
         Value::Offset(secs) => json!(secs),
         Value::Coord(c) => json!(c),
         Value::Blob(n) => json!(n),

@@ -30,6 +30,7 @@
 use std::sync::OnceLock;
 
 use super::geo::BBox;
+use super::varint::{self, VarintError};
 
 /// The asset, compiled in.
 static WORLD_BIN: &[u8] = include_bytes!("../../assets/world-50m.bin");
@@ -295,20 +296,14 @@ impl Reader<'_> {
     }
 
     fn varint(&mut self) -> Result<u64, BasemapError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(self.invalid("varint too long"))
+        varint::read(self.bytes, &mut self.pos).map_err(|e| match e {
+            VarintError::CutShort => BasemapError::Truncated(self.pos),
+            VarintError::TooLong => self.invalid("varint too long"),
+        })
     }
 
     fn zigzag(&mut self) -> Result<i64, BasemapError> {
-        let v = self.varint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+        self.varint().map(varint::unzigzag)
     }
 
     fn invalid(&self, what: &'static str) -> BasemapError {

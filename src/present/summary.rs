@@ -1,5 +1,8 @@
-//! The one-line summary of a frame, shared by the text output and the window's list.
+//! The few words that tell most about a frame, shared by the text output and the window's
+//! list and conversation.
 
+use super::time::fmt_utc_ms;
+use super::units::{fmt_position, fmt_speed};
 use crate::protocol::{Kind, Message};
 
 /// Position, speed, alarm or whatever tells most about the frame, in a few words.
@@ -55,16 +58,15 @@ pub fn summary(m: &Message, frame: &[u8]) -> String {
     }
     if let Some(f) = m.fix {
         s.push_str(&format!(
-            "  {:.5},{:.5} {}",
-            f.lat,
-            f.lon,
+            "  {} {}",
+            fmt_position(f.lat, f.lon),
             if f.valid { "valid" } else { "INVALID" }
         ));
         if let Some(v) = f.speed_kmh {
-            s.push_str(&format!(" {v:.1} km/h"));
+            s.push_str(&format!(" {}", fmt_speed(f64::from(v))));
         }
         if let Some(t) = f.time {
-            s.push_str(&format!(" @{}", crate::protocol::fmt_utc_ms(t)));
+            s.push_str(&format!(" @{}", fmt_utc_ms(t)));
         }
     }
     if m.fix.is_none() && m.kind == Kind::Report {
