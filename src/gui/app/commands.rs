@@ -1,7 +1,12 @@
 //! Commands: the keyboard's, and those the panels push while drawing, applied after drawing;
 //! copying a frame.
 
-use super::*;
+use super::AnalyzerApp;
+use crate::gui::state::{Command, CopyAs, ThemeChoice};
+use crate::pipeline::{Decoded, FlowMeta, Input};
+use crate::protocol::FrameFlags;
+use eframe::egui::{self, Key, Modifiers};
+use std::sync::Arc;
 
 impl AnalyzerApp {
     pub(super) fn handle_input(&mut self, ctx: &egui::Context) {

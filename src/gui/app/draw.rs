@@ -1,7 +1,13 @@
 //! Drawing the window: the panels around the central tabs, each given the shared [`View`];
 //! the map over the plots beside the list; a veil while files are dragged over.
 
-use super::*;
+use super::{AnalyzerApp, shown_feed};
+use crate::gui::bytes_view::BytesView;
+use crate::gui::map::MapView;
+use crate::gui::plots::PlotsView;
+use crate::gui::state::{CentralTab, Command, TileSettings, View};
+use crate::gui::tree_view::TreeView;
+use eframe::egui::{self, Ui};
 
 impl AnalyzerApp {
     pub(super) fn draw(&mut self, ui: &mut Ui) {

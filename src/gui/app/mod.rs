@@ -6,28 +6,27 @@
 //! [`commands`] applies what the panels and the keyboard ask.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use eframe::egui::{self, Key, Modifiers, Ui};
+use eframe::egui::Ui;
 
 use super::bytes_view::BytesView;
 use super::compare::{CompareCommand, CompareView};
 use super::conversation::ConversationView;
 use super::export::ExportDialog;
 use super::filter_bar::FilterBar;
-use super::filter_job::{FilterJob, FilterMsg};
+use super::filter_job::FilterJob;
 use super::frame_list::FrameList;
-use super::live::{LiveMsg, LiveStatus, WindowSink};
-use super::loader::{LoadMsg, Loader};
+use super::live::LiveStatus;
+use super::loader::Loader;
 use super::map::MapView;
 use super::menu::MenuBar;
 use super::plots::PlotsView;
 use super::side_panel::SidePanel;
 use super::state::{
-    CentralTab, Command, CopyAs, Detail, HiddenDevices, LoadProgress, Selection, Session, Settings,
-    ThemeChoice, TileSettings, View, Visible,
+    Command, Detail, HiddenDevices, Selection, Session, Settings, ThemeChoice, Visible,
 };
 use super::status_bar::StatusBar;
 use super::track_feed::TrackFeed;
@@ -35,8 +34,7 @@ use super::tree_view::TreeView;
 use crate::model::filter;
 use crate::model::store::FrameStore;
 use crate::model::tracks::TrackBuilder;
-use crate::pipeline::{Decoded, FlowMeta, Input};
-use crate::protocol::{FrameFlags, Tree};
+use crate::pipeline::Input;
 
 mod commands;
 mod draw;

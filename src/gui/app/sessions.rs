@@ -1,7 +1,20 @@
 //! Sessions: opening files and filters in their threads, live mode, and draining what they
 //! send at the start of each frame into the store, the session, the tracks and the detail.
 
-use super::*;
+use super::AnalyzerApp;
+use crate::gui::filter_job::{FilterJob, FilterMsg};
+use crate::gui::live::{LiveMsg, LiveStatus, WindowSink};
+use crate::gui::loader::{LoadMsg, Loader};
+use crate::gui::state::{CentralTab, Detail, LoadProgress, Selection, Session, Visible};
+use crate::gui::track_feed::TrackFeed;
+use crate::model::filter;
+use crate::model::store::FrameStore;
+use crate::pipeline::Input;
+use crate::protocol::Tree;
+use eframe::egui;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// A live session the window started.
 pub(super) struct LiveRun {
