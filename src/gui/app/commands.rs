@@ -2,7 +2,8 @@
 //! copying a frame.
 
 use super::AnalyzerApp;
-use crate::gui::state::{Command, CopyAs, ThemeChoice};
+use crate::gui::compare::CompareCommand;
+use crate::gui::state::{CentralTab, Command, CopyAs, ThemeChoice};
 use crate::pipeline::{Decoded, FlowMeta, Input};
 use crate::protocol::FrameFlags;
 use eframe::egui::{self, Key, Modifiers};
