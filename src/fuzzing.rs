@@ -532,14 +532,17 @@ pub fn tcp(data: &[u8]) {
             start.wrapping_add(u32::from(off))
         };
         let corrupt = flags & 0x20 != 0;
-        if corrupt && len > 0 {
-            if let Some(u) = unchecked.get_mut(s) {
-                *u = true;
-            }
+        if corrupt
+            && len > 0
+            && let Some(u) = unchecked.get_mut(s)
+        {
+            *u = true;
         }
+        // A SYN takes a sequence number itself: its data starts after it.
+        let first = seq.wrapping_add(u32::from(flags & 0x02 != 0));
         payload.clear();
         payload.extend((0..len as u32).map(|i| {
-            let b = pattern(seq.wrapping_add(i));
+            let b = pattern(first.wrapping_add(i));
             if corrupt { !b } else { b }
         }));
         let mut tcp_flags = 0u8;
