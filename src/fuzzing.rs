@@ -538,9 +538,11 @@ pub fn tcp(data: &[u8]) {
         {
             *u = true;
         }
+        // A SYN takes a sequence number itself: its data starts after it.
+        let first = seq.wrapping_add(u32::from(flags & 0x02 != 0));
         payload.clear();
         payload.extend((0..len as u32).map(|i| {
-            let b = pattern(seq.wrapping_add(i));
+            let b = pattern(first.wrapping_add(i));
             if corrupt { !b } else { b }
         }));
         let mut tcp_flags = 0u8;

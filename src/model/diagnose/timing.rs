@@ -52,8 +52,10 @@ impl Intervals {
         if let Some((prev, _)) = self.prev
             && ts_ns >= prev
         {
-            let secs = u64::try_from((ts_ns - prev) / 1_000_000_000).unwrap_or(0);
-            let ms = u64::try_from((ts_ns - prev) / 1_000_000).unwrap_or(0);
+            // Capture times come from the input: any two, however far apart.
+            let diff = ts_ns.saturating_sub(prev);
+            let secs = u64::try_from(diff / 1_000_000_000).unwrap_or(0);
+            let ms = u64::try_from(diff / 1_000_000).unwrap_or(0);
             self.count = self.count.saturating_add(1);
             let b = bucket(secs);
             if self.hist.len() < MAX_BUCKETS || self.hist.contains_key(&b) {

@@ -56,12 +56,24 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
     pub fn str(&self, s: Span) -> Cow<'f, str> {
         String::from_utf8_lossy(self.text(s))
     }
+    /// `s` cut to the frame: a length field read from the frame may point past its end, and no
+    /// node or diagnostic may (the bytes view and the exports take spans as they are).
+    pub fn clamp(&self, s: Span) -> Span {
+        let len = u32::try_from(self.frame.len()).unwrap_or(u32::MAX);
+        let start = s.start.min(len);
+        Span {
+            start,
+            end: s.end.clamp(start, len),
+        }
+    }
     /// Adds a node.
     pub fn add(&mut self, def: &'static FieldDef, s: Span, v: Value) {
+        let s = self.clamp(s);
         self.b.add(def, s, v);
     }
     /// Adds a text node (the raw bytes of the span).
     pub fn raw(&mut self, def: &'static FieldDef, s: Span) {
+        let s = self.clamp(s);
         self.b.add(def, s, Value::Raw);
     }
     /// Adds a diagnostic on a field.
@@ -73,6 +85,7 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         s: Span,
         def: &'static FieldDef,
     ) {
+        let s = self.clamp(s);
         self.msg.diag(Diagnostic::new(sev, code, m, s).on(def.name));
     }
     /// Adds an error on a field.

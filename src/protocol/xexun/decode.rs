@@ -68,7 +68,8 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         d.raw(&SENTENCE, name);
     }
     rmc(&mut d, &f, &XEXUN_RMC);
-    let cs = Span::new(star + 1, star + 3);
+    // Two hex digits after the `*`, or what the frame still holds of them.
+    let cs = Span::new(star + 1, (star + 3).min(end).max(star + 1));
     if star < end {
         d.raw(&CHECKSUM, cs);
         let want = kit::hex_byte(d.text(cs));
