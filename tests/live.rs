@@ -2,61 +2,16 @@
 //! relay to a platform stand-in, floods and slow clients, commands.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+mod live_support;
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bn407::live::{self, Control, Counters, DeviceLink, LiveConfig, LiveEvent, LiveSink, Mode};
-use bn407::pipeline::Decoded;
+use bn407::live::{self, Control, LiveConfig, LiveEvent, Mode};
 use bn407::protocol::{Action, Imei};
-
-/// What the sink saw: (direction, protocol, kind, bytes) per frame, events, last counters.
-#[derive(Default)]
-struct Seen {
-    frames: Vec<(String, String, String, Vec<u8>)>,
-    events: Vec<LiveEvent>,
-    counters: Counters,
-    links: Vec<DeviceLink>,
-}
-
-struct Collect(Arc<Mutex<Seen>>);
-
-impl LiveSink for Collect {
-    fn frame(&mut self, d: &Decoded<'_>) {
-        self.0.lock().unwrap().frames.push((
-            d.direction.as_str().into(),
-            d.protocol.name.into(),
-            d.message.kind.as_str().into(),
-            d.bytes.to_vec(),
-        ));
-    }
-    fn event(&mut self, e: &LiveEvent) {
-        self.0.lock().unwrap().events.push(e.clone());
-    }
-    fn tick(&mut self, c: &Counters, links: &[DeviceLink]) {
-        let mut s = self.0.lock().unwrap();
-        s.counters = *c;
-        s.links = links.to_vec();
-    }
-}
-
-fn start(cfg: LiveConfig) -> (live::LiveHandle, SocketAddr, Arc<Mutex<Seen>>) {
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let cfg = LiveConfig {
-        port: 0,
-        bind: vec!["127.0.0.1".parse().unwrap()],
-        ..cfg
-    };
-    let h = live::start(cfg, Box::new(Collect(seen.clone()))).unwrap();
-    let addr = h
-        .bound
-        .iter()
-        .find(|(t, _)| *t == "tcp")
-        .map(|(_, a)| *a)
-        .unwrap();
-    (h, addr, seen)
-}
+use live_support::engine::{Collect, start, wait_until};
 
 /// Sends `msg` and reads what comes back within `wait`.
 fn ask(s: &mut TcpStream, msg: &[u8], want: usize) -> Vec<u8> {
@@ -75,17 +30,6 @@ fn read_n(s: &mut TcpStream, want: usize) -> Vec<u8> {
         }
     }
     got
-}
-
-fn wait_until(seen: &Arc<Mutex<Seen>>, what: impl Fn(&Seen) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if what(&seen.lock().unwrap()) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting");
 }
 
 const IMEI: &str = "359586015829802";

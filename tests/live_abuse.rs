@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg(unix)]
 
+mod live_support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::process::{Command, Stdio};
@@ -15,60 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bn407::live::{self, Counters, DeviceLink, LiveConfig, LiveEvent, LiveSink};
-use bn407::pipeline::Decoded;
-
-#[derive(Default)]
-struct Seen {
-    counters: Counters,
-    links: usize,
-    refused: usize,
-}
-
-struct Collect(Arc<Mutex<Seen>>);
-
-impl LiveSink for Collect {
-    fn frame(&mut self, _: &Decoded<'_>) {}
-    fn event(&mut self, e: &LiveEvent) {
-        if matches!(e, LiveEvent::Refused { .. }) {
-            self.0.lock().unwrap().refused += 1;
-        }
-    }
-    fn tick(&mut self, c: &Counters, links: &[DeviceLink]) {
-        let mut s = self.0.lock().unwrap();
-        s.counters = *c;
-        s.links = links.len();
-    }
-}
-
-fn start(cfg: LiveConfig) -> (live::LiveHandle, SocketAddr, Arc<Mutex<Seen>>) {
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let cfg = LiveConfig {
-        port: 0,
-        bind: vec!["127.0.0.1".parse().unwrap()],
-        ..cfg
-    };
-    let h = live::start(cfg, Box::new(Collect(seen.clone()))).unwrap();
-    let addr = h
-        .bound
-        .iter()
-        .find(|(t, _)| *t == "tcp")
-        .map(|(_, a)| *a)
-        .unwrap();
-    (h, addr, seen)
-}
-
-fn wait_until(seen: &Arc<Mutex<Seen>>, what: impl Fn(&Seen) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if what(&seen.lock().unwrap()) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let s = seen.lock().unwrap();
-    panic!("timed out waiting; counters {:?}", s.counters);
-}
+use bn407::live::LiveConfig;
+use live_support::engine::{start, wait_until};
 
 const GOOD: &str = "359586015829802";
 
@@ -293,7 +243,7 @@ fn connections_past_the_limit_are_refused_while_connected_devices_keep_their_tim
     }
     assert_eq!(refused, 300);
     wait_until(&seen, |s| {
-        s.counters.refused_limit == 300 && s.refused == 300
+        s.counters.refused_limit == 300 && s.refused() == 300
     });
     stop.store(true, Ordering::Relaxed);
     prompt(&good.join().unwrap());

@@ -8,6 +8,7 @@
     dead_code
 )]
 
+pub mod engine;
 pub mod tshark;
 
 use std::collections::BTreeMap;
