@@ -471,11 +471,15 @@ fn evidence_ui(
                 if open == Some(w) {
                     if ui
                         .link(text)
-                        .on_hover_text("Select it in the frame list")
+                        .on_hover_text(
+                            "Show it in the frame list (the Compare tab keeps its report)",
+                        )
                         .clicked()
                         && let Ok(i) = usize::try_from(i)
                     {
                         view.commands.push(Command::SelectFrame(i));
+                        view.commands
+                            .push(Command::ShowTab(super::state::CentralTab::Frames));
                     }
                 } else {
                     ui.label(text);
