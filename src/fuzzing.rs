@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 use crate::capture::{self, Item, ItemKind, LinkType, Timestamp};
 use crate::model::Stats;
 use crate::model::store::{FrameStore, StoreBuilder};
-use crate::net::{FlowEvent, NetConfig, Reassembler, Side};
+use crate::net::{FlowEvent, NetConfig, Reassembler};
 use crate::pipeline::{self, Analyzer, Decoded, FlowMeta, Input, RunOptions};
 use crate::protocol::{self, Direction, RawFrame, ReplyOptions, Tree};
 
@@ -351,65 +351,20 @@ pub fn net(data: &[u8]) {
         item.data.extend_from_slice(d.take(len));
         r.feed(0, &item, &mut |ev| {
             check.event(&ev);
-            analyze(&mut an, &r_flow_meta(&ev), ev);
+            analyze(&mut an, ev);
         });
     }
     r.finish(&mut |ev| {
         check.event(&ev);
-        analyze(&mut an, &r_flow_meta(&ev), ev);
+        analyze(&mut an, ev);
     });
     assert!(check.open.is_empty(), "flows left open after finish");
     let _ = an.finish(&mut |d| check_decoded(&d));
 }
 
-/// The pipeline's view of a flow that opens (others need none).
-fn r_flow_meta(ev: &FlowEvent<'_>) -> Option<FlowMeta> {
-    match ev {
-        FlowEvent::Open(info) => Some(FlowMeta {
-            id: info.id.0,
-            transport: info.transport.as_str(),
-            device: info.device,
-            server: info.server,
-            certain: info.side_by == crate::net::SideBy::Syn,
-            source: info.source,
-            hint: info.hint,
-            from_log: false,
-        }),
-        _ => None,
-    }
-}
-
-fn side_index(side: Side) -> usize {
-    match side {
-        Side::Device => 0,
-        Side::Server => 1,
-    }
-}
-
-fn analyze(an: &mut Analyzer, meta: &Option<FlowMeta>, ev: FlowEvent<'_>) {
-    let sink = &mut |d: Decoded<'_>| check_decoded(&d);
-    match ev {
-        FlowEvent::Open(_) => {
-            if let Some(m) = meta {
-                an.open_flow(m.clone());
-            }
-        }
-        FlowEvent::Data {
-            flow,
-            side,
-            ts,
-            bytes,
-        } => an.data(flow.0, side_index(side), ts.map(|t| t.0), bytes, sink),
-        FlowEvent::UnitEnd { flow, side } => an.end_unit(flow.0, side_index(side), sink),
-        FlowEvent::Gap {
-            flow,
-            side,
-            ts,
-            missing,
-        } => an.gap(flow.0, side_index(side), ts.map(|t| t.0), missing, sink),
-        FlowEvent::Note { .. } => {}
-        FlowEvent::Close { flow, packets, end } => an.close(flow.0, None, packets, end, sink),
-    }
+/// The network event through the pipeline's own hand-over, every frame checked.
+fn analyze(an: &mut Analyzer, ev: FlowEvent<'_>) {
+    crate::pipeline::apply(an, ev, &mut |d: Decoded<'_>| check_decoded(&d));
 }
 
 /// The byte a test sender puts at TCP sequence number `seq`: consecutive sequence numbers give
@@ -494,7 +449,7 @@ pub fn tcp(data: &[u8]) {
             FlowEvent::Data {
                 flow, side, bytes, ..
             } => {
-                let s = side_index(*side);
+                let s = crate::pipeline::side_index(*side);
                 let next = expect.entry((flow.0, s)).or_insert(None);
                 for &b in *bytes {
                     if let Some(e) = *next
@@ -511,12 +466,14 @@ pub fn tcp(data: &[u8]) {
                 missing,
                 ..
             } => {
-                let next = expect.entry((flow.0, side_index(*side))).or_insert(None);
+                let next = expect
+                    .entry((flow.0, crate::pipeline::side_index(*side)))
+                    .or_insert(None);
                 *next = next.map(|n| n.wrapping_add(*missing as u8));
             }
             _ => {}
         }
-        analyze(&mut an, &r_flow_meta(&ev), ev);
+        analyze(&mut an, ev);
     };
     while !d.is_empty() {
         let flags = d.u8();

@@ -11,6 +11,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 use std::net::SocketAddr;
 
 pub use run::{Input, Progress, RunError, RunOptions, RunOutcome, run, run_all};
+pub(crate) use run::{apply, side_index};
 
 use crate::capture::ProtocolHint;
 use crate::net::EndReason;

@@ -181,15 +181,15 @@ fn to_run_error(e: CaptureError) -> RunError {
     }
 }
 
-fn side_index(side: Side) -> usize {
+pub(crate) fn side_index(side: Side) -> usize {
     match side {
         Side::Device => 0,
         Side::Server => 1,
     }
 }
 
-/// Hands one network event to the analyzer.
-fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
+/// Hands one network event to the analyzer (also what the `net` and `tcp` fuzz targets run).
+pub(crate) fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
     match ev {
         FlowEvent::Open(info) => an.open_flow(FlowMeta {
             id: info.id.0,
