@@ -80,14 +80,7 @@ pub fn run(a: &ExportArgs) -> u8 {
     let inputs: Vec<Input> = a.inputs.iter().cloned().map(Input::Path).collect();
     match export::run(&inputs, &req, &a.output, &mut RunOptions::default()) {
         Ok(s) => {
-            eprintln!(
-                "bn407: exported {} {} ({} of {} frames kept) to {}",
-                s.written,
-                a.to.unit(),
-                s.kept,
-                s.frames,
-                a.output.display()
-            );
+            eprintln!("bn407: {}", s.line(a.to, &a.output));
             match s.damaged {
                 Some(e) => {
                     eprintln!("bn407: {e}");

@@ -64,6 +64,21 @@ pub struct Summary {
     pub damaged: Option<RunError>,
 }
 
+impl Summary {
+    /// What was written, in one line (`exported 150 track points (162 of 162 frames kept) to
+    /// ride.gpx`), for the command line and the window alike.
+    pub fn line(&self, format: Format, out: &Path) -> String {
+        format!(
+            "exported {} {} ({} of {} frames kept) to {}",
+            self.written,
+            format.unit(),
+            self.kept,
+            self.frames,
+            out.display()
+        )
+    }
+}
+
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

@@ -485,13 +485,7 @@ fn outcome(
 ) -> ExportOutcome {
     match r {
         Ok(s) => {
-            let mut line = format!(
-                "Wrote {} {} of {} frame(s) to {}",
-                s.written,
-                format.unit(),
-                s.kept,
-                out.display()
-            );
+            let mut line = s.line(format, out);
             if let Some(e) = s.damaged {
                 line.push_str(&format!(" (the input is damaged part-way: {e})"));
             }
