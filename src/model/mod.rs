@@ -7,6 +7,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod filter;
 pub mod store;
+mod tally;
 pub mod tracks;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ pub use diagnose::{Diagnoser, Finding as SessionFinding};
 
 use crate::pipeline::{Decoded, FlowSummary};
 use crate::protocol::{Fix, Imei, Kind, Media, MediaItem, Severity};
+use tally::{Counts, KindCounts};
 
 /// One device's totals.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -54,7 +56,10 @@ pub struct Device {
     /// Server commands sent to it, by code.
     pub commands: BTreeMap<String, u64>,
     #[serde(skip)]
-    firmware_votes: BTreeMap<&'static str, u64>,
+    firmware_votes: Counts,
+    /// Frames by kind while the run goes on ([`by_kind`](Self::by_kind) is built from it).
+    #[serde(skip)]
+    kinds: KindCounts,
 }
 
 /// A finding code's totals.
@@ -167,6 +172,36 @@ pub struct Stats {
     pub diagnosis: Vec<SessionFinding>,
     #[serde(skip)]
     diagnoser: Diagnoser,
+    /// Counters of the run, from which the maps above are built when it ends.
+    #[serde(skip)]
+    tally: Tally,
+}
+
+/// What [`Stats::add`] counts frame by frame; the public maps are built from it.
+#[derive(Default)]
+struct Tally {
+    kinds: KindCounts,
+    protocols: Counts,
+    firmware: Counts,
+    directions: Counts,
+    /// Devices by their number in the run ([`Decoded::device_no`]).
+    devices: Vec<Option<(Imei, Device)>>,
+}
+
+impl Tally {
+    /// The devices by IMEI, each with its totals by kind and its firmware guess.
+    fn devices(&self) -> BTreeMap<Imei, Device> {
+        self.devices
+            .iter()
+            .flatten()
+            .map(|(imei, dev)| {
+                let mut dev = dev.clone();
+                dev.by_kind = dev.kinds.to_map();
+                dev.firmware = dev.firmware_guess();
+                (*imei, dev)
+            })
+            .collect()
+    }
 }
 
 impl Stats {
@@ -179,14 +214,12 @@ impl Stats {
         } else {
             self.frames += 1;
         }
-        *self.by_protocol.entry(d.protocol.name).or_default() += 1;
-        *self.by_kind.entry(m.kind.as_str()).or_default() += 1;
-        *self.by_firmware.entry(m.firmware_name()).or_default() += 1;
+        let t = &mut self.tally;
+        t.protocols.add(d.protocol.name, 1);
+        t.kinds.add(m.kind, 1);
+        t.firmware.add(m.firmware_name(), 1);
+        t.directions.add(d.direction.as_str(), d.bytes.len() as u64);
         self.bytes += d.bytes.len() as u64;
-        *self
-            .bytes_by_direction
-            .entry(d.direction.as_str())
-            .or_default() += d.bytes.len() as u64;
         let worst = m.max_severity();
         match worst {
             Some(Severity::Error) => self.errors += 1,
@@ -207,18 +240,31 @@ impl Stats {
             }
         }
         let Some(imei) = d.device else { return };
-        if self.devices.len() >= MAX_DEVICES && !self.devices.contains_key(&imei) {
-            // A flood of made-up identities must not grow memory without bound.
+        // Devices are numbered in order of first appearance: the first MAX_DEVICES are
+        // tracked, and a flood of made-up identities does not grow memory without bound.
+        let Some(no) = d.device_no.map(|n| n as usize).filter(|&n| n < MAX_DEVICES) else {
             self.devices_over_limit += 1;
             return;
+        };
+        let devices = &mut self.tally.devices;
+        if devices.len() <= no {
+            devices.resize_with(no + 1, || None);
         }
-        let dev = self.devices.entry(imei).or_insert_with(|| Device {
-            imei: imei.to_string(),
-            ..Default::default()
-        });
+        let Some(Some((_, dev))) = devices.get_mut(no).map(|slot| {
+            slot.get_or_insert_with(|| {
+                let dev = Device {
+                    imei: imei.to_string(),
+                    ..Default::default()
+                };
+                (imei, dev)
+            });
+            slot
+        }) else {
+            return;
+        };
         dev.protocol = d.protocol.name;
         dev.frames += 1;
-        *dev.by_kind.entry(m.kind.as_str()).or_default() += 1;
+        dev.kinds.add(m.kind, 1);
         let t = d.ts;
         if dev.first_seen.is_none() {
             dev.first_seen = t;
@@ -246,14 +292,14 @@ impl Stats {
             *dev.tz_offsets.entry(o).or_default() += 1;
         }
         if let Some(g) = m.firmware {
-            *dev.firmware_votes.entry(g.name).or_default() += 1;
+            dev.firmware_votes.add(g.name, 1);
         }
         if m.kind == Kind::Command
             && let Some(code) = m.keyword_text(d.bytes)
         {
             *dev.commands.entry(code.to_string()).or_default() += 1;
         }
-        if !dev.flows.contains(&d.flow.id) {
+        if dev.flows.last() != Some(&d.flow.id) && !dev.flows.contains(&d.flow.id) {
             dev.flows.push(d.flow.id);
         }
         self.photos_of(d, imei);
@@ -312,6 +358,7 @@ impl Stats {
 
     /// Ends the run: unfinished photos, flows, the firmware of each device.
     pub fn finish(&mut self, flows: Vec<FlowSummary>) {
+        self.fold();
         let mut unfinished = Vec::new();
         for media in self.media.values_mut() {
             for p in media.finish() {
@@ -328,30 +375,34 @@ impl Stats {
         self.photo_packets_dropped = self.media.values().map(|m| m.dropped()).sum();
         self.diagnosis = self.diagnoser.finish(&flows);
         self.flows = flows;
-        for dev in self.devices.values_mut() {
-            dev.firmware = dev.firmware_guess();
-        }
+    }
+
+    /// Builds the public maps from the run's counters.
+    fn fold(&mut self) {
+        let t = &self.tally;
+        self.by_protocol = t.protocols.to_map();
+        self.by_kind = t.kinds.to_map();
+        self.by_firmware = t.firmware.to_map();
+        self.bytes_by_direction = t.directions.to_map();
+        self.devices = t.devices();
     }
 
     /// The totals so far, with the findings judged against `flows`, for a view of a run still
     /// going (live): a copy, so the run goes on.
     pub fn snapshot(&self, flows: Vec<FlowSummary>) -> Stats {
-        let mut devices = self.devices.clone();
-        for dev in devices.values_mut() {
-            dev.firmware = dev.firmware_guess();
-        }
+        let t = &self.tally;
         Stats {
             frames: self.frames,
             truncated: self.truncated,
-            by_protocol: self.by_protocol.clone(),
-            by_kind: self.by_kind.clone(),
-            by_firmware: self.by_firmware.clone(),
+            by_protocol: t.protocols.to_map(),
+            by_kind: t.kinds.to_map(),
+            by_firmware: t.firmware.to_map(),
             errors: self.errors,
             warnings: self.warnings,
             bytes: self.bytes,
-            bytes_by_direction: self.bytes_by_direction.clone(),
+            bytes_by_direction: t.directions.to_map(),
             findings: self.findings.clone(),
-            devices,
+            devices: t.devices(),
             photos: self.photos.clone(),
             devices_over_limit: self.devices_over_limit,
             photo_packets_dropped: self.media.values().map(|m| m.dropped()).sum(),
@@ -362,6 +413,7 @@ impl Stats {
             net: self.net.clone(),
             media: BTreeMap::new(),
             diagnoser: Diagnoser::default(),
+            tally: Tally::default(),
         }
     }
 }
@@ -369,9 +421,6 @@ impl Stats {
 impl Device {
     /// The most frequent firmware guess of its frames.
     fn firmware_guess(&self) -> &'static str {
-        self.firmware_votes
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map_or("unknown", |(k, _)| k)
+        self.firmware_votes.most().unwrap_or("unknown")
     }
 }

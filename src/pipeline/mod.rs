@@ -64,9 +64,17 @@ pub struct Decoded<'a> {
     /// The device this frame belongs to: its own IMEI, or for frames that carry none (the
     /// server's `LOAD` and `ON`), the IMEI last sent by the device side of the flow.
     pub device: Option<Imei>,
+    /// The device's number in the run: from 0, in the order devices first appear, so that
+    /// consumers keep per-device state in a vector instead of a map keyed by IMEI. None when
+    /// [`device`](Self::device) is none or past [`MAX_DEVICE_NUMBERS`] devices.
+    pub device_no: Option<u32>,
     /// The field tree, when the analyzer was asked for trees.
     pub tree: Option<&'a Tree>,
 }
+
+/// Devices numbered at most in one run (see [`Decoded::device_no`]); frames of devices past it
+/// carry their IMEI but no number, and consumers count them as over their own limits.
+pub const MAX_DEVICE_NUMBERS: usize = 1 << 20;
 
 impl Decoded<'_> {
     /// Source and destination addresses in the direction of travel.
@@ -82,6 +90,9 @@ struct FlowState {
     meta: FlowMeta,
     conv: Conversation,
     device: Option<Imei>,
+    /// The last device of its frames and that device's number (a cache of
+    /// [`Analyzer::numbers`], so a frame costs a comparison, not a hash look-up).
+    numbered: Option<(Imei, Option<u32>)>,
     /// The conversation checker of the protocol that has one (created on its first frame).
     session: Option<(&'static Protocol, Box<dyn Session>)>,
 }
@@ -100,6 +111,8 @@ pub struct Analyzer {
     want_tree: bool,
     tree: Tree,
     next: u64,
+    /// Each device's number, in order of first appearance.
+    numbers: HashMap<Imei, u32>,
 }
 
 /// What a flow amounted to, for statistics and the flow list.
@@ -149,6 +162,7 @@ impl Analyzer {
             want_tree: tree,
             tree: Tree::default(),
             next: 0,
+            numbers: HashMap::default(),
         }
     }
 
@@ -173,6 +187,7 @@ impl Analyzer {
                 meta,
                 conv,
                 device: None,
+                numbered: None,
                 session: None,
             },
         );
@@ -270,6 +285,8 @@ impl Analyzer {
         };
         let meta = &f.meta;
         let flow_device = &mut f.device;
+        let numbered = &mut f.numbered;
+        let numbers = &mut self.numbers;
         let session = &mut f.session;
         let want_tree = self.want_tree;
         let tree = &mut self.tree;
@@ -314,6 +331,14 @@ impl Analyzer {
                 *flow_device = message.imei;
             }
             let device = message.imei.or(*flow_device);
+            let device_no = device.and_then(|imei| match *numbered {
+                Some((known, no)) if known == imei => no,
+                _ => {
+                    let no = number(numbers, imei);
+                    *numbered = Some((imei, no));
+                    no
+                }
+            });
             let d = Decoded {
                 index: *next,
                 ts,
@@ -325,6 +350,7 @@ impl Analyzer {
                 flags: fr.raw.flags,
                 message,
                 device,
+                device_no,
                 tree: want_tree.then_some(&*tree),
             };
             *next += 1;
@@ -332,6 +358,20 @@ impl Analyzer {
         };
         op(&mut f.conv, &mut out);
     }
+}
+
+/// The number of `imei`, given it on its first appearance while fewer than
+/// [`MAX_DEVICE_NUMBERS`] are numbered.
+fn number(numbers: &mut HashMap<Imei, u32>, imei: Imei) -> Option<u32> {
+    if let Some(&no) = numbers.get(&imei) {
+        return Some(no);
+    }
+    let no = u32::try_from(numbers.len()).ok()?;
+    if numbers.len() >= MAX_DEVICE_NUMBERS {
+        return None;
+    }
+    numbers.insert(imei, no);
+    Some(no)
 }
 
 fn summarize(f: &FlowState, packets: [u64; 2], end: EndReason) -> FlowSummary {

@@ -241,6 +241,7 @@ impl AnalyzerApp {
             },
             message: d.message.clone(),
             device: d.message.imei,
+            device_no: None,
             tree: Some(&d.tree),
         };
         Some(match how {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Finding;
-use super::state::{DeviceState, FlowTrack};
+use super::state::FlowTrack;
 use crate::pipeline::FlowSummary;
 use crate::present::time::{fmt_duration, fmt_when};
 use crate::protocol::{self, Imei, Severity};
@@ -19,7 +19,7 @@ const MASS_WINDOW_NS: i64 = 60 * 1_000_000_000;
 /// What the rules read besides the device's own state.
 pub struct Context<'a> {
     summaries: HashMap<u32, &'a FlowSummary>,
-    tracks: &'a BTreeMap<u32, FlowTrack>,
+    tracks: &'a BTreeMap<u32, &'a FlowTrack>,
     by_device: HashMap<Imei, Vec<u32>>,
     /// Inputs that hold at least one packet or line from a server.
     sources_with_server: HashSet<usize>,
@@ -31,7 +31,7 @@ impl<'a> Context<'a> {
     /// The context of a run's flows.
     pub fn new(
         flows: &'a [FlowSummary],
-        tracks: &'a BTreeMap<u32, FlowTrack>,
+        tracks: &'a BTreeMap<u32, &'a FlowTrack>,
         last_ts: Option<i64>,
     ) -> Self {
         let summaries: HashMap<u32, &FlowSummary> = flows.iter().map(|f| (f.meta.id, f)).collect();
@@ -62,7 +62,7 @@ impl<'a> Context<'a> {
 
     /// What was gathered about a flow.
     pub fn track(&self, id: u32) -> Option<&FlowTrack> {
-        self.tracks.get(&id)
+        self.tracks.get(&id).copied()
     }
 
     /// True when the capture would show the server's answers in this flow: it holds packets
@@ -90,11 +90,11 @@ impl<'a> Context<'a> {
 }
 
 /// Findings about flows and the whole capture.
-pub fn judge(ctx: &Context<'_>, devices: &BTreeMap<Imei, DeviceState>, out: &mut Vec<Finding>) {
+pub fn judge(ctx: &Context<'_>, devices: usize, out: &mut Vec<Finding>) {
     protocols(ctx, out);
     identities(ctx, out);
     one_sided(ctx, out);
-    mass_disconnect(ctx, devices.len(), out);
+    mass_disconnect(ctx, devices, out);
 }
 
 fn flow_finding(

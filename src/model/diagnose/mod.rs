@@ -20,6 +20,8 @@ pub mod timing;
 
 use std::collections::BTreeMap;
 
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 use serde::Serialize;
 
 use crate::pipeline::{Decoded, FlowSummary};
@@ -53,8 +55,13 @@ pub struct Finding {
 /// Gathers what the findings are judged from, frame by frame.
 #[derive(Default)]
 pub struct Diagnoser {
-    devices: BTreeMap<Imei, DeviceState>,
-    flows: BTreeMap<u32, FlowTrack>,
+    /// By device number in the run ([`Decoded::device_no`]).
+    devices: Vec<Option<(Imei, DeviceState)>>,
+    /// Flows in order of their first frame, and where each flow id is in it.
+    flows: Vec<(u32, FlowTrack)>,
+    flow_at: HashMap<u32, usize>,
+    /// The flow of the previous frame and its place (frames come in bursts of one flow).
+    last_flow: Option<(u32, usize)>,
     devices_over: u64,
     flows_over: u64,
     /// Capture time of the last frame, ns.
@@ -73,31 +80,63 @@ impl Diagnoser {
             self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
         }
         let from_log = d.flow.from_log;
-        if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&d.flow.id) {
-            self.flows
-                .entry(d.flow.id)
-                .or_insert_with(|| FlowTrack::new(d.index, from_log))
-                .add(d);
-        } else {
-            self.flows_over += 1;
+        match self.flow_place(d.flow.id, d.index, from_log) {
+            Some(i) => {
+                if let Some((_, track)) = self.flows.get_mut(i) {
+                    track.add(d);
+                }
+            }
+            None => self.flows_over += 1,
         }
         let Some(imei) = d.device else { return };
-        if self.devices.len() >= MAX_DEVICES && !self.devices.contains_key(&imei) {
+        // Devices are numbered in order of first appearance: the first MAX_DEVICES are judged.
+        let Some(no) = d.device_no.map(|n| n as usize).filter(|&n| n < MAX_DEVICES) else {
             self.devices_over += 1;
             return;
+        };
+        if self.devices.len() <= no {
+            self.devices.resize_with(no + 1, || None);
         }
-        self.devices.entry(imei).or_default().add(d, from_log);
+        if let Some(slot) = self.devices.get_mut(no) {
+            slot.get_or_insert_with(|| (imei, DeviceState::default()))
+                .1
+                .add(d, from_log);
+        }
+    }
+
+    /// Where flow `id` is kept, adding it (first seen in `frame`) while fewer than
+    /// [`MAX_FLOWS`] are; none past that.
+    fn flow_place(&mut self, id: u32, frame: u64, from_log: bool) -> Option<usize> {
+        if let Some((last, i)) = self.last_flow
+            && last == id
+        {
+            return Some(i);
+        }
+        let i = match self.flow_at.get(&id) {
+            Some(&i) => i,
+            None if self.flows.len() < MAX_FLOWS => {
+                self.flows.push((id, FlowTrack::new(frame, from_log)));
+                self.flow_at.insert(id, self.flows.len() - 1);
+                self.flows.len() - 1
+            }
+            None => return None,
+        };
+        self.last_flow = Some((id, i));
+        Some(i)
     }
 
     /// Judges everything seen against the flows of the run; findings worst first, then by
     /// device and code.
     pub fn finish(&self, flows: &[FlowSummary]) -> Vec<Finding> {
-        let ctx = fleet::Context::new(flows, &self.flows, self.last_ts);
+        let tracks: BTreeMap<u32, &FlowTrack> = self.flows.iter().map(|(id, t)| (*id, t)).collect();
+        let ctx = fleet::Context::new(flows, &tracks, self.last_ts);
+        let mut devices: Vec<&(Imei, DeviceState)> = self.devices.iter().flatten().collect();
+        devices.sort_by_key(|(imei, _)| *imei);
         let mut out = Vec::new();
-        for (imei, dev) in &self.devices {
+        for (imei, dev) in &devices {
             device::judge(*imei, dev, &ctx, &mut out);
         }
-        fleet::judge(&ctx, &self.devices, &mut out);
+        fleet::judge(&ctx, devices.len(), &mut out);
         if self.devices_over + self.flows_over > 0 {
             out.push(Finding {
                 severity: Severity::Info,
