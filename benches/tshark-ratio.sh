@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-16}
 runs=${2:-3}
-cap=${TMPDIR:-/tmp}/bn407-synth-$mb.pcap
+cap=${TMPDIR:-/tmp}/bn407-fleet-$mb.pcap
 cargo build --release --quiet --example synth_capture --bin bn407
 [ -f "$cap" ] || target/release/examples/synth_capture "$cap" "$mb"
 out=$(mktemp -d)

@@ -23,3 +23,5 @@ pub mod net;
 pub mod pipeline;
 pub mod present;
 pub mod protocol;
+#[doc(hidden)]
+pub mod synth;

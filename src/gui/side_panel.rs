@@ -97,9 +97,14 @@ fn devices(ui: &mut Ui, view: &mut View<'_>) {
                 });
             }
         })
-        .body(|mut body| {
-            for dev in stats.devices.values() {
-                body.row(18.0, |mut row| {
+        .body(|body| {
+            // Only the rows in view are laid out: a fleet capture has thousands of devices.
+            let devices: Vec<&crate::model::Device> = stats.devices.values().collect();
+            body.rows(18.0, devices.len(), |mut row| {
+                let Some(dev) = devices.get(row.index()) else {
+                    return;
+                };
+                {
                     row.set_selected(filter == format!("imei == {}", dev.imei));
                     row.col(|ui| {
                         ui.label(&dev.imei)
@@ -146,8 +151,8 @@ fn devices(ui: &mut Ui, view: &mut View<'_>) {
                         commands.push(Command::SetFilter(format!("imei == {}", dev.imei)));
                     }
                     resp.context_menu(|ui| device_menu(ui, &dev.imei.to_string(), commands));
-                });
-            }
+                }
+            });
         });
 }
 
@@ -162,11 +167,20 @@ fn flows(ui: &mut Ui, view: &mut View<'_>) {
         .weak(),
     );
     let commands = &mut *view.commands;
+    // Only the flows in view are laid out (a day of a busy port has tens of thousands); each
+    // is a line and a line of small text and buttons.
+    let row_height = 2.0 * (ui.spacing().interact_size.y + ui.spacing().item_spacing.y);
+    let flows = store.flows();
     egui::ScrollArea::vertical()
         .id_salt("flows")
-        .show(ui, |ui| {
-            for f in store.flows() {
-                let summary = stats.and_then(|s| s.flows.iter().find(|x| x.meta.id == f.id));
+        .auto_shrink(false)
+        .show_rows(ui, row_height, flows.len(), |ui, range| {
+            for f in flows.get(range).unwrap_or(&[]) {
+                // Summaries are in flow order.
+                let summary = stats.and_then(|s| {
+                    let at = s.flows.partition_point(|x| x.meta.id < f.id);
+                    s.flows.get(at).filter(|x| x.meta.id == f.id)
+                });
                 let ends = match (f.device, f.server) {
                     (Some(d), Some(s)) => format!("{d} -> {s}"),
                     _ => view

@@ -27,6 +27,15 @@ impl TrackFeed {
         Self::default()
     }
 
+    /// Tracks built elsewhere (by the loader) from the first `fed` frames of the store.
+    pub fn built(tracks: TrackBuilder, fed: usize) -> Self {
+        Self {
+            tracks,
+            fed,
+            complete: true,
+        }
+    }
+
     /// A feed with nothing to come (no session).
     pub fn finished() -> Self {
         Self {

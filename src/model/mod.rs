@@ -196,7 +196,7 @@ impl Tally {
             .flatten()
             .map(|(imei, dev)| {
                 let mut dev = dev.clone();
-                dev.by_kind = dev.kinds.to_map();
+                dev.by_kind = dev.kinds.by_name();
                 dev.firmware = dev.firmware_guess();
                 (*imei, dev)
             })
@@ -250,18 +250,16 @@ impl Stats {
         if devices.len() <= no {
             devices.resize_with(no + 1, || None);
         }
-        let Some(Some((_, dev))) = devices.get_mut(no).map(|slot| {
-            slot.get_or_insert_with(|| {
-                let dev = Device {
-                    imei: imei.to_string(),
-                    ..Default::default()
-                };
-                (imei, dev)
-            });
-            slot
-        }) else {
+        let Some(slot) = devices.get_mut(no) else {
             return;
         };
+        let (_, dev) = slot.get_or_insert_with(|| {
+            let dev = Device {
+                imei: imei.to_string(),
+                ..Default::default()
+            };
+            (imei, dev)
+        });
         dev.protocol = d.protocol.name;
         dev.frames += 1;
         dev.kinds.add(m.kind, 1);
@@ -381,7 +379,7 @@ impl Stats {
     fn fold(&mut self) {
         let t = &self.tally;
         self.by_protocol = t.protocols.to_map();
-        self.by_kind = t.kinds.to_map();
+        self.by_kind = t.kinds.by_name();
         self.by_firmware = t.firmware.to_map();
         self.bytes_by_direction = t.directions.to_map();
         self.devices = t.devices();
@@ -395,7 +393,7 @@ impl Stats {
             frames: self.frames,
             truncated: self.truncated,
             by_protocol: t.protocols.to_map(),
-            by_kind: t.kinds.to_map(),
+            by_kind: t.kinds.by_name(),
             by_firmware: t.firmware.to_map(),
             errors: self.errors,
             warnings: self.warnings,

@@ -20,7 +20,7 @@ impl KindCounts {
     }
 
     /// The non-zero counts by kind name.
-    pub fn to_map(&self) -> BTreeMap<&'static str, u64> {
+    pub fn by_name(&self) -> BTreeMap<&'static str, u64> {
         Kind::ALL
             .iter()
             .filter_map(|&k| {
@@ -93,7 +93,7 @@ mod tests {
         for (i, kind) in Kind::ALL.iter().enumerate() {
             k.add(*kind, i as u64 + 1);
         }
-        let m = k.to_map();
+        let m = k.by_name();
         assert_eq!(m.len(), Kind::ALL.len());
         for (i, kind) in Kind::ALL.iter().enumerate() {
             assert_eq!(m.get(kind.as_str()), Some(&(i as u64 + 1)), "{kind:?}");

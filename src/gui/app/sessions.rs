@@ -76,7 +76,10 @@ impl AnalyzerApp {
                         findings,
                         net,
                         error,
+                        tracks,
                     } => {
+                        let fed = self.read_store().len();
+                        self.tracks = TrackFeed::built(*tracks, fed);
                         self.session.stats = Some(*stats);
                         self.session.net = Some(net);
                         self.session.device_findings = findings;
@@ -201,7 +204,8 @@ impl AnalyzerApp {
     /// the filtered tracks), a time budget each; finishes them once every frame is in.
     pub(super) fn feed_tracks(&mut self, ctx: &egui::Context) {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
-        let mut more = self.tracks.feed(&store, None, self.loader.is_none());
+        // A file's tracks come from the loader when it ends; live frames are fed from the store.
+        let mut more = self.loader.is_none() && self.tracks.feed(&store, None, true);
         if let (Some(f), Visible::Some { rows, done }) = (&mut self.filtered_tracks, &self.visible)
         {
             more |= f.feed(&store, Some(rows), *done && self.tracks.complete);

@@ -344,8 +344,10 @@ fn commands(o: &mut Out<'_>, dev: &DeviceState, ctx: &Context<'_>) {
     let mut too_soon = Vec::new();
     for c in &dev.pending {
         match (c.ts, ctx.last_ts) {
-            (Some(t), Some(end)) if (end - t) / 1_000_000_000 >= COMMAND_GRACE_S => silent.push(c),
-            (Some(t), Some(end)) => too_soon.push((c, (end - t) / 1_000_000_000)),
+            (Some(t), Some(end)) if end.saturating_sub(t) / 1_000_000_000 >= COMMAND_GRACE_S => {
+                silent.push(c)
+            }
+            (Some(t), Some(end)) => too_soon.push((c, end.saturating_sub(t) / 1_000_000_000)),
             _ => {}
         }
     }
@@ -389,13 +391,14 @@ fn connections(o: &mut Out<'_>, ctx: &Context<'_>, flows: &[u32]) {
     if spans.len() >= 4 {
         let mut durations: Vec<i64> = spans
             .iter()
-            .map(|(a, b, _, _)| (b - a) / 1_000_000_000)
+            // Capture times come from the input: any two, however far apart.
+            .map(|(a, b, _, _)| b.saturating_sub(*a) / 1_000_000_000)
             .collect();
         durations.sort_unstable();
         let median = durations.get(durations.len() / 2).copied().unwrap_or(0);
         let first = spans.first().map_or(0, |s| s.0);
         let last = spans.iter().map(|s| s.1).max().unwrap_or(first);
-        let hours = ((last - first) as f64 / 3.6e12).max(1.0 / 60.0);
+        let hours = (last.saturating_sub(first) as f64 / 3.6e12).max(1.0 / 60.0);
         let per_hour = spans.len() as f64 / hours;
         if median < 120 && per_hour >= 6.0 {
             let ev: Vec<u64> = spans.iter().map(|s| s.3).collect();
@@ -405,7 +408,7 @@ fn connections(o: &mut Out<'_>, ctx: &Context<'_>, flows: &[u32]) {
                 format!(
                     "connected {} times in {} (about {per_hour:.0} an hour; half the connections lasted under {}): every reconnect costs the unit a data-session set-up and a TCP handshake, which drains its battery; look at what closes them (the platform's idle timeout, unanswered heartbeats, weak signal)",
                     spans.len(),
-                    fmt_duration((last - first) / 1_000_000_000),
+                    fmt_duration(last.saturating_sub(first) / 1_000_000_000),
                     fmt_duration(median.max(1))
                 ),
                 &ev,

@@ -300,7 +300,7 @@ fn mass_disconnect(ctx: &Context<'_>, devices: usize, out: &mut Vec<Finding>) {
     for (t_hi, d_hi) in &ends {
         *inside.entry(*d_hi).or_default() += 1;
         while let Some((t_lo, d_lo)) = ends.get(lo)
-            && t_hi - t_lo > MASS_WINDOW_NS
+            && t_hi.saturating_sub(*t_lo) > MASS_WINDOW_NS
         {
             if let Some(c) = inside.get_mut(d_lo) {
                 *c -= 1;
@@ -327,7 +327,7 @@ fn mass_disconnect(ctx: &Context<'_>, devices: usize, out: &mut Vec<Finding>) {
             flow: None,
             message: format!(
                 "{n} of {devices} devices lost their connections within {} (from {}): a mobile network or server event, not the devices",
-                fmt_duration(((to - from) / 1_000_000_000).max(1)),
+                fmt_duration((to.saturating_sub(from) / 1_000_000_000).max(1)),
                 fmt_when(from)
             ),
             evidence: Vec::new(),

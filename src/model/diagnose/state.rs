@@ -171,7 +171,7 @@ impl DeviceState {
             }
         }
         if let (Some(ts), Some(fix_ms), false) = (d.ts, m.fix.and_then(|f| f.time), from_log) {
-            let late = (ts / 1_000_000 - fix_ms) / 1000;
+            let late = (ts / 1_000_000).saturating_sub(fix_ms) / 1000;
             if late > CLOCK_SLACK_S {
                 self.late.add(d.index);
                 if self.worst_late.is_none_or(|(w, _)| late > w) {
@@ -204,7 +204,7 @@ impl DeviceState {
         let pending = std::mem::take(&mut self.pending);
         for c in pending {
             let in_window = match (c.ts, ts) {
-                (Some(a), Some(b)) => b - a <= ANSWER_WINDOW_NS,
+                (Some(a), Some(b)) => b.saturating_sub(a) <= ANSWER_WINDOW_NS,
                 _ => true,
             };
             if in_window {

@@ -24,9 +24,8 @@ fn bucket(secs: u64) -> u64 {
 #[derive(Debug, Default, Clone)]
 pub struct Intervals {
     prev: Option<(i64, u64)>,
-    hist: BTreeMap<u64, u32>,
-    /// Milliseconds of the intervals in each bucket of `hist`.
-    sums: BTreeMap<u64, u64>,
+    /// Intervals by bucket: how many, and their milliseconds together.
+    hist: BTreeMap<u64, (u32, u64)>,
     overflow: u32,
     count: u32,
     /// The longest intervals: (seconds, frame that ended it).
@@ -58,16 +57,26 @@ impl Intervals {
             let ms = u64::try_from(diff / 1_000_000).unwrap_or(0);
             self.count = self.count.saturating_add(1);
             let b = bucket(secs);
-            if self.hist.len() < MAX_BUCKETS || self.hist.contains_key(&b) {
-                *self.hist.entry(b).or_default() += 1;
-                *self.sums.entry(b).or_default() += ms;
-            } else {
-                self.overflow = self.overflow.saturating_add(1);
+            let full = self.hist.len() >= MAX_BUCKETS;
+            match self.hist.get_mut(&b) {
+                Some((n, sum)) => {
+                    *n += 1;
+                    *sum += ms;
+                }
+                None if !full => {
+                    self.hist.insert(b, (1, ms));
+                }
+                None => self.overflow = self.overflow.saturating_add(1),
             }
-            self.gaps.push((secs, frame));
-            self.gaps
-                .sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            self.gaps.truncate(TOP_GAPS);
+            // Longest first, the earlier frame first among equals; most intervals are too
+            // short to enter a full list.
+            let enters =
+                self.gaps.len() < TOP_GAPS || self.gaps.last().is_some_and(|&(s, _)| secs > s);
+            if enters {
+                let at = self.gaps.partition_point(|&(s, _)| s >= secs);
+                self.gaps.insert(at, (secs, frame));
+                self.gaps.truncate(TOP_GAPS);
+            }
         }
         if self.prev.is_none_or(|(p, _)| ts_ns >= p) {
             self.prev = Some((ts_ns, frame));
@@ -84,7 +93,7 @@ impl Intervals {
         let near = |d: u64| -> u32 {
             let lo = d.saturating_sub(d / 4);
             let hi = d + d / 4;
-            self.hist.range(lo..=hi).map(|(_, n)| *n).sum()
+            self.hist.range(lo..=hi).map(|(_, (n, _))| *n).sum()
         };
         let (&dominant, _) = self
             .hist
@@ -98,7 +107,7 @@ impl Intervals {
         let long = self
             .hist
             .range(dominant.saturating_mul(2) + 1..)
-            .map(|(_, n)| *n)
+            .map(|(_, (n, _))| *n)
             .sum();
         Some(Rhythm {
             dominant,
@@ -113,19 +122,21 @@ impl Intervals {
     pub fn typical(&self) -> Option<f64> {
         let d = self.rhythm()?.dominant;
         let range = d.saturating_sub(d / 4)..=d + d / 4;
-        let n: u32 = self.hist.range(range.clone()).map(|(_, n)| *n).sum();
-        let ms: u64 = self.sums.range(range).map(|(_, s)| *s).sum();
+        let (n, ms) = self
+            .hist
+            .range(range)
+            .fold((0u32, 0u64), |(n, ms), (_, (k, s))| (n + k, ms + s));
         (n > 0).then(|| ms as f64 / 1000.0 / f64::from(n))
     }
 
     /// The spread of the intervals: the buckets holding the 10th and the 90th percentile,
     /// seconds; `None` before the first interval.
     pub fn spread(&self) -> Option<(u64, u64)> {
-        let kept: u32 = self.hist.values().sum();
+        let kept: u32 = self.hist.values().map(|(n, _)| n).sum();
         let at = |share: u32| {
             let want = (u64::from(kept) * u64::from(share) / 100).max(1);
             let mut seen = 0u64;
-            self.hist.iter().find_map(|(b, n)| {
+            self.hist.iter().find_map(|(b, (n, _))| {
                 seen += u64::from(*n);
                 (seen >= want).then_some(*b)
             })

@@ -1,0 +1,207 @@
+//! Measures the window on a capture with the window's own code, headless: each frame runs the
+//! app's whole UI logic in an `egui::Context` and tessellates what it drew, as the window does
+//! before handing triangles to the GPU. It reports the time to the first rows and to fully
+//! loaded (frames, tracks), memory beyond an empty window, and UI frame times (p50, p99) while
+//! scrolling the frame list, filtering and showing the map. (Not through egui_kittest: its
+//! harness keeps AccessKit on, which the real window only does for a screen reader, and
+//! which costs more than the app itself on large lists.)
+//!
+//! `cargo run --release --example window_bench -- CAPTURE [FRAMES]`
+//!
+//! Memory is the process's resident set (Linux `/proc/self/status`): `VmRSS` after the empty
+//! window's first frame is the baseline; the figure is the peak (`VmHWM`) and the resident set
+//! once loaded, minus the baseline. Frame times are the wall time of one frame (the app's `ui`,
+//! egui's layout and tessellation; no GPU upload or present).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bn407::gui::state::CentralTab;
+use bn407::gui::{AnalyzerApp, Command, Settings};
+use eframe::egui;
+
+/// The app in a 1400×900 window without a display.
+struct Window {
+    ctx: egui::Context,
+    app: AnalyzerApp,
+}
+
+impl Window {
+    fn new(app: AnalyzerApp) -> Self {
+        Self {
+            ctx: egui::Context::default(),
+            app,
+        }
+    }
+
+    /// One frame: the UI and its tessellation.
+    fn step(&mut self) {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1400.0, 900.0),
+            )),
+            ..Default::default()
+        };
+        let app = &mut self.app;
+        let out = self.ctx.run_ui(input, |ui| app.ui(ui));
+        let triangles = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        std::hint::black_box(triangles);
+    }
+
+    fn state(&self) -> &AnalyzerApp {
+        &self.app
+    }
+
+    fn state_mut(&mut self) -> &mut AnalyzerApp {
+        &mut self.app
+    }
+}
+
+/// A `/proc/self/status` figure in MiB.
+fn status_mib(key: &str) -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU time of the whole process so far (all threads), seconds (`/proc/self/stat`, in ticks
+/// of 1/100 s): on a shared machine the wall time says how busy the others were too.
+fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of the line (utime, stime) are the 12th and 13th after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Median and 99th percentile of `t`, milliseconds.
+fn p50_p99(mut t: Vec<Duration>) -> (f64, f64) {
+    t.sort();
+    let at = |q: f64| {
+        let i = ((t.len() as f64 - 1.0) * q).round() as usize;
+        t.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    (at(0.5), at(0.99))
+}
+
+/// Steps `n` frames, `each` before every one; the step times.
+fn frames(
+    h: &mut Window,
+    n: usize,
+    mut each: impl FnMut(&mut AnalyzerApp, usize),
+) -> Vec<Duration> {
+    (0..n)
+        .map(|i| {
+            each(h.state_mut(), i);
+            let t = Instant::now();
+            h.step();
+            t.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let capture = PathBuf::from(args.get(1).expect("usage: window_bench CAPTURE [FRAMES]"));
+    let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(300);
+    let size = std::fs::metadata(&capture).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
+    let mut settings = Settings::default();
+    settings.tiles.online = false;
+
+    let mut empty = Window::new(AnalyzerApp::new(settings.clone(), Vec::new()));
+    for _ in 0..3 {
+        empty.step();
+    }
+    let base = status_mib("VmRSS:");
+    drop(empty);
+
+    let start = Instant::now();
+    let cpu0 = cpu_seconds();
+    let mut h = Window::new(AnalyzerApp::new(settings, vec![capture.clone()]));
+    let mut first = None;
+    let mut load_steps = Vec::new();
+    loop {
+        let t = Instant::now();
+        h.step();
+        load_steps.push(t.elapsed());
+        if first.is_none() && h.state().row_count() > 0 {
+            first = Some(start.elapsed());
+        }
+        if !h.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let loaded = start.elapsed();
+    let load_cpu = cpu_seconds() - cpu0;
+    let frames_n = h.state().frame_count();
+    let rss = status_mib("VmRSS:") - base;
+    let peak = status_mib("VmHWM:") - base;
+    let (lp50, lp99) = p50_p99(load_steps);
+    println!("{}: {size:.1} MiB, {frames_n} frames", capture.display());
+    println!(
+        "load: first rows {:.2} s, fully loaded {:.2} s ({:.0} MB/s; {load_cpu:.2} s of CPU, all threads); UI frames while loading p50 {lp50:.1} ms, p99 {lp99:.1} ms",
+        first.unwrap_or(loaded).as_secs_f64(),
+        loaded.as_secs_f64(),
+        size * 1.048_576 / loaded.as_secs_f64()
+    );
+    println!(
+        "memory beyond an empty window: {rss:.0} MiB resident once loaded ({:.2}x the capture, {:.0} bytes a frame), peak {peak:.0} MiB",
+        rss / size.max(1e-9),
+        rss * 1_048_576.0 / frames_n.max(1) as f64
+    );
+
+    // Scrolling: each frame selects a frame a screenful further on (the list scrolls to it).
+    let rows = h.state().row_count().max(1);
+    let step = (rows / n.max(1)).max(40);
+    let scroll = frames(&mut h, n, |app, i| {
+        app.command(Command::SelectFrame((i * step) % rows));
+    });
+    let (p50, p99) = p50_p99(scroll);
+    println!(
+        "scrolling the list ({n} frames, {step} rows apart): p50 {p50:.1} ms, p99 {p99:.1} ms"
+    );
+
+    // Filtering every frame: time until the filtered list is complete.
+    let t = Instant::now();
+    h.state_mut().command(Command::SetFilter(
+        "kind == report && speed_kmh > 5".to_string(),
+    ));
+    h.step();
+    while h.state().is_busy() {
+        std::thread::sleep(Duration::from_millis(1));
+        h.step();
+    }
+    println!(
+        "filter `kind == report && speed_kmh > 5` over {frames_n} frames: {:.2} s, {} rows",
+        t.elapsed().as_secs_f64(),
+        h.state().row_count()
+    );
+    h.state_mut().command(Command::SetFilter(String::new()));
+    h.step();
+    while h.state().is_busy() {
+        std::thread::sleep(Duration::from_millis(1));
+        h.step();
+    }
+
+    // The map with every track.
+    h.state_mut().command(Command::ShowTab(CentralTab::Map));
+    let map = frames(&mut h, n.min(120), |_, _| {});
+    let (p50, p99) = p50_p99(map);
+    println!(
+        "map of every track ({} frames): p50 {p50:.1} ms, p99 {p99:.1} ms",
+        n.min(120)
+    );
+}
