@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg(target_os = "linux")]
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use bn407::live::{self, Counters, DeviceLink, LiveConfig, LiveEvent, LiveSink};
 use bn407::pipeline::Decoded;
+
+mod listen_support;
 
 /// A queue of 64 KiB for these tests (16 MiB by default).
 const QUEUE: usize = 64 * 1024;
@@ -225,41 +227,17 @@ fn a_udp_flood_past_a_slow_analyzer_is_dropped_counted_and_the_queue_bounded() {
 /// What `bn407 listen` on loopback (`--format FORMAT`) printed: its output and its error
 /// stream, lines, once one datagram was answered and the listener was stopped (SIGTERM).
 fn listen_once(format: &str) -> (Vec<String>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(["listen", "--no-record", "--port", "0", "--bind"])
-        .args(["127.0.0.1", "--format", format])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = out.next().unwrap().unwrap();
-    // The port is the same for TCP and UDP: the first address of the line.
-    let port: u16 = first
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first:?}"));
+    let l = listen_support::listen(&["--no-record", "--format", format]);
     let dev = UdpSocket::bind("127.0.0.1:0").unwrap();
     dev.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    dev.send_to(b"868683027793045;", ("127.0.0.1", port))
+    dev.send_to(b"868683027793045;", ("127.0.0.1", l.port))
         .unwrap();
     let mut b = [0u8; 8];
     let (got, _) = dev.recv_from(&mut b).unwrap();
     assert_eq!(&b[..got], b"ON");
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut lines = vec![first];
-    lines.extend(out.map_while(Result::ok));
-    let mut err = String::new();
-    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-    assert!(child.wait().unwrap().success(), "{err}");
+    let first = l.first.clone();
+    let (mut lines, err) = l.terminate();
+    lines.insert(0, first);
     (lines, err)
 }
 
