@@ -88,7 +88,10 @@ impl LiveSink for Printer {
             return;
         }
         let s = match e {
-            LiveEvent::Listening { on } => format!("== listening on {}", on.join(", ")),
+            LiveEvent::Listening {
+                on,
+                udp_receive_buffer,
+            } => format!("== {}", live::listening_text(on, *udp_receive_buffer)),
             LiveEvent::Connected {
                 flow,
                 transport,
@@ -112,7 +115,7 @@ impl LiveSink for Printer {
             }
             LiveEvent::Recording { file } => format!("== recording {file}"),
             LiveEvent::Stopped { counters: c } => format!(
-                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten",
+                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten; {} datagrams dropped with the analyzer behind, at most {} KiB waiting for it",
                 c.accepted,
                 c.refused_limit,
                 c.closed_by_device,
@@ -125,7 +128,9 @@ impl LiveSink for Printer {
                 c.replies,
                 c.commands,
                 c.platform_unreachable,
-                c.flows_forgotten
+                c.flows_forgotten,
+                c.datagrams_dropped,
+                c.queued_peak / 1024
             ),
         };
         self.line(&s);

@@ -147,7 +147,7 @@ pub fn stats_text(st: &Stats) -> String {
                 s,
                 "            ({} photos listed only: over {} MiB of photos kept)",
                 st.photos_not_kept,
-                crate::model::MAX_PHOTO_BYTES_KEPT >> 20
+                st.photo_budget() >> 20
             );
         }
         for p in &st.photos {

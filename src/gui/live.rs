@@ -134,9 +134,12 @@ impl LiveStatus {
     /// Takes a message from the engine.
     pub fn take(&mut self, m: LiveEvent) {
         let line = match &m {
-            LiveEvent::Listening { on } => {
+            LiveEvent::Listening {
+                on,
+                udp_receive_buffer,
+            } => {
                 self.bound = on.clone();
-                format!("listening on {}", on.join(", "))
+                crate::live::listening_text(on, *udp_receive_buffer)
             }
             LiveEvent::Connected {
                 flow,
@@ -439,8 +442,8 @@ impl LivePanel {
         );
         ui.label(
             RichText::new(format!(
-                "closed: {} by devices, {} flooding without a frame, {} silent · {} platform unreachable",
-                c.closed_by_device, c.closed_unframed, c.closed_idle, c.platform_unreachable
+                "closed: {} by devices, {} flooding without a frame, {} silent · {} platform unreachable · {} datagrams dropped with the analyzer behind",
+                c.closed_by_device, c.closed_unframed, c.closed_idle, c.platform_unreachable, c.datagrams_dropped
             ))
             .small()
             .weak(),

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::record::{Close, Recorder};
-use super::sockets::{Closer, NetEvent, Out, Sockets, UdpOut};
+use super::sockets::{Closer, NetEvent, Out, Queued, Sockets, UdpOut};
 use super::{Control, Counters, LiveConfig, LiveEvent, LiveSink, Mode};
 use crate::net::EndReason;
 use crate::pipeline::{Analyzer, Decoded, FlowMeta};
@@ -96,7 +96,7 @@ pub(super) struct Engine {
     counters: Counters,
     last_tick: Instant,
     last_flows: Instant,
-    listening: Vec<String>,
+    listening: Option<LiveEvent>,
 }
 
 fn ns(t: SystemTime) -> Option<i64> {
@@ -119,7 +119,7 @@ impl Engine {
         recorder: Option<Recorder>,
         sink: Box<dyn LiveSink>,
         sockets: Sockets,
-        listening: Vec<String>,
+        listening: LiveEvent,
     ) -> Self {
         let trees = cfg.trees;
         Self {
@@ -140,25 +140,31 @@ impl Engine {
             counters: Counters::default(),
             last_tick: Instant::now(),
             last_flows: Instant::now(),
-            listening,
+            listening: Some(listening),
         }
     }
 
     /// Runs until stopped; returns the recording's files.
     pub(super) fn run(
         mut self,
-        net: Receiver<NetEvent>,
+        net: Receiver<Queued>,
         control: Receiver<Control>,
     ) -> Result<Vec<std::path::PathBuf>, String> {
-        let on = std::mem::take(&mut self.listening);
-        self.sink.event(&LiveEvent::Listening { on });
+        if let Some(e) = self.listening.take() {
+            self.sink.event(&e);
+        }
         loop {
             match net.recv_timeout(TICK) {
-                Ok(ev) => {
-                    self.net(ev);
-                    // Take what queued up before looking at the clock again.
-                    for ev in net.try_iter().take(10_000) {
-                        self.net(ev);
+                Ok(q) => {
+                    self.take(q);
+                    // Take what queued up before looking at the clock again, but look at it
+                    // at least every tick: an analyzer behind a flood still ticks (counters,
+                    // silent connections, the recording's flush) and still hears Stop.
+                    for q in net.try_iter().take(10_000) {
+                        self.take(q);
+                        if self.last_tick.elapsed() >= TICK {
+                            break;
+                        }
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -195,6 +201,7 @@ impl Engine {
             sink.frame(&d);
         });
         self.counters.flows_forgotten = self.an.forgotten();
+        self.counters.datagrams_dropped = self.sockets.queue.dropped();
         self.sink.tick(&self.counters, &[]);
         self.sink.event(&LiveEvent::Stopped {
             counters: self.counters,
@@ -211,6 +218,14 @@ impl Engine {
             }
             None => Ok(Vec::new()),
         }
+    }
+
+    /// One queued event: noted in the queue's peak, handled, and its room in the queue given
+    /// back.
+    fn take(&mut self, q: Queued) {
+        let queued = self.sockets.queue.queued() as u64;
+        self.counters.queued_peak = self.counters.queued_peak.max(queued);
+        self.net(q.ev);
     }
 
     fn open_flow(
@@ -691,6 +706,7 @@ impl Engine {
             .collect();
         links.sort_by(|a, b| a.imei.cmp(&b.imei).then(a.flow.cmp(&b.flow)));
         self.counters.flows_forgotten = self.an.forgotten();
+        self.counters.datagrams_dropped = self.sockets.queue.dropped();
         self.sink.tick(&self.counters, &links);
         if self.last_flows.elapsed() >= Duration::from_secs(1) {
             self.last_flows = Instant::now();

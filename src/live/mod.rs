@@ -70,6 +70,11 @@ pub struct LiveConfig {
     pub idle: Duration,
     /// Build each frame's field tree (for JSON output with fields).
     pub trees: bool,
+    /// Bytes received and not yet analysed, at most (each event counts 128 bytes besides its
+    /// own). When the analyzer falls behind, a TCP connection finding the queue full waits and
+    /// is not read meanwhile (TCP flow control slows its device); a datagram finding it full is
+    /// dropped and counted ([`Counters::datagrams_dropped`]).
+    pub max_queued_bytes: usize,
 }
 
 impl Default for LiveConfig {
@@ -87,6 +92,7 @@ impl Default for LiveConfig {
             max_udp_peers: 100_000,
             idle: Duration::from_secs(30 * 60),
             trees: false,
+            max_queued_bytes: 16 << 20,
         }
     }
 }
@@ -148,6 +154,9 @@ pub enum LiveEvent {
     Listening {
         /// Bound addresses, with `tcp` or `udp`.
         on: Vec<String>,
+        /// The receive buffer the UDP sockets got, in bytes as the system reports it (Linux
+        /// reports twice what it keeps for datagrams); `None` without UDP.
+        udp_receive_buffer: Option<usize>,
     },
     /// A TCP connection was accepted, or a UDP peer sent its first datagram.
     Connected {
@@ -207,6 +216,15 @@ pub enum LiveEvent {
     },
 }
 
+/// The words for a [`LiveEvent::Listening`]: the addresses, and the UDP sockets' receive buffer.
+pub fn listening_text(on: &[String], udp_receive_buffer: Option<usize>) -> String {
+    let mut s = format!("listening on {}", on.join(", "));
+    if let Some(b) = udp_receive_buffer {
+        s.push_str(&format!(" (UDP receive buffer {} KiB)", b / 1024));
+    }
+    s
+}
+
 /// What the listener counted: connections, refusals, closures (shown in the window's Live
 /// panel and printed by `listen` when it stops).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -244,6 +262,11 @@ pub struct Counters {
     /// Closed connections and UDP peers forgotten by the flows and findings views (only the
     /// latest 50,000 are kept).
     pub flows_forgotten: u64,
+    /// UDP datagrams dropped because the analyzer was behind (its queue full).
+    pub datagrams_dropped: u64,
+    /// The most bytes seen waiting for the analyzer at once (at most
+    /// [`LiveConfig::max_queued_bytes`]).
+    pub queued_peak: u64,
 }
 
 /// Receives what the engine decodes and notices, on the engine thread. Must not block.
@@ -346,7 +369,11 @@ pub fn start(cfg: LiveConfig, sink: Box<dyn LiveSink>) -> Result<LiveHandle, Liv
         .iter()
         .map(|(t, a)| format!("{t} {a}"))
         .collect();
-    let engine = engine::Engine::new(cfg, recorder, sink, bound.sockets, on);
+    let listening = LiveEvent::Listening {
+        on,
+        udp_receive_buffer: bound.udp_buffer,
+    };
+    let engine = engine::Engine::new(cfg, recorder, sink, bound.sockets, listening);
     let thread = std::thread::Builder::new()
         .name("bn407-live".into())
         .spawn(move || engine.run(net_rx, control_rx))

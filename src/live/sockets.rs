@@ -8,12 +8,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::{LiveConfig, LiveError, Mode};
 
@@ -21,6 +22,12 @@ use super::{LiveConfig, LiveError, Mode};
 const READ_CHUNK: usize = 16 * 1024;
 /// How long the relay tries to reach the platform.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The receive buffer asked for each UDP socket: a burst of datagrams waits there while the
+/// tasks are busy instead of being dropped by the kernel (the system may grant less; Linux
+/// caps it at `net.core.rmem_max` and reports twice what it keeps for its own bookkeeping).
+pub(super) const UDP_RECV_BUFFER: usize = 4 << 20;
+/// What an event costs in the queue besides its bytes (its fields, the channel's node).
+const EVENT_COST: usize = 128;
 /// UDP relay sockets kept at most (one per device address).
 const MAX_UDP_RELAYS: usize = 10_000;
 /// A UDP relay socket silent this long is dropped.
@@ -96,18 +103,107 @@ pub(super) struct UdpOut {
     pub(super) bytes: Vec<u8>,
 }
 
+/// An event on its way to the engine, holding its share of the queue's budget until the engine
+/// is done with it.
+pub(super) struct Queued {
+    pub(super) ev: NetEvent,
+    _room: OwnedSemaphorePermit,
+}
+
+/// The way from the socket tasks to the engine, bounded in bytes: a connection whose bytes find
+/// no room waits (and so stops reading: TCP flow control slows the device), a datagram that
+/// finds no room is dropped and counted (UDP has no way to slow the sender).
+#[derive(Clone)]
+pub(super) struct Queue {
+    tx: Sender<Queued>,
+    gauge: Gauge,
+}
+
+/// The queue's budget and its drops, as the engine reads them.
+#[derive(Clone)]
+pub(super) struct Gauge {
+    room: Arc<Semaphore>,
+    limit: usize,
+    /// Datagrams dropped because the queue was full.
+    dropped: Arc<AtomicU64>,
+}
+
+impl Gauge {
+    /// Bytes (with each event's [`EVENT_COST`]) queued now.
+    pub(super) fn queued(&self) -> usize {
+        self.limit.saturating_sub(self.room.available_permits())
+    }
+
+    /// Datagrams dropped so far because the queue was full.
+    pub(super) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Queue {
+    pub(super) fn new(tx: Sender<Queued>, limit: usize) -> Self {
+        let limit = limit.clamp(EVENT_COST, u32::MAX as usize);
+        Self {
+            tx,
+            gauge: Gauge {
+                room: Arc::new(Semaphore::new(limit)),
+                limit,
+                dropped: Arc::new(AtomicU64::new(0)),
+            },
+        }
+    }
+
+    /// The share of the budget `ev` takes (at most all of it).
+    fn cost(&self, ev: &NetEvent) -> u32 {
+        let bytes = match ev {
+            NetEvent::TcpData { bytes, .. } | NetEvent::Udp { bytes, .. } => bytes.len(),
+            _ => 0,
+        };
+        u32::try_from((bytes + EVENT_COST).min(self.gauge.limit)).unwrap_or(u32::MAX)
+    }
+
+    /// Queues `ev`, waiting for room.
+    pub(super) async fn send(&self, ev: NetEvent) {
+        let n = self.cost(&ev);
+        if let Ok(room) = self.gauge.room.clone().acquire_many_owned(n).await {
+            let _ = self.tx.send(Queued { ev, _room: room });
+        }
+    }
+
+    /// Queues a datagram if there is room; drops it (counted) if not.
+    pub(super) fn offer(&self, ev: NetEvent) {
+        match self
+            .gauge
+            .room
+            .clone()
+            .try_acquire_many_owned(self.cost(&ev))
+        {
+            Ok(room) => {
+                let _ = self.tx.send(Queued { ev, _room: room });
+            }
+            Err(_) => {
+                self.gauge.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 /// What the engine holds of the sockets.
 pub(super) struct Sockets {
     /// One sender per UDP socket (index as in [`NetEvent::Udp::socket`]).
     pub(super) udp: Vec<mpsc::UnboundedSender<UdpOut>>,
     /// Dropping it (or sending `true`) stops every task and the runtime.
     pub(super) shutdown: watch::Sender<bool>,
+    /// The way to the engine: its fill and its drops.
+    pub(super) queue: Gauge,
 }
 
 /// The bound sockets, and the addresses for people.
 pub(super) struct Bound {
     pub(super) addrs: Vec<(&'static str, SocketAddr)>,
     pub(super) sockets: Sockets,
+    /// The smallest receive buffer the UDP sockets got, in bytes (as the system reports it).
+    pub(super) udp_buffer: Option<usize>,
 }
 
 fn bind_error(addr: SocketAddr, e: &std::io::Error) -> LiveError {
@@ -145,6 +241,14 @@ fn mapped_like(dest: SocketAddr, local: Option<SocketAddr>) -> SocketAddr {
     }
 }
 
+/// Asks for a receive buffer of `want` bytes on a UDP socket; what the system granted (it may
+/// refuse or cap the size; the socket then keeps its default, which is no error).
+fn recv_buffer(s: &std::net::UdpSocket, want: usize) -> usize {
+    let sock = socket2::SockRef::from(s);
+    let _ = sock.set_recv_buffer_size(want);
+    sock.recv_buffer_size().unwrap_or(0)
+}
+
 /// Binds a socket with std (so errors are known before anything starts), dual-stack off for
 /// IPv6 so that an IPv4 socket on the same port can be bound beside it.
 fn std_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
@@ -157,8 +261,10 @@ fn std_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 pub(super) fn spawn(
     cfg: &LiveConfig,
     forward: Option<SocketAddr>,
-    tx: Sender<NetEvent>,
+    tx: Sender<Queued>,
 ) -> Result<Bound, LiveError> {
+    let tx = Queue::new(tx, cfg.max_queued_bytes);
+    let mut udp_buffer: Option<usize> = None;
     let mut addrs = Vec::new();
     let mut tcp = Vec::new();
     let mut udp = Vec::new();
@@ -189,6 +295,8 @@ pub(super) fn spawn(
             let at = SocketAddr::new(addr.ip(), port);
             match std::net::UdpSocket::bind(at).and_then(|s| s.set_nonblocking(true).map(|()| s)) {
                 Ok(s) => {
+                    let got = recv_buffer(&s, UDP_RECV_BUFFER);
+                    udp_buffer = Some(udp_buffer.map_or(got, |b| b.min(got)));
                     let local = s.local_addr().unwrap_or(at);
                     port = local.port();
                     addrs.push(("udp", local));
@@ -211,6 +319,7 @@ pub(super) fn spawn(
     let relay = matches!(cfg.mode, Mode::Relay(_))
         .then_some(forward)
         .flatten();
+    let queue = tx.gauge.clone();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -265,7 +374,9 @@ pub(super) fn spawn(
         sockets: Sockets {
             udp: udp_out,
             shutdown,
+            queue,
         },
+        udp_buffer,
     })
 }
 
@@ -273,7 +384,7 @@ pub(super) fn spawn(
 async fn accept(
     l: TcpListener,
     mut conn: u64,
-    tx: Sender<NetEvent>,
+    tx: Queue,
     stop: watch::Receiver<bool>,
     relay: Option<SocketAddr>,
     max: usize,
@@ -288,20 +399,21 @@ async fn accept(
         };
         if open.load(Ordering::Relaxed) >= max {
             drop(stream);
-            let _ = tx.send(NetEvent::TcpRefused { device });
+            tx.send(NetEvent::TcpRefused { device }).await;
             continue;
         }
         open.fetch_add(1, Ordering::Relaxed);
         let device = unmapped(device);
         let server = unmapped(stream.local_addr().ok().or(server).unwrap_or(device));
         let (out_tx, out_rx) = mpsc::unbounded_channel();
-        let _ = tx.send(NetEvent::TcpOpen {
+        tx.send(NetEvent::TcpOpen {
             conn,
             device,
             server,
             ts: SystemTime::now(),
             out: out_tx,
-        });
+        })
+        .await;
         let (tx, stop, open) = (tx.clone(), stop.clone(), open.clone());
         let id = conn;
         tokio::spawn(async move {
@@ -310,11 +422,12 @@ async fn accept(
                 None => serve_conn(id, stream, out_rx, &tx, stop).await,
             };
             open.fetch_sub(1, Ordering::Relaxed);
-            let _ = tx.send(NetEvent::TcpClosed {
+            tx.send(NetEvent::TcpClosed {
                 conn: id,
                 by,
                 ts: SystemTime::now(),
-            });
+            })
+            .await;
         });
         conn += 1;
     }
@@ -326,7 +439,7 @@ async fn serve_conn(
     conn: u64,
     stream: TcpStream,
     mut out: mpsc::UnboundedReceiver<Out>,
-    tx: &Sender<NetEvent>,
+    tx: &Queue,
     mut stop: watch::Receiver<bool>,
 ) -> Closer {
     let _ = stream.set_nodelay(true);
@@ -337,8 +450,9 @@ async fn serve_conn(
             r = rd.read(&mut buf) => match r {
                 Ok(0) => return Closer::Device,
                 Ok(n) => {
+                    // Waits while the engine is behind: this connection is not read meanwhile.
                     let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
-                    let _ = tx.send(NetEvent::TcpData { conn, from_device: true, bytes, ts: SystemTime::now() });
+                    tx.send(NetEvent::TcpData { conn, from_device: true, bytes, ts: SystemTime::now() }).await;
                 }
                 Err(_) => return Closer::Reset,
             },
@@ -368,26 +482,28 @@ async fn relay_conn(
     stream: TcpStream,
     platform: SocketAddr,
     mut out: mpsc::UnboundedReceiver<Out>,
-    tx: &Sender<NetEvent>,
+    tx: &Queue,
     mut stop: watch::Receiver<bool>,
 ) -> Closer {
     let up = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(platform)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
-            let _ = tx.send(NetEvent::PlatformUnreachable {
+            tx.send(NetEvent::PlatformUnreachable {
                 conn: Some(conn),
                 reason: format!("{platform}: {e}"),
-            });
+            })
+            .await;
             return serve_conn(conn, stream, out, tx, stop).await;
         }
         Err(_) => {
-            let _ = tx.send(NetEvent::PlatformUnreachable {
+            tx.send(NetEvent::PlatformUnreachable {
                 conn: Some(conn),
                 reason: format!(
                     "{platform}: no answer within {} s",
                     CONNECT_TIMEOUT.as_secs()
                 ),
-            });
+            })
+            .await;
             return serve_conn(conn, stream, out, tx, stop).await;
         }
     };
@@ -406,11 +522,11 @@ async fn relay_conn(
                 }
                 Ok(n) => {
                     let bytes = dbuf.get(..n).unwrap_or(&[]);
-                    if uwr.write_all(bytes).await.is_err() {
-                        let _ = tx.send(NetEvent::TcpData { conn, from_device: true, bytes: bytes.to_vec(), ts: SystemTime::now() });
+                    let failed = uwr.write_all(bytes).await.is_err();
+                    tx.send(NetEvent::TcpData { conn, from_device: true, bytes: bytes.to_vec(), ts: SystemTime::now() }).await;
+                    if failed {
                         return Closer::Platform;
                     }
-                    let _ = tx.send(NetEvent::TcpData { conn, from_device: true, bytes: bytes.to_vec(), ts: SystemTime::now() });
                 }
                 Err(_) => return Closer::Reset,
             },
@@ -421,7 +537,7 @@ async fn relay_conn(
                 }
                 Ok(n) => {
                     let bytes = ubuf.get(..n).unwrap_or(&[]);
-                    let _ = tx.send(NetEvent::TcpData { conn, from_device: false, bytes: bytes.to_vec(), ts: SystemTime::now() });
+                    tx.send(NetEvent::TcpData { conn, from_device: false, bytes: bytes.to_vec(), ts: SystemTime::now() }).await;
                     if dwr.write_all(bytes).await.is_err() {
                         return Closer::Reset;
                     }
@@ -454,7 +570,7 @@ async fn datagrams(
     s: Arc<UdpSocket>,
     index: usize,
     mut out: mpsc::UnboundedReceiver<UdpOut>,
-    tx: Sender<NetEvent>,
+    tx: Queue,
     mut stop: watch::Receiver<bool>,
     relay: Option<SocketAddr>,
 ) {
@@ -471,7 +587,7 @@ async fn datagrams(
                 if let Some(platform) = relay {
                     forward_datagram(&s, index, peer, platform, &bytes, &mut relays, &tx).await;
                 }
-                let _ = tx.send(NetEvent::Udp {
+                tx.offer(NetEvent::Udp {
                     socket: index,
                     peer,
                     local: local.unwrap_or(peer),
@@ -519,7 +635,7 @@ async fn forward_datagram(
     platform: SocketAddr,
     bytes: &[u8],
     relays: &mut HashMap<SocketAddr, Relay>,
-    tx: &Sender<NetEvent>,
+    tx: &Queue,
 ) {
     if !relays.contains_key(&peer) {
         if relays.len() >= MAX_UDP_RELAYS {
@@ -533,10 +649,11 @@ async fn forward_datagram(
         let up = match UdpSocket::bind(any).await {
             Ok(u) => Arc::new(u),
             Err(e) => {
-                let _ = tx.send(NetEvent::PlatformUnreachable {
+                tx.send(NetEvent::PlatformUnreachable {
                     conn: None,
                     reason: format!("{platform}: {e}"),
-                });
+                })
+                .await;
                 return;
             }
         };
@@ -550,7 +667,7 @@ async fn forward_datagram(
                 }
                 let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
                 let _ = back.send_to(&bytes, mapped_like(peer, local)).await;
-                let _ = tx2.send(NetEvent::Udp {
+                tx2.offer(NetEvent::Udp {
                     socket: index,
                     peer,
                     local: local.unwrap_or(peer),
@@ -572,10 +689,11 @@ async fn forward_datagram(
     if let Some(r) = relays.get_mut(&peer) {
         r.last = tokio::time::Instant::now();
         if let Err(e) = r.socket.send_to(bytes, platform).await {
-            let _ = tx.send(NetEvent::PlatformUnreachable {
+            tx.send(NetEvent::PlatformUnreachable {
                 conn: None,
                 reason: format!("{platform}: {e}"),
-            });
+            })
+            .await;
         }
     }
 }

@@ -160,6 +160,9 @@ pub struct Stats {
     /// Bytes of the photos kept.
     #[serde(skip)]
     photo_bytes: usize,
+    /// Bytes of photos kept at most, when not [`MAX_PHOTO_BYTES_KEPT`].
+    #[serde(skip)]
+    photo_budget: Option<usize>,
     /// Flows.
     #[serde(skip)]
     pub flows: Vec<FlowSummary>,
@@ -316,9 +319,19 @@ impl Stats {
         }
     }
 
-    /// Lists a photo; keeps its bytes while [`MAX_PHOTO_BYTES_KEPT`] allows.
+    /// Keeps the bytes of at most `n` bytes of photos instead of [`MAX_PHOTO_BYTES_KEPT`].
+    pub fn keep_photo_bytes_at_most(&mut self, n: usize) {
+        self.photo_budget = Some(n);
+    }
+
+    /// Bytes of photos kept at most.
+    pub fn photo_budget(&self) -> usize {
+        self.photo_budget.unwrap_or(MAX_PHOTO_BYTES_KEPT)
+    }
+
+    /// Lists a photo; keeps its bytes while [`Stats::photo_budget`] allows.
     fn keep_photo(&mut self, mut p: PhotoSummary) {
-        if self.photo_bytes + p.jpeg.len() > MAX_PHOTO_BYTES_KEPT {
+        if self.photo_bytes + p.jpeg.len() > self.photo_budget() {
             p.jpeg = Vec::new();
             self.photos_not_kept += 1;
         } else {
@@ -406,6 +419,7 @@ impl Stats {
             photo_packets_dropped: self.media.values().map(|m| m.dropped()).sum(),
             photos_not_kept: self.photos_not_kept,
             photo_bytes: self.photo_bytes,
+            photo_budget: self.photo_budget,
             diagnosis: self.diagnoser.finish(&flows),
             flows,
             net: self.net.clone(),

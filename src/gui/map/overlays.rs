@@ -48,10 +48,17 @@ pub(super) fn text(tiles: Option<&TileLayer>) -> OverlayText {
                     false,
                 ),
                 None if t.is_local() => (format!("Map file: {} tile(s) shown", s.ready), false),
-                None => (
-                    format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache),
-                    false,
-                ),
+                None => {
+                    let mut text =
+                        format!("Tiles: {} shown ({} from the cache)", s.ready, s.from_cache);
+                    if s.forgotten + s.cache_pruned > 0 {
+                        text.push_str(&format!(
+                            " · within bounds: {} forgotten in memory, {} old files removed from the cache",
+                            s.forgotten, s.cache_pruned
+                        ));
+                    }
+                    (text, false)
+                }
             }
         }
     };

@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::cache::{cached, store};
+use super::cache::{cached, prune, store};
 use super::{Reply, Request};
 use crate::map::image::Image;
 
@@ -31,6 +31,26 @@ pub fn decode(bytes: &[u8]) -> Result<Image, String> {
     Ok(Image::from_decoded(&img))
 }
 
+/// Bytes written to the disk cache since it was last pruned, shared by a source's workers;
+/// starts full so that the first tile written prunes what earlier runs left.
+struct Written(AtomicU64);
+
+impl Written {
+    /// Notes `len` bytes written to `file` (`<source>/<z>/<x>/<y>`); every eighth of `limit`
+    /// written, prunes the source's folder. Files removed.
+    fn note(&self, file: &std::path::Path, len: usize, limit: u64) -> usize {
+        let since = self.0.fetch_add(len as u64, Ordering::Relaxed) + len as u64;
+        if since < limit / 8 {
+            return 0;
+        }
+        self.0.store(0, Ordering::Relaxed);
+        match file.ancestors().nth(3) {
+            Some(source) => prune(source, limit),
+            None => 0,
+        }
+    }
+}
+
 /// A tile: from the cache while fresh; else from the network (cached for next time); a stale
 /// copy when the network fails or rests, so that offline a tile seen once is always there.
 /// The image and whether it came from the cache.
@@ -38,6 +58,8 @@ fn fetch(
     agent: &ureq::Agent,
     req: &Request,
     offline_since: &AtomicU64,
+    written: &Written,
+    pruned: &mut usize,
 ) -> Result<(Image, bool), String> {
     let copy = cached(req.file.as_ref());
     if let Some((bytes, false)) = &copy {
@@ -62,6 +84,7 @@ fn fetch(
                 && let Some(file) = &req.file
             {
                 store(file, &bytes);
+                *pruned += written.note(file, bytes.len(), req.cache_limit);
             }
             image.map(|i| (i, false))
         }
@@ -88,7 +111,9 @@ pub fn spawn<I: Send + 'static>(
     let wake = Arc::new(wake);
     let convert = Arc::new(convert);
     let offline_since = Arc::new(AtomicU64::new(0));
+    let written = Arc::new(Written(AtomicU64::new(u64::MAX / 2)));
     for n in 0..WORKERS {
+        let written = Arc::clone(&written);
         let req_rx = Arc::clone(&req_rx);
         let reply_tx = reply_tx.clone();
         let wake = Arc::clone(&wake);
@@ -112,11 +137,13 @@ pub fn spawn<I: Send + 'static>(
                         Err(_) => return,
                     };
                     let Ok(req) = next else { return };
-                    let result = fetch(&agent, &req, &offline_since);
+                    let mut pruned = 0;
+                    let result = fetch(&agent, &req, &offline_since, &written, &mut pruned);
                     let reply = Reply {
                         key: req.key,
                         result: result.map(|(image, cached)| (convert(image), cached)),
                         labels: Vec::new(),
+                        pruned,
                     };
                     if reply_tx.send(reply).is_err() {
                         return;

@@ -56,6 +56,7 @@ pub fn spawn<I: Send + 'static>(
                         key: req.key,
                         result,
                         labels,
+                        pruned: 0,
                     })
                     .is_err()
                 {

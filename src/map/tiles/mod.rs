@@ -45,6 +45,12 @@ pub struct TileStatus {
     pub failed: usize,
     /// Of the tiles loaded, how many came from the disk cache.
     pub from_cache: usize,
+    /// Tiles forgotten (their images dropped) to keep the tiles in memory within their budget
+    /// of pixels; asked for again when they come back on screen.
+    pub forgotten: usize,
+    /// Files removed from the disk cache, oldest first, to keep it within its bound
+    /// ([`cache::MAX_CACHE_BYTES`] by default).
+    pub cache_pruned: usize,
     /// The last error, if the last attempt failed.
     pub error: Option<String>,
 }
@@ -57,6 +63,8 @@ pub struct Request {
     pub url: String,
     /// Its file in the disk cache (online sources with a cache).
     pub file: Option<PathBuf>,
+    /// Bytes the source's folder in the disk cache may hold.
+    pub cache_limit: u64,
 }
 
 /// A worker thread's answer: the tile's image (made into the window's image type `I` on the
@@ -69,6 +77,8 @@ pub struct Reply<I> {
     pub result: Result<(I, bool), String>,
     /// The labels of a vector tile, in the image's pixels.
     pub labels: Vec<Label>,
+    /// Files the worker removed from the disk cache to keep it within its bound.
+    pub pruned: usize,
 }
 
 /// The URL of a tile.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 
-use super::cache::source_dir;
+use super::cache::{MAX_CACHE_BYTES, source_dir};
 use super::fetch::OFFLINE;
 use super::local::Opened;
 use super::{MAX_TILE_ZOOM, Reply, Request, TileKey, TileStatus, attribution, tile_url};
@@ -55,6 +55,8 @@ pub struct TileSet<I, T> {
     /// Pixels a tile covers on screen at its own zoom (512 for vector tiles).
     tile_size: u32,
     cache: Option<PathBuf>,
+    /// Bytes the disk cache keeps of this source at most.
+    cache_limit: u64,
     tiles: HashMap<TileKey, Tile<T>>,
     tx: Sender<Request>,
     rx: Receiver<Reply<I>>,
@@ -75,6 +77,7 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
             max_zoom: MAX_TILE_ZOOM,
             tile_size: 256,
             cache: None,
+            cache_limit: MAX_CACHE_BYTES,
             tiles: HashMap::new(),
             tx: channels.0,
             rx: channels.1,
@@ -137,6 +140,12 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
             Err(TryRecvError::Empty) => {}
             Err(TryRecvError::Disconnected) => self.opened = None,
         }
+    }
+
+    /// Keeps at most `bytes` of this source in the disk cache instead of
+    /// [`MAX_CACHE_BYTES`](super::cache::MAX_CACHE_BYTES).
+    pub fn limit_cache(&mut self, bytes: u64) {
+        self.cache_limit = bytes;
     }
 
     /// True while a local file is being opened.
@@ -203,8 +212,10 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
             key,
             result,
             labels,
+            pruned,
         }) = self.rx.try_recv()
         {
+            self.status.cache_pruned += pruned;
             match result {
                 Ok((image, cached)) => {
                     let handle = ready(key, image);
@@ -228,6 +239,8 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
         self.forget_oldest();
         let mut s = TileStatus {
             from_cache: self.status.from_cache,
+            forgotten: self.status.forgotten,
+            cache_pruned: self.status.cache_pruned,
             error: self.status.error.take(),
             ..TileStatus::default()
         };
@@ -260,7 +273,9 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
         ages.sort_unstable();
         let excess = self.tiles.len() - max_tiles / 2;
         for (_, k) in ages.into_iter().take(excess) {
-            self.tiles.remove(&k);
+            if let Some(Tile::Ready(..)) = self.tiles.remove(&k) {
+                self.status.forgotten += 1;
+            }
         }
     }
 
@@ -302,6 +317,7 @@ impl<I: Send + 'static, T: Clone> TileSet<I, T> {
             key,
             url: tile_url(&self.url, key),
             file,
+            cache_limit: self.cache_limit,
         };
         if self.tx.send(req).is_ok() {
             self.tiles.insert(key, Tile::Pending);
