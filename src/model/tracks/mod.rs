@@ -311,9 +311,17 @@ fn frame_time(t_ns: Option<i64>, fix_ms: Option<i64>) -> Option<f64> {
 }
 
 /// Builds the tracks of a run, one frame at a time.
+///
+/// The tracks stay where they were created, and a small ordered index finds them: a frame's
+/// look-up walks a tree of small nodes instead of nodes holding whole tracks, and a frame of the
+/// same device as the one before (a report and its answer) costs a comparison.
 #[derive(Debug, Clone, Default)]
 pub struct TrackBuilder {
-    tracks: BTreeMap<Option<Imei>, Track>,
+    tracks: Vec<Track>,
+    /// Where each device's track is in `tracks`, ordered by device.
+    index: BTreeMap<Option<Imei>, usize>,
+    /// The device of the last frame and its track.
+    last: Option<(Option<Imei>, usize)>,
 }
 
 impl TrackBuilder {
@@ -339,11 +347,21 @@ impl TrackBuilder {
         message: &Message,
         bytes: &[u8],
     ) {
-        let ordinal = self.tracks.len();
-        let track = self
-            .tracks
-            .entry(device)
-            .or_insert_with(|| Track::new(device, ordinal));
+        let at = match self.last {
+            Some((d, at)) if d == device => at,
+            _ => {
+                let next = self.tracks.len();
+                let at = *self.index.entry(device).or_insert(next);
+                if at == next {
+                    self.tracks.push(Track::new(device, next));
+                }
+                self.last = Some((device, at));
+                at
+            }
+        };
+        let Some(track) = self.tracks.get_mut(at) else {
+            return;
+        };
         let fix_ms = message.fix.and_then(|f| f.time);
         let t = frame_time(ts, fix_ms);
         if let Some(t) = t {
@@ -423,19 +441,21 @@ impl TrackBuilder {
     /// Simplifies the newest points of every track; call when a file is loaded (adding more
     /// frames afterwards is fine).
     pub fn finish(&mut self) {
-        for t in self.tracks.values_mut() {
+        for t in &mut self.tracks {
             t.finish();
         }
     }
 
     /// Every device's track, ordered by IMEI (the track of frames without a device first).
     pub fn tracks(&self) -> impl Iterator<Item = &Track> {
-        self.tracks.values()
+        self.index.values().filter_map(|&i| self.tracks.get(i))
     }
 
     /// The track of `device` (`None`: frames no IMEI could be attributed to).
     pub fn track(&self, device: Option<&Imei>) -> Option<&Track> {
-        self.tracks.get(&device.copied())
+        self.index
+            .get(&device.copied())
+            .and_then(|&i| self.tracks.get(i))
     }
 
     /// Number of devices.
@@ -451,14 +471,14 @@ impl TrackBuilder {
     /// Bounding box of every track.
     pub fn bbox(&self) -> BBox {
         self.tracks
-            .values()
+            .iter()
             .fold(BBox::EMPTY, |b, t| b.union(&t.bbox))
     }
 
     /// The frame of any device nearest in time to `t` (seconds since the Unix epoch).
     pub fn nearest_frame(&self, t: f64) -> Option<u64> {
         self.tracks
-            .values()
+            .iter()
             .filter_map(|tr| tr.series.nearest(t))
             .map(|(ft, f)| ((ft - t).abs(), f))
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
@@ -467,6 +487,10 @@ impl TrackBuilder {
 
     /// The tracks, ordered as [`TrackBuilder::tracks`].
     pub fn into_tracks(self) -> Vec<Track> {
-        self.tracks.into_values().collect()
+        let mut tracks: Vec<Option<Track>> = self.tracks.into_iter().map(Some).collect();
+        self.index
+            .values()
+            .filter_map(|&i| tracks.get_mut(i).and_then(Option::take))
+            .collect()
     }
 }
