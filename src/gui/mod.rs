@@ -18,6 +18,7 @@ pub mod export;
 mod filter_bar;
 mod filter_job;
 mod frame_list;
+mod frame_stats;
 pub mod live;
 mod loader;
 mod map;

@@ -48,6 +48,8 @@ pub const SETTINGS_KEY: &str = "bn407-settings";
 
 /// The analyzer window's state.
 pub struct AnalyzerApp {
+    /// The frame-timing overlay (F12).
+    frame_stats: super::frame_stats::FrameStats,
     settings: Settings,
     session: Session,
     store: Arc<RwLock<FrameStore>>,
@@ -105,6 +107,7 @@ impl AnalyzerApp {
     pub fn new(settings: Settings, files: Vec<PathBuf>) -> Self {
         let pending_open = files.into_iter().map(Input::Path).collect();
         Self {
+            frame_stats: Default::default(),
             settings,
             session: Session::default(),
             store: Arc::new(RwLock::new(FrameStore::new())),
@@ -268,7 +271,9 @@ impl AnalyzerApp {
 
     /// Draws the whole window (what `eframe::App::ui` calls; tests call it too).
     pub fn ui(&mut self, ui: &mut Ui) {
+        let started = std::time::Instant::now();
         let ctx = ui.ctx().clone();
+        self.frame_stats.input(&ctx);
         if self.theme_applied != Some(self.settings.theme) {
             apply_theme(&ctx, self.settings.theme);
             self.theme_applied = Some(self.settings.theme);
@@ -298,6 +303,13 @@ impl AnalyzerApp {
         if self.is_busy() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
+        self.frame_stats.record(&ctx, started);
+        self.frame_stats.show(&ctx);
+    }
+
+    /// The frame-timing overlay's text when it is on (F12), for tests and scripts.
+    pub fn frame_stats(&self) -> Option<String> {
+        self.frame_stats.shown().then(|| self.frame_stats.text())
     }
 }
 
