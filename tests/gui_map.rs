@@ -18,7 +18,7 @@ use bn407::model::tracks::SeriesKind;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use gui_support::{offline, open_all, path, settle};
+use gui_support::{map_names_drawn, offline, open_all, path, settle, track_colours_drawn};
 
 fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
     open_all(files)
@@ -392,7 +392,11 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     let imei = ride.device().unwrap().to_string();
     let (len, alarms) = (ride.len(), ride.alarms().len());
     let device = ride.device().copied();
-    let colour_before = h.state().map().drawn_colour(device.as_ref()).unwrap();
+    // Its colour is the one of its first appearance among every frame.
+    let [r, g, b] = bn407::model::tracks::device_rgb(ride.ordinal());
+    let colour = egui::Color32::from_rgb(r, g, b);
+    let drawn = track_colours_drawn(&h);
+    assert!(drawn.contains(&colour), "{colour:?} not in {drawn:?}");
     h.state_mut()
         .command(Command::SetFilter(format!("imei == {imei}")));
     settle(&mut h);
@@ -402,10 +406,7 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     assert_eq!((t.len(), t.alarms().len()), (len, alarms));
     assert!(h.query_by_label_contains("1 device(s)").is_some());
     // The device keeps its colour whatever the filter (it is the only track drawn now).
-    assert_eq!(
-        h.state().map().drawn_colour(device.as_ref()),
-        Some(colour_before)
-    );
+    assert_eq!(track_colours_drawn(&h), vec![colour]);
     // Only the reports: the heartbeats leave the tracks too.
     h.state_mut().command(Command::SetFilter(format!(
         "imei == {imei} && kind == report"
@@ -493,7 +494,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
     h.get_by_label_contains(&format!("{name}  ")).click();
     wait_for_tiles(&mut h);
     // The file's names are written on the map: at this zoom the made-up city or its quarters.
-    let labels = h.state().map().labels_drawn().to_vec();
+    let labels = map_names_drawn(&h);
     assert!(
         !labels.is_empty(),
         "no labels at zoom {}",
@@ -505,7 +506,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
         h.run_steps(2);
     }
     wait_for_tiles(&mut h);
-    let labels = h.state().map().labels_drawn().to_vec();
+    let labels = map_names_drawn(&h);
     assert!(
         labels.iter().any(|l| l.starts_with("Avenida ")
             || l.starts_with("Rua ")
