@@ -1,11 +1,6 @@
 //! Helpers shared by the decoder tests.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 use bn407::protocol::bn407::PROTOCOL;
 use bn407::protocol::{Builder, Direction, Message, Node, Tree};

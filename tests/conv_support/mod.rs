@@ -2,13 +2,8 @@
 //! handshake, data acknowledged by the other side and an optional close, UDP datagrams, all at
 //! given times; a capture can keep only the devices' side (a mirror port, an inbound filter) or
 //! be cut off inside a frame. And BN-407 sentences with a given fix time.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 #[path = "../net_support/mod.rs"]
 mod net_support;

@@ -1,12 +1,7 @@
 //! Helpers shared by the window tests: the app in a kittest harness, with online map tiles off
 //! (tests never touch the network), stepped until loading and filtering are over.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,12 +1,7 @@
 //! Helpers shared by the capture and net tests: packets, capture files, and a reassembler run
 //! collected into per-flow streams and a readable event log.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
