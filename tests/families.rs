@@ -31,13 +31,6 @@ struct Case {
     fix: bool,
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
 fn with_sum(body: &str) -> Vec<u8> {
     let x = body.bytes().fold(0u8, |a, c| a ^ c);
     format!("${body}*{x:02X}\r\n").into_bytes()

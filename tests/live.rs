@@ -12,6 +12,7 @@ use std::time::Duration;
 use bn407::live::{self, Control, LiveConfig, LiveEvent, Mode};
 use bn407::protocol::{Action, Imei};
 use live_support::engine::{Collect, start, wait_until};
+use live_support::tshark::hex;
 
 /// Sends `msg` and reads what comes back within `wait`.
 fn ask(s: &mut TcpStream, msg: &[u8], want: usize) -> Vec<u8> {
@@ -110,13 +111,6 @@ fn tcp_and_udp_on_one_port_and_passive_answers_nothing() {
     let mut b = [0u8; 8];
     assert!(s.read(&mut b).is_err(), "passive mode answers nothing");
     h.stop().unwrap();
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]

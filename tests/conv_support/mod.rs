@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 #[path = "../net_support/mod.rs"]
-mod net_support;
+pub mod net_support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -257,3 +257,11 @@ pub fn record(run: &mut Run, e: FlowEvent<'_>) {
     };
     run.events.push(line);
 }
+
+/// The bytes of a hex string (white space between the digits is skipped).
+pub fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
