@@ -13,9 +13,10 @@
     missing_docs
 )]
 
+mod cli_support;
 mod net_support;
 
-use std::process::Command;
+use cli_support::{bn407_command, stdout_of};
 
 use bn407::protocol::{self, Builder, Direction, ProbeResult, ReplyOptions};
 use net_support::*;
@@ -236,17 +237,7 @@ fn capture(c: &Case) -> Vec<u8> {
 }
 
 fn run(args: &[&str], file: &std::path::Path) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    stdout_of(bn407_command().args(args).arg(file))
 }
 
 fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {

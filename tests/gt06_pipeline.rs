@@ -8,10 +8,11 @@
     missing_docs
 )]
 
+mod cli_support;
 mod gt06_support;
 mod net_support;
 
-use std::process::Command;
+use cli_support::{bn407_command, json_lines};
 
 use bn407::protocol::gt06::crc::build;
 use gt06_support::unhex;
@@ -86,7 +87,7 @@ fn decode_a_gt06_tcp_conversation() {
 
     let path = std::env::temp_dir().join(format!("bn407-gt06-{}.pcap", std::process::id()));
     std::fs::write(&path, eth_pcap(&packets)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
+    let out = bn407_command()
         .args(["decode", "--format", "jsonl"])
         .arg(&path)
         .output()
@@ -97,11 +98,7 @@ fn decode_a_gt06_tcp_conversation() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
