@@ -1,0 +1,29 @@
+//! Decoding helpers of the protocol tests, whatever the protocol: a frame decoded with its
+//! field tree, a field's node, a message's diagnostic codes.
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
+
+use bn407::protocol::{Builder, Direction, Message, Node, Protocol, Tree};
+
+/// Decodes one frame of protocol `p` with its tree, as travelling `dir`.
+pub fn decode_with(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tree) {
+    let mut tree = Tree::default();
+    let mut b = Builder::new(Some(&mut tree));
+    let m = (p.decode)(frame, dir, &mut b);
+    (m, tree)
+}
+
+/// The node of a field, which must exist.
+pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
+    tree.find(name).unwrap_or_else(|| {
+        panic!(
+            "no field {name} in {:?}",
+            tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Diagnostic codes of a message.
+pub fn codes(m: &Message) -> Vec<&'static str> {
+    m.diagnostics.iter().map(|d| d.code).collect()
+}
