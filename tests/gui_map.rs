@@ -161,7 +161,7 @@ fn plots_show_speed_battery_and_intervals_and_link_the_time_cursor() {
     let mut h = open(&["samples/bike-ride.pcapng"]);
     h.get_by_label("Plots").click();
     settle(&mut h);
-    let shown = h.state().plots().shown().to_vec();
+    let shown = h.state().plotted_series();
     let count = |k: SeriesKind| shown.iter().find(|s| s.0 == k).map_or(0, |s| s.1);
     assert!(count(SeriesKind::Speed) > 50, "{shown:?}");
     assert!(count(SeriesKind::Battery) > 10, "{shown:?}");
@@ -207,7 +207,11 @@ fn map_and_plots_can_stand_beside_the_frame_list() {
     settle(&mut h);
     assert_eq!(h.state().settings().central, CentralTab::Frames);
     assert!(h.state().map().rect().is_positive());
-    assert!(!h.state().plots().shown().is_empty());
+    assert!(!h.state().plotted_series().is_empty());
+    assert!(
+        h.query_by_label("Speed (km/h)").is_some(),
+        "no speed plot drawn"
+    );
     // The list is still there, and selecting a frame in it selects its point on the map.
     assert!(h.query_by_label("Summary").is_some());
     let (frame, _, _) = ride_points(&h)[3];
@@ -341,8 +345,7 @@ fn hiding_a_device_leaves_it_off_the_map_and_the_plots() {
     settle(&mut h);
     let speed = |h: &Harness<'_, AnalyzerApp>| {
         h.state()
-            .plots()
-            .shown()
+            .plotted_series()
             .iter()
             .find(|s| s.0 == SeriesKind::Speed)
             .map_or(0, |s| s.1)
