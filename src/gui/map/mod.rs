@@ -141,8 +141,8 @@ struct Toolbar {
     zoom_in: bool,
 }
 
-/// The map's state: its camera, its tile source, what is selected and hovered, and what the
-/// last frame drew.
+/// The map's state: its camera, its tile source, what is selected, and where the last frame
+/// drew it.
 pub struct MapView {
     /// Walkers' state: where it looks, and its drag inertia.
     memory: walkers::MapMemory,
@@ -154,8 +154,6 @@ pub struct MapView {
     session: Option<u64>,
     /// The selected frame's point.
     selected: Option<PointRef>,
-    /// The point under the mouse.
-    hovered: Option<PointRef>,
     /// Where the map was drawn in the last frame (for [`MapView::screen_pos`]).
     last_rect: Rect,
 }
@@ -168,7 +166,6 @@ impl Default for MapView {
             source: TileSource::default(),
             session: None,
             selected: None,
-            hovered: None,
             last_rect: Rect::NOTHING,
         }
     }
@@ -185,10 +182,6 @@ impl MapView {
     /// The selected frame's point, when it has one.
     pub fn selected(&self) -> Option<PointRef> {
         self.selected
-    }
-    /// The point under the mouse.
-    pub fn hovered(&self) -> Option<PointRef> {
-        self.hovered
     }
     /// Where the map was drawn in the last frame.
     pub fn rect(&self) -> Rect {
@@ -425,7 +418,6 @@ impl MapView {
             markers::time_cursor(&canvas, shown, t);
         }
         let nearest = hover.nearest;
-        self.hovered = nearest.map(|(_, p, _)| p);
         if let Some((_, pref, s)) = nearest {
             painter.circle_stroke(s, 7.0, egui::Stroke::new(2.0, text_colour));
             if let Some(p) = markers::point(tracks, &pref) {
