@@ -18,7 +18,9 @@ use bn407::model::tracks::SeriesKind;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use gui_support::{map_names_drawn, offline, open_all, path, settle, track_colours_drawn};
+use gui_support::{
+    harness_with, map_names_drawn, offline, open_all, path, settle, track_colours_drawn,
+};
 
 fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
     open_all(files)
@@ -198,12 +200,7 @@ fn map_and_plots_can_stand_beside_the_frame_list() {
         geo_panel: true,
         ..offline()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
-        );
+    let mut h = harness_with(settings, vec![path("samples/bike-ride.pcapng")]);
     settle(&mut h);
     assert_eq!(h.state().settings().central, CentralTab::Frames);
     assert!(h.state().map().rect().is_positive());
@@ -232,12 +229,7 @@ fn a_tile_source_that_fails_says_so_and_the_basemap_stays() {
     let dir = std::env::temp_dir().join(format!("bn407-gui-tiles-{}", std::process::id()));
     settings.tiles.cache_dir = Some(dir.clone());
     settings.central = CentralTab::Map;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
-        );
+    let mut h = harness_with(settings, vec![path("samples/bike-ride.pcapng")]);
     settle(&mut h);
     let s = wait_for_tile_status(&mut h, |s| s.pending == 0 && s.failed > 0);
     assert_eq!(s.ready, 0);

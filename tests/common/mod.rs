@@ -26,12 +26,8 @@ pub fn assert_covered(frame: &str, tree: &Tree) {
         if c == b',' {
             continue;
         }
-        let covered = tree
-            .nodes
-            .iter()
-            .any(|n| n.depth == 0 && n.span.contains(i));
         assert!(
-            covered,
+            decode_support::covered(tree, i),
             "byte {i} ({:?}) of {frame:?} is in no field",
             c as char
         );

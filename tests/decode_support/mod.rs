@@ -27,3 +27,10 @@ pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
 pub fn codes(m: &Message) -> Vec<&'static str> {
     m.diagnostics.iter().map(|d| d.code).collect()
 }
+
+/// True when byte `i` of the frame lies in a top-level node of `tree`.
+pub fn covered(tree: &Tree, i: usize) -> bool {
+    tree.nodes
+        .iter()
+        .any(|n| n.depth == 0 && n.span.contains(i))
+}

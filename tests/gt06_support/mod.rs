@@ -62,12 +62,8 @@ pub fn assert_covered(frame: &[u8], tree: &Tree) {
         );
     }
     for i in 0..frame.len() {
-        let covered = tree
-            .nodes
-            .iter()
-            .any(|n| n.depth == 0 && n.span.contains(i));
         assert!(
-            covered,
+            decode_support::covered(tree, i),
             "byte {i} of {} is in no field: {:?}",
             bn407::protocol::hex(frame),
             tree.nodes

@@ -24,11 +24,16 @@ pub fn offline() -> Settings {
 
 /// The app in a 1400×900 harness, loading `files` (not yet stepped).
 pub fn harness(files: Vec<PathBuf>) -> Harness<'static, AnalyzerApp> {
+    harness_with(offline(), files)
+}
+
+/// The app with `settings` in a 1400×900 harness, loading `files` (not yet stepped).
+pub fn harness_with(settings: Settings, files: Vec<PathBuf>) -> Harness<'static, AnalyzerApp> {
     Harness::builder()
         .with_size(eframe::egui::vec2(1400.0, 900.0))
         .build_ui_state(
             |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(offline(), files),
+            AnalyzerApp::new(settings, files),
         )
 }
 
