@@ -189,17 +189,7 @@ fn capture(c: &Case) -> Vec<u8> {
     }
     let (mut ds, mut ss) = (1000u32, 5000u32);
     ips.push(tcp(dev, srv, ds, SYN, b""));
-    ips.push(tcp(
-        srv,
-        dev,
-        ss,
-        Flags {
-            syn: true,
-            ack: Some(ds + 1),
-            ..Flags::default()
-        },
-        b"",
-    ));
+    ips.push(tcp(srv, dev, ss, syn_ack(ds + 1), b""));
     ds += 1;
     ss += 1;
     ips.push(tcp(dev, srv, ds, ack(ss), b""));
@@ -211,28 +201,8 @@ fn capture(c: &Case) -> Vec<u8> {
             ss += a.len() as u32;
         }
     }
-    ips.push(tcp(
-        dev,
-        srv,
-        ds,
-        Flags {
-            fin: true,
-            ack: Some(ss),
-            ..Flags::default()
-        },
-        b"",
-    ));
-    ips.push(tcp(
-        srv,
-        dev,
-        ss,
-        Flags {
-            fin: true,
-            ack: Some(ds + 1),
-            ..Flags::default()
-        },
-        b"",
-    ));
+    ips.push(tcp(dev, srv, ds, fin_ack(ss), b""));
+    ips.push(tcp(srv, dev, ss, fin_ack(ds + 1), b""));
     eth_pcap(&ips)
 }
 

@@ -16,7 +16,7 @@ use cli_support::{bn407_command, json_lines};
 
 use bn407::protocol::gt06::crc::build;
 use gt06_support::unhex;
-use net_support::{Flags, SYN, ack, addr, eth_pcap, tcp};
+use net_support::{SYN, ack, addr, eth_pcap, syn_ack, tcp};
 
 const DEV: &str = "10.0.0.2:40000";
 const SRV: &str = "10.0.0.1:8888";
@@ -50,17 +50,7 @@ fn decode_a_gt06_tcp_conversation() {
     let mut srv_seq = 1u32;
     let mut packets = vec![
         tcp(d, s, 100, SYN, b""),
-        tcp(
-            s,
-            d,
-            0,
-            Flags {
-                syn: true,
-                ack: Some(101),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(s, d, 0, syn_ack(101), b""),
         tcp(d, s, 101, ack(1), b""),
     ];
     let mut dev = |p: &[u8], packets: &mut Vec<Vec<u8>>| {

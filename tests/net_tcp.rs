@@ -46,40 +46,25 @@ fn sent(isn: u32, segments: &[(u32, &str)]) -> Vec<Vec<u8>> {
 fn handshake(isn: u32) -> Vec<Vec<u8>> {
     vec![
         tcp(addr(DEV), addr(SRV), isn, SYN, b""),
-        tcp(
-            addr(SRV),
-            addr(DEV),
-            0,
-            Flags {
-                syn: true,
-                ack: Some(isn.wrapping_add(1)),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(addr(SRV), addr(DEV), 0, syn_ack(isn.wrapping_add(1)), b""),
         tcp(addr(DEV), addr(SRV), isn.wrapping_add(1), ack(1), b""),
     ]
 }
 
 fn fins(isn: u32, dev_len: u32, srv_len: u32) -> Vec<Vec<u8>> {
-    let fin = |a| Flags {
-        fin: true,
-        ack: Some(a),
-        ..Flags::default()
-    };
     vec![
         tcp(
             addr(DEV),
             addr(SRV),
             isn.wrapping_add(1 + dev_len),
-            fin(1 + srv_len),
+            fin_ack(1 + srv_len),
             b"",
         ),
         tcp(
             addr(SRV),
             addr(DEV),
             1 + srv_len,
-            fin(isn.wrapping_add(2 + dev_len)),
+            fin_ack(isn.wrapping_add(2 + dev_len)),
             b"",
         ),
     ]
@@ -255,17 +240,7 @@ fn no_syn_and_no_known_port_takes_the_first_sender() {
 #[test]
 fn syn_ack_without_syn_still_names_the_initiator() {
     let p = vec![
-        tcp(
-            addr(SRV),
-            addr(DEV),
-            0,
-            Flags {
-                syn: true,
-                ack: Some(51),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(addr(SRV), addr(DEV), 0, syn_ack(51), b""),
         d(50, 0, b"hi"),
     ];
     let run = run_bytes(eth_pcap(&p));
@@ -293,16 +268,7 @@ fn reused_four_tuple_after_fin_is_a_new_flow() {
 #[test]
 fn reused_four_tuple_after_rst_and_new_isn_without_close() {
     let mut p = sent(100, &[(0, "one")]);
-    p.push(tcp(
-        addr(SRV),
-        addr(DEV),
-        1,
-        Flags {
-            rst: true,
-            ..Flags::default()
-        },
-        b"",
-    ));
+    p.push(tcp(addr(SRV), addr(DEV), 1, RST, b""));
     p.extend(handshake(5000));
     p.push(d(5000, 0, b"two"));
     // The device reboots: a new SYN with another ISN, no FIN or RST seen.

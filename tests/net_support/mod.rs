@@ -35,6 +35,30 @@ pub fn ack(n: u32) -> Flags {
     }
 }
 
+/// A SYN acknowledging `n` (the server's answer to a SYN).
+pub fn syn_ack(n: u32) -> Flags {
+    Flags {
+        syn: true,
+        ..ack(n)
+    }
+}
+
+/// A FIN acknowledging `n`.
+pub fn fin_ack(n: u32) -> Flags {
+    Flags {
+        fin: true,
+        ..ack(n)
+    }
+}
+
+/// A reset.
+pub const RST: Flags = Flags {
+    syn: false,
+    ack: None,
+    fin: false,
+    rst: true,
+};
+
 pub fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
