@@ -4,7 +4,7 @@
 
 use eframe::egui::{Color32, Pos2, Rect, Shape, Stroke};
 
-use super::{Canvas, DOTS_BELOW, Hover};
+use super::{Canvas, DOTS_BELOW, HOVER_RADIUS, Hover};
 use crate::model::tracks::Track;
 
 /// Draws `track` in `colour`; the point nearest to the pointer becomes the hover's nearest
@@ -30,8 +30,11 @@ pub(super) fn draw(canvas: &Canvas<'_>, track: &Track, colour: Color32, hover: &
             } else {
                 too_many = true;
             }
-            if let Some(ptr) = hover.pointer {
-                hover.offer(ptr.distance(s), track, i as usize, p.frame, s);
+            // Only points within reach pay for the square root.
+            if let Some(d2) = hover.pointer.map(|ptr| ptr.distance_sq(s))
+                && d2 <= HOVER_RADIUS * HOVER_RADIUS
+            {
+                hover.offer(d2.sqrt(), track, i as usize, p.frame, s);
             }
         }
         if !p.valid {
