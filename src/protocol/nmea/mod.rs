@@ -9,7 +9,7 @@ mod decode;
 
 use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
 
 pub use decode::{FIELDS, Rmc, decode, rmc};
 
@@ -19,12 +19,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "NMEA 0183 sentences (raw)",
     ports: &[],
     aliases: &["nmea"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 /// Talkers a GNSS receiver uses.

@@ -14,7 +14,7 @@ mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
+    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
 };
 
 pub use decode::{FIELDS, decode};
@@ -25,15 +25,11 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Queclink @Track (text)",
     ports: &[5004],
     aliases: &["gl200", "queclink"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 const RULES: TextRules = TextRules {

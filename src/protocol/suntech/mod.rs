@@ -11,7 +11,7 @@
 mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol};
 
 pub use decode::{FIELDS, decode};
 
@@ -21,12 +21,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Suntech (text)",
     ports: &[5011],
     aliases: &["suntech"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 const RULES: TextRules = TextRules {
