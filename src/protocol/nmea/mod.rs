@@ -25,13 +25,7 @@ pub static PROTOCOL: Protocol = Protocol {
 /// Talkers a GNSS receiver uses.
 const TALKERS: [&[u8]; 6] = [b"GP", b"GN", b"GL", b"GA", b"GB", b"BD"];
 
-const RULES: TextRules = TextRules {
-    terminators: b"\n",
-    not_at_start: b"",
-    words: &[],
-    max_len: 512,
-    oversize_is_error: true,
-};
+const RULES: TextRules = TextRules::ended_by(b"\n", 512);
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {
     Box::new(TextFramer::new(RULES))

@@ -24,13 +24,7 @@ pub static PROTOCOL: Protocol = Protocol {
     ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
-const RULES: TextRules = TextRules {
-    terminators: b"\r\n",
-    not_at_start: b"",
-    words: &[],
-    max_len: 4096,
-    oversize_is_error: true,
-};
+const RULES: TextRules = TextRules::ended_by(b"\r\n", 4096);
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {
     Box::new(TextFramer::new(RULES))
