@@ -8,7 +8,7 @@ mod decode_support;
 use bn407::protocol::gt06::PROTOCOL;
 use bn407::protocol::{Direction, Message, RawFrame, Tree};
 #[allow(unused_imports)]
-pub use decode_support::{codes, node};
+pub use decode_support::{codes, cut_at, node};
 
 /// Bytes of a hex string (spaces and newlines ignored).
 pub fn unhex(s: &str) -> Vec<u8> {
