@@ -8,8 +8,11 @@
     missing_docs
 )]
 
+mod decode_support;
+
 use bn407::protocol::bn407::{MAX_FRAME, PROTOCOL};
 use bn407::protocol::{Direction, FrameFlags, Framer, RawFrame, decode_frame};
+use decode_support::cut_at;
 use proptest::prelude::*;
 
 fn frames_of(dir: Direction, pieces: &[&[u8]], finish: bool) -> Vec<(Vec<u8>, FrameFlags)> {
@@ -149,17 +152,7 @@ proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..STREAM.len(), 0..20)) {
         let whole = frames_of(Direction::ToServer, &[STREAM], true);
-        let mut cuts = cuts;
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut pieces = Vec::new();
-        let mut from = 0;
-        for c in cuts {
-            pieces.push(&STREAM[from..c]);
-            from = c;
-        }
-        pieces.push(&STREAM[from..]);
-        let cut = frames_of(Direction::ToServer, &pieces, true);
+        let cut = frames_of(Direction::ToServer, &cut_at(STREAM, &cuts), true);
         prop_assert_eq!(texts(&whole), texts(&cut));
     }
 

@@ -66,17 +66,7 @@ fn the_reassembly_buffer_holds_at_1_mib_and_the_hole_becomes_a_counted_gap() {
     let srv = addr("10.0.0.2:8888");
     let mut ips = vec![
         tcp(dev, srv, 1000, SYN, b""),
-        tcp(
-            srv,
-            dev,
-            5000,
-            net_support::Flags {
-                syn: true,
-                ack: Some(1001),
-                ..Default::default()
-            },
-            b"",
-        ),
+        tcp(srv, dev, 5000, net_support::syn_ack(1001), b""),
     ];
     let line = b"imei:864180034124375,tracker,250101120000,,F,120000.000,A,3843.2560,N,00908.7620,W,12.50,180.0;\n";
     let mut seq = 1001u32 + 100;

@@ -165,53 +165,60 @@ fn three_epbs() -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn pcapng_block_trailer_length_wrong() {
-    let mut file = three_epbs();
-    file[88 + 36..88 + 40].copy_from_slice(&44u32.to_le_bytes());
-    let (got, err) = drain(capture::open_bytes("n.pcapng", file).unwrap());
-    assert_eq!(got, [vec![0; 8]]);
-    let err = err.unwrap();
-    assert_eq!((err.kind, err.offset), (ErrorKind::Damaged, Some(88)));
-    assert!(
-        err.message
-            .contains("block length mismatch: header says 40, trailer says 44"),
-        "{err}"
-    );
+/// How a case damages [`three_epbs`].
+enum Damage {
+    /// The 32-bit little-endian value at this offset replaced.
+    Put(usize, u32),
+    /// The file cut to this length.
+    Cut(usize),
 }
 
 #[test]
-fn pcapng_block_length_not_a_multiple_of_four() {
-    let mut file = three_epbs();
-    file[128 + 4..128 + 8].copy_from_slice(&41u32.to_le_bytes());
-    let (got, err) = drain(capture::open_bytes("n.pcapng", file).unwrap());
-    assert_eq!(got.len(), 2);
-    let err = err.unwrap();
-    assert_eq!((err.kind, err.offset), (ErrorKind::Damaged, Some(128)));
-}
-
-#[test]
-fn pcapng_block_length_past_the_end() {
-    let mut file = three_epbs();
-    file[88 + 4..88 + 8].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
-    let (got, err) = drain(capture::open_bytes("n.pcapng", file).unwrap());
-    assert_eq!(got.len(), 1);
-    let err = err.unwrap();
-    assert_eq!((err.kind, err.offset), (ErrorKind::Damaged, Some(88)));
-    assert!(
-        err.message
-            .contains("runs past the end of the file (168 bytes)"),
-        "{err}"
-    );
-}
-
-#[test]
-fn pcapng_truncated_block() {
-    let mut file = three_epbs();
-    file.truncate(150);
-    let (got, err) = drain(capture::open_bytes("n.pcapng", file).unwrap());
-    assert_eq!(got.len(), 2);
-    assert_eq!(err.unwrap().offset, Some(128));
+fn damaged_pcapng_blocks_end_the_file_where_they_start() {
+    // Each case: the damage, the frames read before it, where the error points (the damaged
+    // block) and what it says (`None`: not pinned here).
+    let cases = [
+        (
+            "block trailer length wrong",
+            Damage::Put(88 + 36, 44),
+            1,
+            88,
+            Some("block length mismatch: header says 40, trailer says 44"),
+        ),
+        (
+            "block length not a multiple of four",
+            Damage::Put(128 + 4, 41),
+            2,
+            128,
+            None,
+        ),
+        (
+            "block length past the end",
+            Damage::Put(88 + 4, 0xffff_fff0),
+            1,
+            88,
+            Some("runs past the end of the file (168 bytes)"),
+        ),
+        ("truncated block", Damage::Cut(150), 2, 128, None),
+    ];
+    for (name, damage, frames, offset, says) in cases {
+        let mut file = three_epbs();
+        match damage {
+            Damage::Put(at, v) => file[at..at + 4].copy_from_slice(&v.to_le_bytes()),
+            Damage::Cut(len) => file.truncate(len),
+        }
+        let (got, err) = drain(capture::open_bytes("n.pcapng", file).unwrap());
+        let want: Vec<Vec<u8>> = (0..frames).map(|i| vec![i; 8]).collect();
+        assert_eq!(got, want, "{name}: the frames before the damage");
+        let err = err.unwrap_or_else(|| panic!("{name}: no error"));
+        assert_eq!(err.offset, Some(offset), "{name}: {err}");
+        if let Damage::Put(..) = damage {
+            assert_eq!(err.kind, ErrorKind::Damaged, "{name}: {err}");
+        }
+        if let Some(says) = says {
+            assert!(err.message.contains(says), "{name}: {err}");
+        }
+    }
 }
 
 #[test]

@@ -5,8 +5,9 @@
 mod conv_support;
 
 use bn407::protocol::Severity;
+use conv_support::net_support::hex;
 use conv_support::{
-    Capture, From, cell_report, codes, find, findings_of, heartbeat, imei, login, report,
+    Capture, From, Tcp, cell_report, codes, find, findings_of, heartbeat, imei, login, report,
 };
 
 const SRV: &str = "203.0.113.1:8888";
@@ -84,12 +85,7 @@ fn a_device_that_reports_is_never_said_to_repeat_its_login() {
     let mut t = c.connect(0.0, "198.51.100.7:40003", SRV);
     c.send(&mut t, 0.1, From::Device, &login(&id));
     for i in 1..=200 {
-        c.send(
-            &mut t,
-            f64::from(i) * 30.0,
-            From::Device,
-            &report(&id, i64::from(i) * 30, 0, true, 51.5, -0.1),
-        );
+        london(&mut c, &mut t, &id, i64::from(i) * 30);
     }
     let f = findings_of(c.pcap(true));
     assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
@@ -100,13 +96,8 @@ fn a_device_that_reports_is_never_said_to_repeat_its_login() {
 fn only_heartbeats_means_tracking_is_off() {
     let id = imei(4);
     let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.7:40004", SRV);
-    c.send(&mut t, 0.1, From::Device, &login(&id));
-    c.send(&mut t, 0.2, From::Server, b"LOAD");
-    for i in 1..=4 {
-        c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
-        c.send(&mut t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
-    }
+    let mut t = logged_in(&mut c, "198.51.100.7:40004", &id);
+    answered_heartbeats(&mut c, &mut t, &id, 4);
     let f = findings_of(c.pcap(false));
     let w = find(&f, "session.heartbeat_only");
     assert!(
@@ -116,14 +107,36 @@ fn only_heartbeats_means_tracking_is_off() {
     );
     assert!(codes(&f, Severity::Error).is_empty());
     // With a report, nothing of the kind.
-    c.send(
-        &mut t,
-        300.0,
-        From::Device,
-        &report(&id, 300, 0, true, 51.5, -0.1),
-    );
+    london(&mut c, &mut t, &id, 300);
     let f = findings_of(c.pcap(false));
     assert!(!codes(&f, Severity::Info).contains(&"session.heartbeat_only"));
+}
+
+/// `id` reports a valid fix in London taken `at` seconds after the capture's start, sent on
+/// `t` at that moment.
+fn london(c: &mut Capture, t: &mut Tcp, id: &str, at: i64) {
+    c.send(
+        t,
+        at as f64,
+        From::Device,
+        &report(id, at, 0, true, 51.5, -0.1),
+    );
+}
+
+/// A connection from `dev` at 0 s on which `id` logs in (0.1 s) and is answered (0.2 s).
+fn logged_in(c: &mut Capture, dev: &str, id: &str) -> Tcp {
+    let mut t = c.connect(0.0, dev, SRV);
+    c.send(&mut t, 0.1, From::Device, &login(id));
+    c.send(&mut t, 0.2, From::Server, b"LOAD");
+    t
+}
+
+/// `n` heartbeats of `id` on `t`, one a minute from 60 s, each answered 0.1 s later.
+fn answered_heartbeats(c: &mut Capture, t: &mut Tcp, id: &str, n: u32) {
+    for i in 1..=n {
+        c.send(t, f64::from(i) * 60.0, From::Device, &heartbeat(id));
+        c.send(t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
+    }
 }
 
 fn reports_of(make: impl Fn(i64) -> Vec<u8>) -> Vec<bn407::model::SessionFinding> {
@@ -182,12 +195,7 @@ fn gaps_over_twice_the_report_interval() {
         .chain((1..=5).map(|i| 900 + i * 30))
         .collect();
     for at in &times {
-        c.send(
-            &mut t,
-            *at as f64,
-            From::Device,
-            &report(&id, *at, 0, true, 51.5, -0.1),
-        );
+        london(&mut c, &mut t, &id, *at);
     }
     let f = findings_of(c.pcap(false));
     let w = find(&f, "timing.gaps");
@@ -208,18 +216,8 @@ fn identity_findings() {
     let (a, b) = (imei(8), imei(9));
     let mut c = Capture::new();
     let mut t = c.connect(0.0, "198.51.100.7:40008", SRV);
-    c.send(
-        &mut t,
-        30.0,
-        From::Device,
-        &report(&a, 30, 0, true, 51.5, -0.1),
-    );
-    c.send(
-        &mut t,
-        60.0,
-        From::Device,
-        &report(&b, 60, 0, true, 51.5, -0.1),
-    );
+    london(&mut c, &mut t, &a, 30);
+    london(&mut c, &mut t, &b, 60);
     let f = findings_of(c.pcap(false));
     let w = find(&f, "imei.changed");
     assert!(w.message.contains(&a) && w.message.contains(&b));
@@ -229,18 +227,8 @@ fn identity_findings() {
     let mut t2 = c.connect(10.0, "198.51.100.8:40010", SRV);
     for i in 1..=4 {
         let at = i64::from(i) * 30;
-        c.send(
-            &mut t1,
-            at as f64,
-            From::Device,
-            &report(&a, at, 0, true, 51.5, -0.1),
-        );
-        c.send(
-            &mut t2,
-            at as f64 + 1.0,
-            From::Device,
-            &report(&a, at + 1, 0, true, 51.5, -0.1),
-        );
+        london(&mut c, &mut t1, &a, at);
+        london(&mut c, &mut t2, &a, at + 1);
     }
     let f = findings_of(c.pcap(false));
     find(&f, "imei.concurrent");
@@ -270,79 +258,47 @@ fn reconnect_churn_and_mass_disconnects() {
     let f = findings_of(c.pcap(false));
     assert!(find(&f, "connection.churn").message.contains("15 times"));
     // Eight units dropped within a minute, after an hour online.
-    let mut c = Capture::new();
-    for d in 0..8u32 {
-        healthy(
-            &mut c,
-            &imei(20 + d),
-            &format!("198.51.100.{}:40000", 10 + d),
-            f64::from(d),
-            120,
-        );
-    }
-    let f = findings_of(c.pcap(false));
+    let f = fleet(1.0, 120);
     let w = find(&f, "fleet.mass_disconnect");
     assert!(w.message.starts_with("8 of 8 devices"), "{}", w.message);
     assert!(!codes(&f, Severity::Info).contains(&"connection.churn"));
     // The same units leaving hours apart: no such finding.
-    let mut c = Capture::new();
-    for d in 0..8u32 {
-        healthy(
-            &mut c,
-            &imei(20 + d),
-            &format!("198.51.100.{}:40000", 10 + d),
-            f64::from(d) * 4000.0,
-            10,
-        );
-    }
-    let f = findings_of(c.pcap(false));
+    let f = fleet(4000.0, 10);
     assert!(
         !codes(&f, Severity::Info).contains(&"fleet.mass_disconnect"),
         "{f:#?}"
     );
 }
 
+/// The findings of eight healthy units starting `spacing` seconds apart, each sending
+/// `reports` reports and leaving.
+fn fleet(spacing: f64, reports: i64) -> Vec<bn407::model::SessionFinding> {
+    let mut c = Capture::new();
+    for d in 0..8u32 {
+        let dev = format!("198.51.100.{}:40000", 10 + d);
+        healthy(&mut c, &imei(20 + d), &dev, f64::from(d) * spacing, reports);
+    }
+    findings_of(c.pcap(false))
+}
+
 #[test]
 fn commands_without_a_response() {
     let id = imei(11);
     let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.7:40012", SRV);
-    c.send(&mut t, 0.1, From::Device, &login(&id));
-    c.send(&mut t, 0.2, From::Server, b"LOAD");
-    c.send(
-        &mut t,
-        1.0,
-        From::Server,
-        format!("**,imei:{id},C,30s;").as_bytes(),
-    );
-    for i in 1..=10 {
-        c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
-        c.send(&mut t, f64::from(i) * 60.0 + 0.1, From::Server, b"ON");
-    }
+    let mut t = logged_in(&mut c, "198.51.100.7:40012", &id);
+    let command = format!("**,imei:{id},C,30s;");
+    c.send(&mut t, 1.0, From::Server, command.as_bytes());
+    answered_heartbeats(&mut c, &mut t, &id, 10);
     let f = findings_of(c.pcap(false));
     let w = find(&f, "command.no_response");
     assert!(w.message.contains("'C'"), "{}", w.message);
     // The unit answering with reports: nothing.
-    c.send(
-        &mut t,
-        700.0,
-        From::Device,
-        &report(&id, 700, 0, true, 51.5, -0.1),
-    );
+    london(&mut c, &mut t, &id, 700);
     let mut c2 = Capture::new();
     let mut t2 = c2.connect(0.0, "198.51.100.7:40013", SRV);
-    c2.send(
-        &mut t2,
-        1.0,
-        From::Server,
-        format!("**,imei:{id},B;").as_bytes(),
-    );
-    c2.send(
-        &mut t2,
-        20.0,
-        From::Device,
-        &report(&id, 20, 0, true, 51.5, -0.1),
-    );
+    let command = format!("**,imei:{id},B;");
+    c2.send(&mut t2, 1.0, From::Server, command.as_bytes());
+    london(&mut c2, &mut t2, &id, 20);
     c2.send(&mut t2, 400.0, From::Device, &heartbeat(&id));
     let f = findings_of(c2.pcap(false));
     assert!(
@@ -355,20 +311,11 @@ fn commands_without_a_response() {
 fn unknown_bytes_and_a_cut_off_end() {
     let mut c = Capture::new();
     let mut t = c.connect(0.0, "198.51.100.7:40014", SRV);
-    c.send(
-        &mut t,
-        1.0,
-        From::Device,
-        b"\x01\x02\x03hello there, not a tracker\x00",
-    );
+    let junk = b"\x01\x02\x03hello there, not a tracker\x00";
+    c.send(&mut t, 1.0, From::Device, junk);
     let mut u = c.connect(5.0, "198.51.100.9:40015", SRV);
     let id = imei(12);
-    c.send(
-        &mut u,
-        6.0,
-        From::Device,
-        &report(&id, 6, 0, true, 51.5, -0.1),
-    );
+    london(&mut c, &mut u, &id, 6);
     // The capture stops inside the next report: its IMEI is cut to two digits.
     c.send(&mut u, 36.0, From::Device, b"imei:35");
     let f = findings_of(c.pcap(false));
@@ -376,20 +323,11 @@ fn unknown_bytes_and_a_cut_off_end() {
     assert!(f.iter().all(|x| x.imei.as_deref() != Some("35")), "{f:#?}");
 }
 
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn heartbeats_the_server_never_answers() {
     let id = imei(13);
     let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.7:40016", SRV);
-    c.send(&mut t, 0.1, From::Device, &login(&id));
-    c.send(&mut t, 0.2, From::Server, b"LOAD");
+    let mut t = logged_in(&mut c, "198.51.100.7:40016", &id);
     for i in 1..=3 {
         c.send(&mut t, f64::from(i) * 60.0, From::Device, &heartbeat(&id));
     }
@@ -405,19 +343,21 @@ fn heartbeats_the_server_never_answers() {
     assert!(!codes(&f, Severity::Info).contains(&"session.heartbeat_unanswered"));
 }
 
+/// The findings of a GT06 unit on `dev` logging in (the notes' login, serial 0x0009) and the
+/// server answering `ack` (hex).
+fn gt06_login(dev: &str, ack: &str) -> Vec<bn407::model::SessionFinding> {
+    let mut c = Capture::new();
+    let mut t = c.connect(0.0, dev, SRV);
+    let login = hex("78780d01086471700328358100093f040d0a");
+    c.send(&mut t, 0.1, From::Device, &login);
+    c.send(&mut t, 0.2, From::Server, &hex(ack));
+    findings_of(c.pcap(false))
+}
+
 #[test]
 fn a_healthy_gt06_unit_is_named_but_not_blamed() {
-    let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.7:40017", SRV);
-    // The notes' login and its acknowledgement with the same serial.
-    c.send(
-        &mut t,
-        0.1,
-        From::Device,
-        &hex("78780d01086471700328358100093f040d0a"),
-    );
-    c.send(&mut t, 0.2, From::Server, &hex("78780501000955940d0a"));
-    let f = findings_of(c.pcap(false));
+    // The acknowledgement with the same serial.
+    let f = gt06_login("198.51.100.7:40017", "78780501000955940d0a");
     let other = find(&f, "flow.other_protocol");
     assert_eq!(other.severity, Severity::Info);
     assert!(
@@ -426,19 +366,10 @@ fn a_healthy_gt06_unit_is_named_but_not_blamed() {
         other.message
     );
     assert!(codes(&f, Severity::Warning).is_empty(), "{f:#?}");
-    // The wrong serial in the acknowledgement: the unit logs in forever.
-    let mut c = Capture::new();
-    let mut t = c.connect(0.0, "198.51.100.7:40018", SRV);
-    c.send(
-        &mut t,
-        0.1,
-        From::Device,
-        &hex("78780d01086471700328358100093f040d0a"),
-    );
-    // Serial 0x000a instead of 0x0009, with a checksum that does not match either: every
-    // answer carries an error.
-    c.send(&mut t, 0.2, From::Server, &hex("78780501000a67d20d0a"));
-    let f = findings_of(c.pcap(false));
+    // The wrong serial in the acknowledgement: the unit logs in forever. Serial 0x000a
+    // instead of 0x0009, with a checksum that does not match either: every answer carries an
+    // error.
+    let f = gt06_login("198.51.100.7:40018", "78780501000a67d20d0a");
     let e = find(&f, "session.login_unanswered");
     assert!(e.message.contains("error"), "{}", e.message);
 }

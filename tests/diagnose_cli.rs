@@ -2,19 +2,13 @@
 //! nothing above info for the healthy sessions.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::process::Command;
+mod cli_support;
+
+use cli_support::{bn407_command, stdout_of};
 
 fn diagnose(file: &str, format: &str) -> (serde_json::Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(["diagnose", "--format", format, file])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{file}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = stdout_of(bn407_command().args(["diagnose", "--format", format, file]));
+    let text = String::from_utf8(out).unwrap();
     let json = if format == "json" {
         serde_json::from_str(&text).unwrap()
     } else {
@@ -67,7 +61,7 @@ fn every_sample_gets_the_findings_it_shows() {
 
 #[test]
 fn an_unreadable_input_is_one_line_and_status_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
+    let out = bn407_command()
         .args(["diagnose", "no-such-file.pcap"])
         .output()
         .unwrap();

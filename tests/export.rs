@@ -69,13 +69,21 @@ fn tool(name: &str, package: &str, args: &[&str]) -> Output {
     }
 }
 
-fn xpath_count(file: &Path, expr: &str) -> usize {
-    let o = tool(
-        "xmllint",
-        "libxml2-utils",
-        &["--xpath", expr, file.to_str().unwrap()],
+/// Runs `xmllint` with `args` then `file`; the test fails with its errors when it fails.
+fn xmllint(args: &[&str], file: &Path) -> Output {
+    let mut all = args.to_vec();
+    all.push(file.to_str().unwrap());
+    let o = tool("xmllint", "libxml2-utils", &all);
+    assert!(
+        o.status.success(),
+        "xmllint {all:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn xpath_count(file: &Path, expr: &str) -> usize {
+    let o = xmllint(&["--xpath", expr], file);
     String::from_utf8_lossy(&o.stdout)
         .trim()
         .parse::<f64>()
@@ -202,12 +210,7 @@ fn gpx_validates_against_the_gpx_1_1_schema_with_every_point() {
     let d = dir("gpx");
     let out = d.join("ride.gpx");
     let err = export("gpx", &[], &[BIKE], &out);
-    let o = tool(
-        "xmllint",
-        "libxml2-utils",
-        &["--noout", "--schema", GPX_XSD, out.to_str().unwrap()],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    xmllint(&["--noout", "--schema", GPX_XSD], &out);
     // 145 valid and 5 invalid fixes, one alarm with a position.
     assert_eq!(xpath_count(&out, "count(//*[local-name()='trkpt'])"), 150);
     assert_eq!(exported(&err), 150);
@@ -225,12 +228,7 @@ fn gpx_validates_against_the_gpx_1_1_schema_with_every_point() {
     // Three devices: three tracks; a silence of 1 s cuts every track into one-point segments.
     let out = d.join("multi.gpx");
     export("gpx", &["--silence", "1"], &[MULTI], &out);
-    let o = tool(
-        "xmllint",
-        "libxml2-utils",
-        &["--noout", "--schema", GPX_XSD, out.to_str().unwrap()],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    xmllint(&["--noout", "--schema", GPX_XSD], &out);
     assert_eq!(xpath_count(&out, "count(//*[local-name()='trk'])"), 3);
     let points = xpath_count(&out, "count(//*[local-name()='trkpt'])");
     assert_eq!(
@@ -248,12 +246,7 @@ fn kml_is_xml_with_a_styled_track_per_device_and_alarm_placemarks() {
     let d = dir("kml");
     let out = d.join("multi.kml");
     export("kml", &[], &[MULTI], &out);
-    let o = tool(
-        "xmllint",
-        "libxml2-utils",
-        &["--noout", out.to_str().unwrap()],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    xmllint(&["--noout"], &out);
     assert_eq!(xpath_count(&out, "count(//*[local-name()='Folder'])"), 3);
     assert_eq!(xpath_count(&out, "count(//*[local-name()='Style'])"), 3);
     assert_eq!(
@@ -266,15 +259,8 @@ fn kml_is_xml_with_a_styled_track_per_device_and_alarm_placemarks() {
         "count(//*[local-name()='Placemark'][*[local-name()='Point']])",
     );
     assert!(alarms >= 2, "{alarms} alarm placemarks");
-    let o = tool(
-        "xmllint",
-        "libxml2-utils",
-        &[
-            "--xpath",
-            "string((//*[local-name()='coordinates'])[1])",
-            out.to_str().unwrap(),
-        ],
-    );
+    let first_coordinates = "string((//*[local-name()='coordinates'])[1])";
+    let o = xmllint(&["--xpath", first_coordinates], &out);
     let first = String::from_utf8_lossy(&o.stdout);
     let lon_lat: Vec<f64> = first
         .split_whitespace()

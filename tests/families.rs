@@ -13,9 +13,10 @@
     missing_docs
 )]
 
+mod cli_support;
 mod net_support;
 
-use std::process::Command;
+use cli_support::{bn407_command, stdout_of};
 
 use bn407::protocol::{self, Builder, Direction, ProbeResult, ReplyOptions};
 use net_support::*;
@@ -29,13 +30,6 @@ struct Case {
     id: Option<&'static str>,
     /// True when a frame must carry a position.
     fix: bool,
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
 }
 
 fn with_sum(body: &str) -> Vec<u8> {
@@ -195,17 +189,7 @@ fn capture(c: &Case) -> Vec<u8> {
     }
     let (mut ds, mut ss) = (1000u32, 5000u32);
     ips.push(tcp(dev, srv, ds, SYN, b""));
-    ips.push(tcp(
-        srv,
-        dev,
-        ss,
-        Flags {
-            syn: true,
-            ack: Some(ds + 1),
-            ..Flags::default()
-        },
-        b"",
-    ));
+    ips.push(tcp(srv, dev, ss, syn_ack(ds + 1), b""));
     ds += 1;
     ss += 1;
     ips.push(tcp(dev, srv, ds, ack(ss), b""));
@@ -217,43 +201,13 @@ fn capture(c: &Case) -> Vec<u8> {
             ss += a.len() as u32;
         }
     }
-    ips.push(tcp(
-        dev,
-        srv,
-        ds,
-        Flags {
-            fin: true,
-            ack: Some(ss),
-            ..Flags::default()
-        },
-        b"",
-    ));
-    ips.push(tcp(
-        srv,
-        dev,
-        ss,
-        Flags {
-            fin: true,
-            ack: Some(ds + 1),
-            ..Flags::default()
-        },
-        b"",
-    ));
+    ips.push(tcp(dev, srv, ds, fin_ack(ss), b""));
+    ips.push(tcp(srv, dev, ss, fin_ack(ds + 1), b""));
     eth_pcap(&ips)
 }
 
 fn run(args: &[&str], file: &std::path::Path) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    stdout_of(bn407_command().args(args).arg(file))
 }
 
 fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {

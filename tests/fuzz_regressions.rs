@@ -385,14 +385,15 @@ fn write_seeds() {
 
     // tcp: handshake, out of order, overlap, retransmission, answer, close; a mid-stream start
     // across the sequence wrap; a hole past the buffer bound; a reset and a new connection.
-    let isn = |a: u32, b: u32, cfg: [u8; 2]| {
+    // Each seed: the two initial sequence numbers, two bytes of settings, the operations.
+    let seed = |a: u32, b: u32, cfg: [u8; 2], ops: &[Vec<u8>]| {
         let mut v = a.to_be_bytes().to_vec();
         v.extend_from_slice(&b.to_be_bytes());
         v.extend_from_slice(&cfg);
+        v.extend(ops.concat());
         v
     };
-    let mut s = isn(1000, 5000, [16, 4]);
-    for o in [
+    let handshake = [
         op(0x02, 0, 0, 1),
         op(0x13, 0, 0, 1),
         op(0x10, 1, 20, 1),
@@ -403,40 +404,23 @@ fn write_seeds() {
         op(0x11, 1, 10, 1),
         op(0x14, 61, 0, 1),
         op(0x15, 11, 0, 1),
-    ] {
-        s.extend(o);
-    }
-    put("tcp", "handshake", &s);
-    let mut s = isn(0xffff_ff00, 7, [0, 2]);
-    for o in [
-        op(0x10, 200, 100, 1),
-        op(0x10, 300, 100, 1),
-        op(0x10, 100, 100, 1),
-    ] {
-        s.extend(o);
-    }
-    put("tcp", "wrap", &s);
-    let mut s = isn(1, 1, [0, 1]);
-    for o in [op(0x02, 0, 0, 1), op(0x10, 1, 10, 1)] {
-        s.extend(o);
-    }
-    for i in 0..6u16 {
-        s.extend(op(0x10, 100 + i * 50, 50, 1));
-    }
-    s.extend(op(0x10, 11, 5, 1));
-    put("tcp", "hole", &s);
-    let mut s = isn(500, 900, [16, 2]);
-    for o in [
+    ];
+    put("tcp", "handshake", &seed(1000, 5000, [16, 4], &handshake));
+    let wrap = [200, 300, 100].map(|off| op(0x10, off, 100, 1));
+    put("tcp", "wrap", &seed(0xffff_ff00, 7, [0, 2], &wrap));
+    let mut hole = vec![op(0x02, 0, 0, 1), op(0x10, 1, 10, 1)];
+    hole.extend((0..6u16).map(|i| op(0x10, 100 + i * 50, 50, 1)));
+    hole.push(op(0x10, 11, 5, 1));
+    put("tcp", "hole", &seed(1, 1, [0, 1], &hole));
+    let reset = [
         op(0x02, 0, 0, 1),
         op(0x10, 1, 30, 1),
         op(0x08, 31, 0, 1),
         op(0x02, 40, 0, 255),
         op(0x10, 41, 30, 1),
         op(0x30, 41, 30, 1),
-    ] {
-        s.extend(o);
-    }
-    put("tcp", "reset", &s);
+    ];
+    put("tcp", "reset", &seed(500, 900, [16, 2], &reset));
 
     // protocol: each protocol's frames as they travel.
     let idx = |name: &str| bn407::protocol::all().position(|p| p.name == name).unwrap() as u8;

@@ -13,7 +13,7 @@ mod gt06_support;
 use bn407::protocol::gt06::PROTOCOL;
 use bn407::protocol::gt06::frame::MAX_FRAME;
 use bn407::protocol::{Direction, FrameFlags, Framer, Kind, RawFrame, decode_frame};
-use gt06_support::{decode, frames, frames_of, unhex};
+use gt06_support::{cut_at, decode, frames, frames_of, unhex};
 use proptest::prelude::*;
 
 const CORPUS: &str = include_str!("data/gt06.hex");
@@ -189,17 +189,8 @@ proptest! {
     fn any_cutting_of_the_corpus_gives_the_same_frames(cuts in proptest::collection::vec(0usize..6000, 0..40)) {
         let stream = corpus_stream();
         let whole = frames(&stream);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % stream.len()).collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut pieces = Vec::new();
-        let mut from = 0;
-        for c in cuts {
-            pieces.push(&stream[from..c]);
-            from = c;
-        }
-        pieces.push(&stream[from..]);
-        prop_assert_eq!(frames_of(&pieces), whole);
+        let cuts: Vec<usize> = cuts.into_iter().map(|c| c % stream.len()).collect();
+        prop_assert_eq!(frames_of(&cut_at(&stream, &cuts)), whole);
     }
 
     #[test]

@@ -8,14 +8,15 @@
     missing_docs
 )]
 
+mod cli_support;
 mod gt06_support;
 mod net_support;
 
-use std::process::Command;
+use cli_support::{bn407_command, json_lines};
 
 use bn407::protocol::gt06::crc::build;
 use gt06_support::unhex;
-use net_support::{Flags, SYN, ack, addr, eth_pcap, tcp};
+use net_support::{SYN, ack, addr, eth_pcap, syn_ack, tcp};
 
 const DEV: &str = "10.0.0.2:40000";
 const SRV: &str = "10.0.0.1:8888";
@@ -49,17 +50,7 @@ fn decode_a_gt06_tcp_conversation() {
     let mut srv_seq = 1u32;
     let mut packets = vec![
         tcp(d, s, 100, SYN, b""),
-        tcp(
-            s,
-            d,
-            0,
-            Flags {
-                syn: true,
-                ack: Some(101),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(s, d, 0, syn_ack(101), b""),
         tcp(d, s, 101, ack(1), b""),
     ];
     let mut dev = |p: &[u8], packets: &mut Vec<Vec<u8>>| {
@@ -86,7 +77,7 @@ fn decode_a_gt06_tcp_conversation() {
 
     let path = std::env::temp_dir().join(format!("bn407-gt06-{}.pcap", std::process::id()));
     std::fs::write(&path, eth_pcap(&packets)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
+    let out = bn407_command()
         .args(["decode", "--format", "jsonl"])
         .arg(&path)
         .output()
@@ -97,11 +88,7 @@ fn decode_a_gt06_tcp_conversation() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,

@@ -9,12 +9,13 @@
     missing_docs
 )]
 
+mod cli_support;
 mod conv_support;
 mod diff_support;
 mod gui_support;
 
+use cli_support::{bn407_command, stdout_of};
 use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use bn407::export::{Format, Request};
 use bn407::gui::compare::CompareCommand;
@@ -35,16 +36,7 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 fn cli_export(args: &[&str]) {
-    let out = Process::new(env!("CARGO_BIN_EXE_bn407"))
-        .arg("export")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stdout_of(bn407_command().arg("export").args(args));
 }
 
 fn first_device(h: &Harness<'_, AnalyzerApp>) -> String {

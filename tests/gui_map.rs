@@ -18,7 +18,9 @@ use bn407::model::tracks::SeriesKind;
 use eframe::egui::{self, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use gui_support::{offline, open_all, path, settle};
+use gui_support::{
+    harness_with, map_names_drawn, offline, open_all, path, settle, track_colours_drawn,
+};
 
 fn open(files: &[&str]) -> Harness<'static, AnalyzerApp> {
     open_all(files)
@@ -161,7 +163,7 @@ fn plots_show_speed_battery_and_intervals_and_link_the_time_cursor() {
     let mut h = open(&["samples/bike-ride.pcapng"]);
     h.get_by_label("Plots").click();
     settle(&mut h);
-    let shown = h.state().plots().shown().to_vec();
+    let shown = h.state().plotted_series();
     let count = |k: SeriesKind| shown.iter().find(|s| s.0 == k).map_or(0, |s| s.1);
     assert!(count(SeriesKind::Speed) > 50, "{shown:?}");
     assert!(count(SeriesKind::Battery) > 10, "{shown:?}");
@@ -198,16 +200,15 @@ fn map_and_plots_can_stand_beside_the_frame_list() {
         geo_panel: true,
         ..offline()
     };
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
-        );
+    let mut h = harness_with(settings, vec![path("samples/bike-ride.pcapng")]);
     settle(&mut h);
     assert_eq!(h.state().settings().central, CentralTab::Frames);
     assert!(h.state().map().rect().is_positive());
-    assert!(!h.state().plots().shown().is_empty());
+    assert!(!h.state().plotted_series().is_empty());
+    assert!(
+        h.query_by_label("Speed (km/h)").is_some(),
+        "no speed plot drawn"
+    );
     // The list is still there, and selecting a frame in it selects its point on the map.
     assert!(h.query_by_label("Summary").is_some());
     let (frame, _, _) = ride_points(&h)[3];
@@ -228,12 +229,7 @@ fn a_tile_source_that_fails_says_so_and_the_basemap_stays() {
     let dir = std::env::temp_dir().join(format!("bn407-gui-tiles-{}", std::process::id()));
     settings.tiles.cache_dir = Some(dir.clone());
     settings.central = CentralTab::Map;
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(
-            |ui, app: &mut AnalyzerApp| app.ui(ui),
-            AnalyzerApp::new(settings, vec![path("samples/bike-ride.pcapng")]),
-        );
+    let mut h = harness_with(settings, vec![path("samples/bike-ride.pcapng")]);
     settle(&mut h);
     let s = wait_for_tile_status(&mut h, |s| s.pending == 0 && s.failed > 0);
     assert_eq!(s.ready, 0);
@@ -341,8 +337,7 @@ fn hiding_a_device_leaves_it_off_the_map_and_the_plots() {
     settle(&mut h);
     let speed = |h: &Harness<'_, AnalyzerApp>| {
         h.state()
-            .plots()
-            .shown()
+            .plotted_series()
             .iter()
             .find(|s| s.0 == SeriesKind::Speed)
             .map_or(0, |s| s.1)
@@ -392,7 +387,11 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     let imei = ride.device().unwrap().to_string();
     let (len, alarms) = (ride.len(), ride.alarms().len());
     let device = ride.device().copied();
-    let colour_before = h.state().map().drawn_colour(device.as_ref()).unwrap();
+    // Its colour is the one of its first appearance among every frame.
+    let [r, g, b] = bn407::model::tracks::device_rgb(ride.ordinal());
+    let colour = egui::Color32::from_rgb(r, g, b);
+    let drawn = track_colours_drawn(&h);
+    assert!(drawn.contains(&colour), "{colour:?} not in {drawn:?}");
     h.state_mut()
         .command(Command::SetFilter(format!("imei == {imei}")));
     settle(&mut h);
@@ -402,10 +401,7 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
     assert_eq!((t.len(), t.alarms().len()), (len, alarms));
     assert!(h.query_by_label_contains("1 device(s)").is_some());
     // The device keeps its colour whatever the filter (it is the only track drawn now).
-    assert_eq!(
-        h.state().map().drawn_colour(device.as_ref()),
-        Some(colour_before)
-    );
+    assert_eq!(track_colours_drawn(&h), vec![colour]);
     // Only the reports: the heartbeats leave the tracks too.
     h.state_mut().command(Command::SetFilter(format!(
         "imei == {imei} && kind == report"
@@ -493,7 +489,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
     h.get_by_label_contains(&format!("{name}  ")).click();
     wait_for_tiles(&mut h);
     // The file's names are written on the map: at this zoom the made-up city or its quarters.
-    let labels = h.state().map().labels_drawn().to_vec();
+    let labels = map_names_drawn(&h);
     assert!(
         !labels.is_empty(),
         "no labels at zoom {}",
@@ -505,7 +501,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
         h.run_steps(2);
     }
     wait_for_tiles(&mut h);
-    let labels = h.state().map().labels_drawn().to_vec();
+    let labels = map_names_drawn(&h);
     assert!(
         labels.iter().any(|l| l.starts_with("Avenida ")
             || l.starts_with("Rua ")

@@ -99,20 +99,23 @@ fn select_report(h: &mut Harness<'_, AnalyzerApp>) -> usize {
     frame
 }
 
+/// The index of the selected frame's latitude in its field tree.
+fn latitude(h: &Harness<'_, AnalyzerApp>) -> usize {
+    let d = h.state().detail().unwrap();
+    let i = d
+        .tree
+        .nodes
+        .iter()
+        .position(|n| n.def.name == "report.latitude");
+    i.unwrap()
+}
+
 #[test]
 fn selecting_a_field_highlights_its_bytes() {
     let mut h = open(SAMPLE);
     select_report(&mut h);
-    let (i, span) = {
-        let d = h.state().detail().unwrap();
-        let i = d
-            .tree
-            .nodes
-            .iter()
-            .position(|n| n.def.name == "report.latitude")
-            .unwrap();
-        (i, d.tree.nodes[i].span)
-    };
+    let i = latitude(&h);
+    let span = h.state().detail().unwrap().tree.nodes[i].span;
     // Click the field's line in the tree.
     let label = h.get_by_label_contains("Latitude:");
     label.click();
@@ -136,11 +139,8 @@ fn clicking_a_byte_selects_the_innermost_field() {
     let mut h = open(SAMPLE);
     select_report(&mut h);
     let (offset, want) = {
-        let d = h.state().detail().unwrap();
-        let n = d.tree.find("report.latitude").unwrap();
-        let offset = n.span.start as usize + 1;
-        let depth = n.depth;
-        (offset, (depth, "report.latitude"))
+        let n = &h.state().detail().unwrap().tree.nodes[latitude(&h)];
+        (n.span.start as usize + 1, (n.depth, "report.latitude"))
     };
     h.state_mut().click_byte(offset);
     h.run_steps(2);
@@ -412,13 +412,7 @@ fn clicking_a_byte_with_the_pointer_selects_its_field() {
     select_report(&mut h);
     let (offset, want) = {
         let d = h.state().detail().unwrap();
-        let i = d
-            .tree
-            .nodes
-            .iter()
-            .position(|n| n.def.name == "report.latitude")
-            .unwrap();
-        let off = d.tree.nodes[i].span.start as usize + 2;
+        let off = d.tree.nodes[latitude(&h)].span.start as usize + 2;
         (off, d.tree.node_at(off).unwrap())
     };
     let base = offset / 16 * 16;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use bn407::live::{self, Control, LiveConfig, LiveEvent, Mode};
 use bn407::protocol::{Action, Imei};
 use live_support::engine::{Collect, start, wait_until};
+use live_support::tshark::hex;
 
 /// Sends `msg` and reads what comes back within `wait`.
 fn ask(s: &mut TcpStream, msg: &[u8], want: usize) -> Vec<u8> {
@@ -57,18 +58,9 @@ fn a_device_gets_load_on_and_the_sos_acknowledgement() {
     wait_until(&seen, |s| s.frames.len() >= 7);
     h.stop().unwrap();
     let s = seen.lock().unwrap();
-    let kinds: Vec<&str> = s.frames.iter().map(|f| f.2.as_str()).collect();
     assert_eq!(
-        kinds,
-        [
-            "login",
-            "login_ack",
-            "heartbeat",
-            "heartbeat_ack",
-            "report",
-            "command",
-            "report"
-        ]
+        s.kinds().join(" "),
+        "login login_ack heartbeat heartbeat_ack report command report"
     );
     assert_eq!(s.counters.replies, 3);
 }
@@ -110,13 +102,6 @@ fn tcp_and_udp_on_one_port_and_passive_answers_nothing() {
     let mut b = [0u8; 8];
     assert!(s.read(&mut b).is_err(), "passive mode answers nothing");
     h.stop().unwrap();
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]
@@ -198,16 +183,9 @@ fn relay_passes_every_byte_both_ways_and_adds_nothing() {
         [login.as_bytes(), beat.as_bytes()].concat()
     );
     let s = seen.lock().unwrap();
-    let kinds: Vec<&str> = s.frames.iter().map(|f| f.2.as_str()).collect();
     assert_eq!(
-        kinds,
-        [
-            "login",
-            "login_ack",
-            "heartbeat",
-            "heartbeat_ack",
-            "command"
-        ]
+        s.kinds().join(" "),
+        "login login_ack heartbeat heartbeat_ack command"
     );
     assert_eq!(
         s.counters.replies, 0,

@@ -8,16 +8,18 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg(unix)]
 
+mod cli_support;
 mod live_support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bn407::live::LiveConfig;
+use cli_support::spawn_listen;
 use live_support::engine::{start, wait_until};
 
 const GOOD: &str = "359586015829802";
@@ -274,26 +276,7 @@ fn ten_thousand_connections_to_listen_and_the_next_ones_refused() {
         limit >= 10_300,
         "open files limited to {limit}: raise it to 10,300 or more (`ulimit -n 20000`; .ci/run does)"
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args([
-            "listen",
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--no-record",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let addr: SocketAddr = first
-        .split(['\n', ','])
-        .find_map(|p| p.trim().rsplit(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let (mut child, addr, out) = spawn_listen(["--no-record"]);
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let l2 = lines.clone();
     let reader = std::thread::spawn(move || {

@@ -3,11 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod cli_support;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
+
+use cli_support::{bn407_command, spawn_listen, stdout_of};
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bn407-live-cli-{}", std::process::id()));
@@ -17,21 +22,7 @@ fn tmp(name: &str) -> PathBuf {
 
 /// Starts `bn407 listen` on a free port; returns the child and the address it listens on.
 fn listen(record: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(["listen", "--port", "0", "--bind", "127.0.0.1", "--record"])
-        .arg(record)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    // "== listening on tcp 127.0.0.1:PORT, udp 127.0.0.1:PORT"
-    let addr = first
-        .split(['\n', ','])
-        .find_map(|p| p.trim().rsplit(' ').next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let (child, addr, mut out) = spawn_listen([OsStr::new("--record"), record.as_os_str()]);
     std::thread::spawn(move || {
         let mut sink = Vec::new();
         let _ = out.read_to_end(&mut sink);
@@ -92,17 +83,12 @@ fn devices(addr: SocketAddr, n: u32, reports: usize) {
 
 /// Frames of each kind in a recording, read by the analyzer.
 fn kinds(file: &Path) -> std::collections::BTreeMap<String, u64> {
-    let out = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(["stats", "--format", "json"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        bn407_command()
+            .args(["stats", "--format", "json"])
+            .arg(file),
     );
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
     serde_json::from_value(j["by_kind"].clone()).unwrap()
 }
 

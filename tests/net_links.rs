@@ -192,26 +192,32 @@ fn udp_datagrams_are_units_and_both_directions_share_a_flow() {
     assert_eq!(run.stats.udp_datagrams, 3);
 }
 
-/// IPv4 fragments of a UDP datagram carrying `payload`, split every `size` bytes of IP payload.
-fn fragments(payload: &[u8], size: usize, id: u16) -> Vec<Vec<u8>> {
-    let whole = udp(addr("10.0.0.5:3000"), addr("10.0.0.1:8888"), payload);
-    let header = &whole[..20];
-    let body = &whole[20..];
+/// The pieces of `body` every `size` bytes, each made into a packet by `packet` from its
+/// offset, whether more follow, and its bytes.
+fn split(body: &[u8], size: usize, packet: impl Fn(usize, bool, &[u8]) -> Vec<u8>) -> Vec<Vec<u8>> {
     body.chunks(size)
         .enumerate()
         .map(|(i, chunk)| {
             let offset = i * size;
-            let more = offset + chunk.len() < body.len();
-            let mut h = header.to_vec();
-            let total = (20 + chunk.len()) as u16;
-            h[2..4].copy_from_slice(&total.to_be_bytes());
-            h[4..6].copy_from_slice(&id.to_be_bytes());
-            let word = ((offset / 8) as u16) | if more { 0x2000 } else { 0 };
-            h[6..8].copy_from_slice(&word.to_be_bytes());
-            h.extend_from_slice(chunk);
-            h
+            packet(offset, offset + chunk.len() < body.len(), chunk)
         })
         .collect()
+}
+
+/// IPv4 fragments of a UDP datagram carrying `payload`, split every `size` bytes of IP payload.
+fn fragments(payload: &[u8], size: usize, id: u16) -> Vec<Vec<u8>> {
+    let whole = udp(addr("10.0.0.5:3000"), addr("10.0.0.1:8888"), payload);
+    let header = &whole[..20];
+    split(&whole[20..], size, |offset, more, chunk| {
+        let mut h = header.to_vec();
+        let total = (20 + chunk.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        h[4..6].copy_from_slice(&id.to_be_bytes());
+        let word = ((offset / 8) as u16) | if more { 0x2000 } else { 0 };
+        h[6..8].copy_from_slice(&word.to_be_bytes());
+        h.extend_from_slice(chunk);
+        h
+    })
 }
 
 #[test]
@@ -322,22 +328,16 @@ fn fragments_v6(payload: &[u8], size: usize, id: u32) -> Vec<Vec<u8>> {
         payload,
     );
     let header = &whole[..40];
-    let body = &whole[40..];
-    body.chunks(size)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let offset = i * size;
-            let more = offset + chunk.len() < body.len();
-            let mut p = header.to_vec();
-            p[4..6].copy_from_slice(&((8 + chunk.len()) as u16).to_be_bytes());
-            p[6] = 44;
-            p.extend_from_slice(&[17, 0]);
-            p.extend_from_slice(&((offset as u16) | u16::from(more)).to_be_bytes());
-            p.extend_from_slice(&id.to_be_bytes());
-            p.extend_from_slice(chunk);
-            p
-        })
-        .collect()
+    split(&whole[40..], size, |offset, more, chunk| {
+        let mut p = header.to_vec();
+        p[4..6].copy_from_slice(&((8 + chunk.len()) as u16).to_be_bytes());
+        p[6] = 44;
+        p.extend_from_slice(&[17, 0]);
+        p.extend_from_slice(&((offset as u16) | u16::from(more)).to_be_bytes());
+        p.extend_from_slice(&id.to_be_bytes());
+        p.extend_from_slice(chunk);
+        p
+    })
 }
 
 #[test]

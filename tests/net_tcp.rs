@@ -31,43 +31,40 @@ fn s(off: u32, payload: &[u8]) -> Vec<u8> {
     tcp(addr(SRV), addr(DEV), 1 + off, ack(1), payload)
 }
 
+/// The handshake of a connection with device ISN `isn`, then the device's segments: each at its
+/// stream offset, with its text.
+fn sent(isn: u32, segments: &[(u32, &str)]) -> Vec<Vec<u8>> {
+    let mut p = handshake(isn);
+    p.extend(
+        segments
+            .iter()
+            .map(|(off, text)| d(isn, *off, text.as_bytes())),
+    );
+    p
+}
+
 fn handshake(isn: u32) -> Vec<Vec<u8>> {
     vec![
         tcp(addr(DEV), addr(SRV), isn, SYN, b""),
-        tcp(
-            addr(SRV),
-            addr(DEV),
-            0,
-            Flags {
-                syn: true,
-                ack: Some(isn.wrapping_add(1)),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(addr(SRV), addr(DEV), 0, syn_ack(isn.wrapping_add(1)), b""),
         tcp(addr(DEV), addr(SRV), isn.wrapping_add(1), ack(1), b""),
     ]
 }
 
 fn fins(isn: u32, dev_len: u32, srv_len: u32) -> Vec<Vec<u8>> {
-    let fin = |a| Flags {
-        fin: true,
-        ack: Some(a),
-        ..Flags::default()
-    };
     vec![
         tcp(
             addr(DEV),
             addr(SRV),
             isn.wrapping_add(1 + dev_len),
-            fin(1 + srv_len),
+            fin_ack(1 + srv_len),
             b"",
         ),
         tcp(
             addr(SRV),
             addr(DEV),
             1 + srv_len,
-            fin(isn.wrapping_add(2 + dev_len)),
+            fin_ack(isn.wrapping_add(2 + dev_len)),
             b"",
         ),
     ]
@@ -75,8 +72,7 @@ fn fins(isn: u32, dev_len: u32, srv_len: u32) -> Vec<Vec<u8>> {
 
 #[test]
 fn split_segments_both_directions_with_handshake() {
-    let mut p = handshake(1000);
-    p.push(d(1000, 0, b"##,imei:359586015829802,A;"));
+    let mut p = sent(1000, &[(0, "##,imei:359586015829802,A;")]);
     p.push(s(0, b"LO"));
     p.push(s(2, b"AD"));
     p.push(d(1000, 26, b"359586015829802;"));
@@ -104,11 +100,15 @@ fn split_segments_both_directions_with_handshake() {
 
 #[test]
 fn reordered_segments_come_out_in_order() {
-    let mut p = handshake(5);
-    p.push(d(5, 20, b"cccccccccc"));
-    p.push(d(5, 0, b"aaaaaaaaaa"));
-    p.push(d(5, 30, b"dddddddddd"));
-    p.push(d(5, 10, b"bbbbbbbbbb"));
+    let p = sent(
+        5,
+        &[
+            (20, "cccccccccc"),
+            (0, "aaaaaaaaaa"),
+            (30, "dddddddddd"),
+            (10, "bbbbbbbbbb"),
+        ],
+    );
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(
         run.stream(0, Side::Device),
@@ -135,11 +135,10 @@ fn reordered_segments_come_out_in_order() {
 
 #[test]
 fn exact_retransmission_is_removed() {
-    let mut p = handshake(77);
-    p.push(d(77, 0, b"hello "));
-    p.push(d(77, 0, b"hello "));
-    p.push(d(77, 6, b"world"));
-    p.push(d(77, 6, b"world"));
+    let p = sent(
+        77,
+        &[(0, "hello "), (0, "hello "), (6, "world"), (6, "world")],
+    );
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(run.stream(0, Side::Device), b"hello world");
     assert_eq!(run.stats.tcp_retransmissions, 2);
@@ -148,13 +147,17 @@ fn exact_retransmission_is_removed() {
 
 #[test]
 fn overlapping_retransmission_with_same_data() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"0123456789"));
-    p.push(d(1, 5, b"56789abcde"));
-    // Out of order, then overlapping what is buffered.
-    p.push(d(1, 25, b"pqrst"));
-    p.push(d(1, 20, b"klmnopq"));
-    p.push(d(1, 15, b"fghij"));
+    let p = sent(
+        1,
+        &[
+            (0, "0123456789"),
+            (5, "56789abcde"),
+            // Out of order, then overlapping what is buffered.
+            (25, "pqrst"),
+            (20, "klmnopq"),
+            (15, "fghij"),
+        ],
+    );
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(
         run.stream(0, Side::Device),
@@ -166,13 +169,17 @@ fn overlapping_retransmission_with_same_data() {
 
 #[test]
 fn overlapping_retransmission_with_different_data_keeps_first_copy() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"AAAAAAAAAA"));
-    p.push(d(1, 5, b"XXXXXBBBBB"));
-    // Buffered out of order, then contradicted before the hole fills.
-    p.push(d(1, 20, b"DDDDD"));
-    p.push(d(1, 20, b"ZZZZZ"));
-    p.push(d(1, 15, b"CCCCC"));
+    let p = sent(
+        1,
+        &[
+            (0, "AAAAAAAAAA"),
+            (5, "XXXXXBBBBB"),
+            // Buffered out of order, then contradicted before the hole fills.
+            (20, "DDDDD"),
+            (20, "ZZZZZ"),
+            (15, "CCCCC"),
+        ],
+    );
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(run.stream(0, Side::Device), b"AAAAAAAAAABBBBBCCCCCDDDDD");
     assert_eq!(
@@ -187,11 +194,15 @@ fn overlapping_retransmission_with_different_data_keeps_first_copy() {
 #[test]
 fn sequence_numbers_wrap_around() {
     let isn = u32::MAX - 12;
-    let mut p = handshake(isn);
-    p.push(d(isn, 10, b"klmnopqrst"));
-    p.push(d(isn, 0, b"abcdefghij"));
-    p.push(d(isn, 20, b"uvwxyz"));
-    p.push(d(isn, 5, b"fghijklmno"));
+    let mut p = sent(
+        isn,
+        &[
+            (10, "klmnopqrst"),
+            (0, "abcdefghij"),
+            (20, "uvwxyz"),
+            (5, "fghijklmno"),
+        ],
+    );
     p.extend(fins(isn, 26, 0));
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(run.stream(0, Side::Device), b"abcdefghijklmnopqrstuvwxyz");
@@ -229,17 +240,7 @@ fn no_syn_and_no_known_port_takes_the_first_sender() {
 #[test]
 fn syn_ack_without_syn_still_names_the_initiator() {
     let p = vec![
-        tcp(
-            addr(SRV),
-            addr(DEV),
-            0,
-            Flags {
-                syn: true,
-                ack: Some(51),
-                ..Flags::default()
-            },
-            b"",
-        ),
+        tcp(addr(SRV), addr(DEV), 0, syn_ack(51), b""),
         d(50, 0, b"hi"),
     ];
     let run = run_bytes(eth_pcap(&p));
@@ -250,8 +251,7 @@ fn syn_ack_without_syn_still_names_the_initiator() {
 
 #[test]
 fn reused_four_tuple_after_fin_is_a_new_flow() {
-    let mut p = handshake(100);
-    p.push(d(100, 0, b"first"));
+    let mut p = sent(100, &[(0, "first")]);
     p.extend(fins(100, 5, 0));
     p.push(tcp(addr(SRV), addr(DEV), 2, ack(107), b"")); // last ACK after close
     p.extend(handshake(900_000));
@@ -267,18 +267,8 @@ fn reused_four_tuple_after_fin_is_a_new_flow() {
 
 #[test]
 fn reused_four_tuple_after_rst_and_new_isn_without_close() {
-    let mut p = handshake(100);
-    p.push(d(100, 0, b"one"));
-    p.push(tcp(
-        addr(SRV),
-        addr(DEV),
-        1,
-        Flags {
-            rst: true,
-            ..Flags::default()
-        },
-        b"",
-    ));
+    let mut p = sent(100, &[(0, "one")]);
+    p.push(tcp(addr(SRV), addr(DEV), 1, RST, b""));
     p.extend(handshake(5000));
     p.push(d(5000, 0, b"two"));
     // The device reboots: a new SYN with another ISN, no FIN or RST seen.
@@ -294,11 +284,15 @@ fn reused_four_tuple_after_rst_and_new_isn_without_close() {
 
 #[test]
 fn lost_segment_becomes_a_gap_with_the_exact_count() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"0123456789"));
-    // 10..23 lost (13 bytes)
-    p.push(d(1, 23, b"nopqrstuvw"));
-    p.push(d(1, 33, b"xyz"));
+    let mut p = sent(
+        1,
+        &[
+            (0, "0123456789"),
+            // 10..23 lost (13 bytes)
+            (23, "nopqrstuvw"),
+            (33, "xyz"),
+        ],
+    );
     p.extend(fins(1, 36, 0));
     let run = run_bytes(eth_pcap(&p));
     assert_eq!(run.gaps(), ["gap 0 device 13"]);
@@ -315,8 +309,7 @@ fn lost_segment_becomes_a_gap_with_the_exact_count() {
 
 #[test]
 fn lost_last_segment_before_fin_is_a_gap() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"abc"));
+    let mut p = sent(1, &[(0, "abc")]);
     // 3..10 lost, FIN at 10.
     p.extend(fins(1, 10, 0));
     let run = run_bytes(eth_pcap(&p));
@@ -326,8 +319,7 @@ fn lost_last_segment_before_fin_is_a_gap() {
 
 #[test]
 fn acknowledged_but_unseen_data_at_the_end_is_a_gap() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"abc"));
+    let mut p = sent(1, &[(0, "abc")]);
     p.push(s(0, b"")); // nothing
     p.push(tcp(addr(SRV), addr(DEV), 1, ack(2 + 8), b""));
     let run = run_bytes(eth_pcap(&p));
@@ -336,8 +328,7 @@ fn acknowledged_but_unseen_data_at_the_end_is_a_gap() {
 
 #[test]
 fn out_of_order_buffer_over_the_cap_declares_the_gap_early() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"start"));
+    let mut p = sent(1, &[(0, "start")]);
     for i in 0..5u32 {
         p.push(d(1, 105 + i * 40, &[b'x'; 40]));
     }
@@ -367,9 +358,7 @@ fn out_of_order_buffer_over_the_cap_declares_the_gap_early() {
 
 #[test]
 fn segment_cut_by_the_snapshot_length_is_data_then_gap() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"0123456789abcdefghij"));
-    p.push(d(1, 20, b"KLMNO"));
+    let p = sent(1, &[(0, "0123456789abcdefghij"), (20, "KLMNO")]);
     let mut frames: Vec<(i64, Vec<u8>)> = p
         .iter()
         .enumerate()
@@ -388,8 +377,7 @@ fn segment_cut_by_the_snapshot_length_is_data_then_gap() {
 
 #[test]
 fn windows_keepalive_is_not_a_mismatch() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"abc"));
+    let mut p = sent(1, &[(0, "abc")]);
     p.push(d(1, 2, &[0]));
     p.push(d(1, 3, b"def"));
     let run = run_bytes(eth_pcap(&p));
@@ -414,11 +402,15 @@ fn idle_flow_times_out_by_capture_time() {
 
 #[test]
 fn late_bytes_of_a_declared_gap_are_not_compared_with_other_bytes() {
-    let mut p = handshake(1);
-    p.push(d(1, 0, b"0123456789"));
-    p.push(d(1, 20, b"ABCDEFGHIJ"));
-    // Arrives after the hole was declared a gap (buffer cap 5): too late, but not a mismatch.
-    p.push(d(1, 10, b"klmnopqrst"));
+    let p = sent(
+        1,
+        &[
+            (0, "0123456789"),
+            (20, "ABCDEFGHIJ"),
+            // Arrives after the hole was declared a gap (buffer cap 5): too late, but not a mismatch.
+            (10, "klmnopqrst"),
+        ],
+    );
     let config = NetConfig {
         max_buffered_per_direction: 5,
         ..NetConfig::default()

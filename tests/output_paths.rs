@@ -8,8 +8,11 @@
     missing_docs
 )]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use cli_support::{bn407_command, stdout_of};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bn407-paths-{}-{name}", std::process::id()));
@@ -127,17 +130,12 @@ fn decode_photos_writes_only_into_the_chosen_folder() {
     let inputs = hostile_inputs(&parent);
     let before = files(&parent);
     let out = parent.join("photos");
-    let status = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .arg("decode")
-        .arg("--photos")
-        .arg(&out)
-        .args(&inputs)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+    stdout_of(
+        bn407_command()
+            .arg("decode")
+            .arg("--photos")
+            .arg(&out)
+            .args(&inputs),
     );
     check_written(&out, &parent, &before);
 }
@@ -148,17 +146,12 @@ fn export_photos_writes_only_into_the_chosen_folder() {
     let inputs = hostile_inputs(&parent);
     let before = files(&parent);
     let out = parent.join("photos");
-    let status = Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(["export", "--to", "photos"])
-        .args(&inputs)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+    stdout_of(
+        bn407_command()
+            .args(["export", "--to", "photos"])
+            .args(&inputs)
+            .arg("-o")
+            .arg(&out),
     );
     check_written(&out, &parent, &before);
 }

@@ -39,6 +39,14 @@ impl Input {
         self.size
     }
 
+    /// Where a source reading this input, called `name`, is.
+    pub(crate) fn position<'a>(&self, name: &'a str) -> super::Position<'a> {
+        super::Position {
+            name,
+            read: self.offset(),
+            size: self.size(),
+        }
+    }
     /// Offset of the first byte not yet consumed.
     pub(crate) fn offset(&self) -> u64 {
         self.offset

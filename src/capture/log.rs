@@ -3,7 +3,7 @@
 //! lines are counted and skipped.
 
 use super::logline::{Body, decode_hex, decode_text, parse_line};
-use super::{CaptureError, InputFormat, Item, ItemKind, LogEvent, Source};
+use super::{CaptureError, InputFormat, Item, ItemKind, LogEvent, Position, Source};
 use crate::capture::input::Input;
 
 /// The longest line accepted; a longer one is skipped as not a log line.
@@ -130,16 +130,8 @@ impl Source for LogSource {
         result
     }
 
-    fn bytes_read(&self) -> u64 {
-        self.input.offset()
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.input.size()
-    }
-
-    fn name(&self) -> &str {
-        &self.name
+    fn position(&self) -> Position<'_> {
+        self.input.position(&self.name)
     }
 
     fn ignored(&self) -> u64 {

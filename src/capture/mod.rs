@@ -293,6 +293,17 @@ impl fmt::Display for CaptureError {
     }
 }
 
+/// Where a [`Source`] is in its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position<'a> {
+    /// The input's name as given.
+    pub name: &'a str,
+    /// Bytes of the input consumed so far.
+    pub read: u64,
+    /// The input's size, when known (files; not standard input).
+    pub size: Option<u64>,
+}
+
 /// A stream of [`Item`]s read from one input.
 ///
 /// After an error the source is finished: later calls return `Ok(false)`.
@@ -301,12 +312,20 @@ pub trait Source: Send {
     fn format(&self) -> InputFormat;
     /// Fills `item` with the next unit; `Ok(false)` at the end of the input.
     fn next_into(&mut self, item: &mut Item) -> Result<bool, CaptureError>;
+    /// Where the source is in its input: its name, what was consumed, its size.
+    fn position(&self) -> Position<'_>;
     /// Bytes of the input consumed so far (for progress).
-    fn bytes_read(&self) -> u64;
+    fn bytes_read(&self) -> u64 {
+        self.position().read
+    }
     /// The input's size, when known (files; not standard input).
-    fn total_bytes(&self) -> Option<u64>;
+    fn total_bytes(&self) -> Option<u64> {
+        self.position().size
+    }
     /// The input's name as given.
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        self.position().name
+    }
     /// Units skipped as not data: log lines that do not match, pcapng blocks of unknown or
     /// unused types.
     fn ignored(&self) -> u64 {

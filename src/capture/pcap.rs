@@ -7,7 +7,9 @@
 use pcap_file::pcap::PcapParser;
 use pcap_file::{Endianness, TsResolution};
 
-use super::{CaptureError, InputFormat, Item, ItemKind, LinkType, MAX_RECORD, Source, Timestamp};
+use super::{
+    CaptureError, InputFormat, Item, ItemKind, LinkType, MAX_RECORD, Position, Source, Timestamp,
+};
 use crate::capture::input::Input;
 
 /// Size of the file header.
@@ -152,15 +154,7 @@ impl Source for PcapSource {
         Ok(true)
     }
 
-    fn bytes_read(&self) -> u64 {
-        self.input.offset()
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.input.size()
-    }
-
-    fn name(&self) -> &str {
-        &self.name
+    fn position(&self) -> Position<'_> {
+        self.input.position(&self.name)
     }
 }

@@ -18,7 +18,9 @@ use pcap_file::pcapng::blocks::{
 };
 use pcap_file::pcapng::{Block, PcapNgParser};
 
-use super::{CaptureError, InputFormat, Item, ItemKind, LinkType, MAX_RECORD, Source, Timestamp};
+use super::{
+    CaptureError, InputFormat, Item, ItemKind, LinkType, MAX_RECORD, Position, Source, Timestamp,
+};
 use crate::capture::input::Input;
 
 /// The largest block that is read into memory: a maximal packet plus room for options.
@@ -262,16 +264,8 @@ impl Source for PcapNgSource {
         Ok(false)
     }
 
-    fn bytes_read(&self) -> u64 {
-        self.input.offset()
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.input.size()
-    }
-
-    fn name(&self) -> &str {
-        &self.name
+    fn position(&self) -> Position<'_> {
+        self.input.position(&self.name)
     }
 
     fn ignored(&self) -> u64 {

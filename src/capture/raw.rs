@@ -1,6 +1,6 @@
 //! Anything that is not a capture or a log: the bytes one device sent, delivered in chunks.
 
-use super::{CaptureError, InputFormat, Item, ItemKind, Source};
+use super::{CaptureError, InputFormat, Item, ItemKind, Position, Source};
 use crate::capture::input::Input;
 
 /// Size of the chunks a raw input is delivered in.
@@ -55,15 +55,7 @@ impl Source for RawSource {
         Ok(true)
     }
 
-    fn bytes_read(&self) -> u64 {
-        self.input.offset()
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.input.size()
-    }
-
-    fn name(&self) -> &str {
-        &self.name
+    fn position(&self) -> Position<'_> {
+        self.input.position(&self.name)
     }
 }

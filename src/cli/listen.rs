@@ -87,21 +87,11 @@ impl LiveSink for Printer {
             self.line(&serde_json::to_string(e).unwrap_or_default());
             return;
         }
+        if let Some(words) = e.words() {
+            self.line(&format!("== {words}"));
+            return;
+        }
         let s = match e {
-            LiveEvent::Listening {
-                on,
-                udp_receive_buffer,
-            } => format!("== {}", live::listening_text(on, *udp_receive_buffer)),
-            LiveEvent::Connected {
-                flow,
-                transport,
-                peer,
-            } => format!("== flow {flow}: {transport} from {peer}"),
-            LiveEvent::Refused { peer, why } => format!("== refused {peer}: {why}"),
-            LiveEvent::Closed { flow, why } => format!("== flow {flow} {why}"),
-            LiveEvent::PlatformUnreachable { flow, reason } => {
-                format!("== flow {flow}: platform unreachable ({reason})")
-            }
             LiveEvent::CommandSent { imei, what, queued } => format!(
                 "== command to {imei}: {what}{}",
                 if *queued {
@@ -110,9 +100,6 @@ impl LiveSink for Printer {
                     ""
                 }
             ),
-            LiveEvent::CommandFailed { imei, reason } => {
-                format!("== command to {imei} not sent: {reason}")
-            }
             LiveEvent::Recording { file } => format!("== recording {file}"),
             LiveEvent::Stopped { counters: c } => format!(
                 "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten; {} datagrams dropped with the analyzer behind, at most {} KiB waiting for it",
@@ -132,6 +119,13 @@ impl LiveSink for Printer {
                 c.datagrams_dropped,
                 c.queued_peak / 1024
             ),
+            // Said in `words` above.
+            LiveEvent::Listening { .. }
+            | LiveEvent::Connected { .. }
+            | LiveEvent::Refused { .. }
+            | LiveEvent::Closed { .. }
+            | LiveEvent::PlatformUnreachable { .. }
+            | LiveEvent::CommandFailed { .. } => return,
         };
         self.line(&s);
     }

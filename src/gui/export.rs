@@ -295,6 +295,14 @@ impl ExportDialog {
             ui.label("Open a capture (or record a live session) to export it.");
             return;
         }
+        self.options(ui, view);
+        self.destination(ui, &inputs);
+        ui.separator();
+        self.export_button(ui, view, &inputs);
+    }
+
+    /// The format and its options, and which frames.
+    fn options(&mut self, ui: &mut Ui, view: &View<'_>) {
         egui::Grid::new("export-grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
@@ -342,8 +350,12 @@ impl ExportDialog {
                     ui.end_row();
                 }
             });
+    }
+
+    /// Where to write: the path suggested for the inputs until the user gives one.
+    fn destination(&mut self, ui: &mut Ui, inputs: &[Input]) {
         if !self.path_chosen {
-            self.path = self.suggested_path(&inputs).display().to_string();
+            self.path = self.suggested_path(inputs).display().to_string();
         }
         ui.horizontal(|ui| {
             ui.label(if self.format == Format::Photos {
@@ -356,13 +368,16 @@ impl ExportDialog {
                 self.path_chosen = true;
             }
             if ui.button("Choose…").clicked()
-                && let Some(p) = self.ask_where(&inputs)
+                && let Some(p) = self.ask_where(inputs)
             {
                 self.path = p.display().to_string();
                 self.path_chosen = true;
             }
         });
-        ui.separator();
+    }
+
+    /// The Export button, the spinner while it runs, and how the last export went.
+    fn export_button(&mut self, ui: &mut Ui, view: &mut View<'_>, inputs: &[Input]) {
         ui.horizontal(|ui| {
             let busy = self.job.is_some();
             let path = self.path.trim();
@@ -373,7 +388,7 @@ impl ExportDialog {
             {
                 view.commands
                     .push(Command::Export(Box::new(ExportCommand::Write {
-                        inputs: inputs.clone(),
+                        inputs: inputs.to_vec(),
                         request: self.request(view),
                         out: PathBuf::from(path),
                     })));

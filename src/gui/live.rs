@@ -133,24 +133,10 @@ pub struct LiveStatus {
 impl LiveStatus {
     /// Takes a message from the engine.
     pub fn take(&mut self, m: LiveEvent) {
+        if let LiveEvent::Listening { on, .. } = &m {
+            self.bound = on.clone();
+        }
         let line = match &m {
-            LiveEvent::Listening {
-                on,
-                udp_receive_buffer,
-            } => {
-                self.bound = on.clone();
-                crate::live::listening_text(on, *udp_receive_buffer)
-            }
-            LiveEvent::Connected {
-                flow,
-                transport,
-                peer,
-            } => format!("flow {flow}: {transport} from {peer}"),
-            LiveEvent::Refused { peer, why } => format!("refused {peer}: {why}"),
-            LiveEvent::Closed { flow, why } => format!("flow {flow} {why}"),
-            LiveEvent::PlatformUnreachable { flow, reason } => {
-                format!("flow {flow}: platform unreachable ({reason})")
-            }
             LiveEvent::CommandSent { imei, what, queued } => format!(
                 "command to {imei}: {what}{}",
                 if *queued {
@@ -159,14 +145,17 @@ impl LiveStatus {
                     ""
                 }
             ),
-            LiveEvent::CommandFailed { imei, reason } => {
-                format!("command to {imei} not sent: {reason}")
-            }
             LiveEvent::Recording { file } => format!("recorded {file}"),
             LiveEvent::Stopped { counters } => {
                 self.counters = *counters;
                 "stopped".to_string()
             }
+            LiveEvent::Listening { .. }
+            | LiveEvent::Connected { .. }
+            | LiveEvent::Refused { .. }
+            | LiveEvent::Closed { .. }
+            | LiveEvent::PlatformUnreachable { .. }
+            | LiveEvent::CommandFailed { .. } => m.words().unwrap_or_default(),
         };
         self.events.push_back(line);
         while self.events.len() > 200 {

@@ -14,8 +14,8 @@ use eframe::egui::{self, Color32, Id, Ui};
 use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Points, VLine};
 
 use super::shared::{device_name, filter_toggle};
-use super::state::{Command, View};
-use crate::model::tracks::{SeriesKind, Track};
+use super::state::{Command, HiddenDevices, View};
+use crate::model::tracks::{SeriesKind, Track, TrackBuilder};
 use crate::present::time::fmt_axis_time;
 use crate::protocol::Imei;
 
@@ -100,8 +100,38 @@ pub struct PlotsView {
     cache: BTreeMap<(Option<Imei>, SeriesKind), Cached>,
     /// The [`View::tracks_generation`] the cache was filled from.
     generation: u64,
-    /// The series drawn in the last frame, with their sample counts (for tests).
-    shown: Vec<(SeriesKind, usize)>,
+}
+
+/// The tracks of `tracks` that `devices` picks, with their index in `tracks`: every device
+/// not `hidden`, the device of the selected frame (`selected`: `None` when no frame is
+/// selected), or one device.
+fn pick<'t>(
+    devices: DeviceChoice,
+    tracks: &'t TrackBuilder,
+    selected: Option<Option<Imei>>,
+    hidden: &HiddenDevices,
+) -> Vec<(usize, &'t Track)> {
+    tracks
+        .tracks()
+        .enumerate()
+        .filter(|(_, t)| match devices {
+            DeviceChoice::All => !hidden.contains(&t.device().copied()),
+            DeviceChoice::Selected => selected.is_none_or(|d| t.device().copied() == d),
+            DeviceChoice::One(d) => t.device().copied() == d,
+        })
+        .collect()
+}
+
+/// The series of `chosen` that have samples, with their total sample counts: one plot each.
+fn series_counts(chosen: &[(usize, &Track)]) -> Vec<(SeriesKind, usize)> {
+    SeriesKind::ALL
+        .into_iter()
+        .map(|k| {
+            let n = chosen.iter().map(|(_, t)| t.series().get(k).len()).sum();
+            (k, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// Grid marks at round times: seconds, minutes, hours, days.
@@ -149,9 +179,18 @@ impl PlotsView {
             .map_or_else(Vec::new, |c| c.points.iter().map(|p| [p.x, p.y]).collect())
     }
 
-    /// The series drawn in the last frame and their total sample counts over the devices shown.
-    pub fn shown(&self) -> &[(SeriesKind, usize)] {
-        &self.shown
+    /// The series the plots show for `tracks` (the selected frame's device `selected`, the
+    /// `hidden` devices left out) and their total sample counts over the devices plotted: one
+    /// plot each, as [`PlotsView::ui`] draws them.
+    pub fn series(
+        &self,
+        tracks: &TrackBuilder,
+        selected: Option<Option<Imei>>,
+        hidden: &HiddenDevices,
+    ) -> Vec<(SeriesKind, usize)> {
+        let mut chosen = pick(self.devices, tracks, selected, hidden);
+        chosen.truncate(MAX_DEVICES);
+        series_counts(&chosen)
     }
 
     /// Draws the plots.
@@ -165,15 +204,7 @@ impl PlotsView {
             .collect();
         let chosen = self.chosen(ui, view);
         self.refresh(view, &chosen);
-        let kinds: Vec<(SeriesKind, usize)> = SeriesKind::ALL
-            .into_iter()
-            .map(|k| {
-                let n = chosen.iter().map(|(_, t)| t.series().get(k).len()).sum();
-                (k, n)
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        self.shown = kinds.clone();
+        let kinds = series_counts(&chosen);
         if kinds.is_empty() {
             ui.centered_and_justified(|ui| {
                 ui.label(if view.store.is_empty() {
@@ -285,21 +316,12 @@ impl PlotsView {
     /// The tracks plotted, with their index in the session's tracks (at most [`MAX_DEVICES`],
     /// with a word when there are more).
     fn chosen<'t>(&self, ui: &mut Ui, view: &View<'t>) -> Vec<(usize, &'t Track)> {
-        let tracks = view.tracks;
         let selected_device = view
             .selection
             .frame
             .and_then(|f| view.store.get(f))
             .map(|f| f.imei().copied());
-        let mut chosen: Vec<(usize, &'t Track)> = tracks
-            .tracks()
-            .enumerate()
-            .filter(|(_, t)| match self.devices {
-                DeviceChoice::All => !view.is_hidden(t.device()),
-                DeviceChoice::Selected => selected_device.is_none_or(|d| t.device().copied() == d),
-                DeviceChoice::One(d) => t.device().copied() == d,
-            })
-            .collect();
+        let mut chosen = pick(self.devices, view.tracks, selected_device, view.hidden);
         let more = chosen.len().saturating_sub(MAX_DEVICES);
         if more > 0 {
             chosen.truncate(MAX_DEVICES);

@@ -225,6 +225,35 @@ pub fn listening_text(on: &[String], udp_receive_buffer: Option<usize>) -> Strin
     s
 }
 
+impl LiveEvent {
+    /// The event in words, as the command line and the window both say it (`None` for the
+    /// events each says its own way: commands sent, recordings, the stop).
+    pub fn words(&self) -> Option<String> {
+        Some(match self {
+            Self::Listening {
+                on,
+                udp_receive_buffer,
+            } => listening_text(on, *udp_receive_buffer),
+            Self::Connected {
+                flow,
+                transport,
+                peer,
+            } => format!("flow {flow}: {transport} from {peer}"),
+            Self::Refused { peer, why } => format!("refused {peer}: {why}"),
+            Self::Closed { flow, why } => format!("flow {flow} {why}"),
+            Self::PlatformUnreachable { flow, reason } => {
+                format!("flow {flow}: platform unreachable ({reason})")
+            }
+            Self::CommandFailed { imei, reason } => {
+                format!("command to {imei} not sent: {reason}")
+            }
+            Self::CommandSent { .. } | Self::Recording { .. } | Self::Stopped { .. } => {
+                return None;
+            }
+        })
+    }
+}
+
 /// What the listener counted: connections, refusals, closures (shown in the window's Live
 /// panel and printed by `listen` when it stops).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

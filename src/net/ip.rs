@@ -81,14 +81,7 @@ fn v4<'a>(data: &'a [u8], ts: Option<Timestamp>, defrag: &'a mut Defrag) -> IpOu
     let proto = h.protocol().0;
     let offset = usize::from(h.fragments_offset().value()) * 8;
     if !h.more_fragments() && offset == 0 {
-        return IpOutcome::Datagram(Datagram {
-            src,
-            dst,
-            proto,
-            payload,
-            missing,
-            reassembled: false,
-        });
+        return datagram(src, dst, proto, payload, missing, false);
     }
     if missing > 0 {
         return IpOutcome::BadFragment;
@@ -107,16 +100,28 @@ fn v4<'a>(data: &'a [u8], ts: Option<Timestamp>, defrag: &'a mut Defrag) -> IpOu
     )
 }
 
+/// A whole datagram (`missing` payload bytes not captured; `reassembled` from fragments).
+fn datagram(
+    src: IpAddr,
+    dst: IpAddr,
+    proto: u8,
+    payload: &[u8],
+    missing: usize,
+    reassembled: bool,
+) -> IpOutcome<'_> {
+    IpOutcome::Datagram(Datagram {
+        src,
+        dst,
+        proto,
+        payload,
+        missing,
+        reassembled,
+    })
+}
+
 fn fragment(result: FragResult<'_>, src: IpAddr, dst: IpAddr, proto: u8) -> IpOutcome<'_> {
     match result {
-        FragResult::Complete(payload) => IpOutcome::Datagram(Datagram {
-            src,
-            dst,
-            proto,
-            payload,
-            missing: 0,
-            reassembled: true,
-        }),
+        FragResult::Complete(payload) => datagram(src, dst, proto, payload, 0, true),
         FragResult::Waiting => IpOutcome::Fragment,
         FragResult::Bad => IpOutcome::BadFragment,
     }
@@ -172,26 +177,12 @@ fn v6<'a>(data: &'a [u8], ts: Option<Timestamp>, defrag: &'a mut Defrag) -> IpOu
         return IpOutcome::Malformed;
     };
     let Some(frag) = frag else {
-        return IpOutcome::Datagram(Datagram {
-            src,
-            dst,
-            proto,
-            payload,
-            missing,
-            reassembled: false,
-        });
+        return datagram(src, dst, proto, payload, missing, false);
     };
     if frag.offset == 0 && !frag.more {
         // An atomic fragment: the payload follows whole.
         return match v6_exts(proto, payload) {
-            Some((proto, payload, _)) => IpOutcome::Datagram(Datagram {
-                src,
-                dst,
-                proto,
-                payload,
-                missing,
-                reassembled: false,
-            }),
+            Some((proto, payload, _)) => datagram(src, dst, proto, payload, missing, false),
             None => IpOutcome::Malformed,
         };
     }
@@ -206,14 +197,7 @@ fn v6<'a>(data: &'a [u8], ts: Option<Timestamp>, defrag: &'a mut Defrag) -> IpOu
     };
     match defrag.add(key, ts, frag.offset, frag.more, payload) {
         FragResult::Complete(whole) => match v6_exts(proto, whole) {
-            Some((proto, payload, None)) => IpOutcome::Datagram(Datagram {
-                src,
-                dst,
-                proto,
-                payload,
-                missing: 0,
-                reassembled: true,
-            }),
+            Some((proto, payload, None)) => datagram(src, dst, proto, payload, 0, true),
             _ => IpOutcome::Malformed,
         },
         other => fragment(other, src, dst, proto),

@@ -89,6 +89,28 @@ pub struct Protocol {
 }
 
 impl Protocol {
+    /// A protocol's decoding parts (probe, framer, decoder and its fields), with no firmware
+    /// generations and no hooks: the base a family's registration completes with its name,
+    /// ports and aliases (`Protocol { name: .., ..Protocol::parts(..) }`).
+    pub const fn parts(
+        probe: fn(&[u8]) -> ProbeResult,
+        framer: fn(Direction) -> Box<dyn Framer>,
+        decode: fn(&[u8], Direction, &mut Builder<'_>) -> Message,
+        fields: &'static [&'static FieldDef],
+    ) -> Protocol {
+        Protocol {
+            name: "",
+            title: "",
+            ports: &[],
+            aliases: &[],
+            probe,
+            framer,
+            decode,
+            fields,
+            firmware: &Firmware::NONE,
+            hooks: Hooks::NONE,
+        }
+    }
     /// True for the protocol the platform expects ([`HOME`]); flows of any other protocol are
     /// reported as "not the home protocol".
     pub fn is_home(&self) -> bool {

@@ -25,6 +25,20 @@ pub struct TextRules {
     pub oversize_is_error: bool,
 }
 
+impl TextRules {
+    /// Frames ended by any byte of `terminators`, at most `max_len` bytes (a longer one is
+    /// malformed); no other rule.
+    pub const fn ended_by(terminators: &'static [u8], max_len: usize) -> Self {
+        Self {
+            terminators,
+            not_at_start: b"",
+            words: &[],
+            max_len,
+            oversize_is_error: true,
+        }
+    }
+}
+
 /// The framer state for one direction.
 pub struct TextFramer {
     rules: TextRules,

@@ -2,8 +2,8 @@
 
 use super::text::{TextFramer, TextRules};
 use super::{
-    Builder, Diagnostic, Direction, FieldDef, Firmware, Framer, Hooks, Kind, Message, ProbeResult,
-    Protocol, Severity, Span, Unit, Value,
+    Builder, Diagnostic, Direction, FieldDef, Framer, Kind, Message, ProbeResult, Protocol,
+    Severity, Span, Unit, Value,
 };
 
 /// Raw bytes of an unrecognised flow.
@@ -20,12 +20,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Unknown protocol",
     ports: &[],
     aliases: &[],
-    probe: |_| ProbeResult::No,
-    framer,
-    decode,
-    fields: &[&DATA],
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(|_| ProbeResult::No, framer, decode, &[&DATA])
 };
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {

@@ -1,41 +1,23 @@
 //! Helpers shared by the decoder tests.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
+
+#[path = "../decode_support/mod.rs"]
+mod decode_support;
 
 use bn407::protocol::bn407::PROTOCOL;
-use bn407::protocol::{Builder, Direction, Message, Node, Tree};
+use bn407::protocol::{Direction, Message, Node, Tree};
+#[allow(unused_imports)]
+pub use decode_support::{codes, node};
 
 /// Decodes one frame with its tree.
 pub fn decode(frame: &str) -> (Message, Tree) {
-    let mut tree = Tree::default();
-    let mut b = Builder::new(Some(&mut tree));
-    let m = (PROTOCOL.decode)(frame.as_bytes(), Direction::Unknown, &mut b);
-    (m, tree)
-}
-
-/// The node of a field, which must exist.
-pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
-    tree.find(name).unwrap_or_else(|| {
-        panic!(
-            "no field {name} in {:#?}",
-            tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()
-        )
-    })
+    decode_support::decode_with(&PROTOCOL, frame.as_bytes(), Direction::Unknown)
 }
 
 /// The raw text of a node.
 pub fn raw<'f>(frame: &'f str, n: &Node) -> &'f str {
     &frame[n.span.start as usize..n.span.end as usize]
-}
-
-/// Diagnostic codes of a message.
-pub fn codes(m: &Message) -> Vec<&'static str> {
-    m.diagnostics.iter().map(|d| d.code).collect()
 }
 
 /// Asserts that every byte of the frame that is not a comma lies in some top-level node.
@@ -44,12 +26,8 @@ pub fn assert_covered(frame: &str, tree: &Tree) {
         if c == b',' {
             continue;
         }
-        let covered = tree
-            .nodes
-            .iter()
-            .any(|n| n.depth == 0 && n.span.contains(i));
         assert!(
-            covered,
+            decode_support::covered(tree, i),
             "byte {i} ({:?}) of {frame:?} is in no field",
             c as char
         );

@@ -2,22 +2,17 @@
 //! handshake, data acknowledged by the other side and an optional close, UDP datagrams, all at
 //! given times; a capture can keep only the devices' side (a mirror port, an inbound filter) or
 //! be cut off inside a frame. And BN-407 sentences with a given fix time.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 #[path = "../net_support/mod.rs"]
-mod net_support;
+pub mod net_support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use net_support::addr;
-use net_support::{Flags, ack, eth, pcap_file, tcp, udp};
+use net_support::{SYN, ack, eth, fin_ack, pcap_file, syn_ack, tcp, udp};
 
 use bn407::model::{SessionFinding, Stats};
 use bn407::pipeline::{self, Input, RunOptions};
@@ -65,17 +60,8 @@ impl Capture {
             srv,
             seq: [1000, 5000],
         };
-        let syn = Flags {
-            syn: true,
-            ..Flags::default()
-        };
-        self.push(t, From::Device, tcp(dev, srv, 999, syn, b""));
-        let synack = Flags {
-            syn: true,
-            ack: Some(1000),
-            ..Flags::default()
-        };
-        self.push(t, From::Server, tcp(srv, dev, 4999, synack, b""));
+        self.push(t, From::Device, tcp(dev, srv, 999, SYN, b""));
+        self.push(t, From::Server, tcp(srv, dev, 4999, syn_ack(1000), b""));
         self.push(t, From::Device, tcp(dev, srv, 1000, ack(5000), b""));
         c
     }
@@ -100,20 +86,15 @@ impl Capture {
 
     /// Both sides close `c` at `t`.
     pub fn close(&mut self, c: &mut Tcp, t: f64) {
-        let fin = |a| Flags {
-            fin: true,
-            ack: Some(a),
-            ..Flags::default()
-        };
         self.push(
             t,
             From::Device,
-            tcp(c.dev, c.srv, c.seq[0], fin(c.seq[1]), b""),
+            tcp(c.dev, c.srv, c.seq[0], fin_ack(c.seq[1]), b""),
         );
         self.push(
             t,
             From::Server,
-            tcp(c.srv, c.dev, c.seq[1], fin(c.seq[0] + 1), b""),
+            tcp(c.srv, c.dev, c.seq[1], fin_ack(c.seq[0] + 1), b""),
         );
         self.push(
             t,

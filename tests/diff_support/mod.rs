@@ -1,13 +1,8 @@
 //! Builds the captures of the firmware-diff tests: a unit of a given firmware (sentence layout,
 //! intervals, keywords, handshake, reconnections) talking to a server for a while, as a pcap of
 //! whole TCP conversations (through `conv_support`, which the test declares), and runs `bn407 diff` on pairs of them.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;

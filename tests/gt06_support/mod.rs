@@ -1,14 +1,14 @@
 //! Helpers shared by the GT06 tests: hex, framing, decoding with a tree, coverage.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
+
+#[path = "../decode_support/mod.rs"]
+mod decode_support;
 
 use bn407::protocol::gt06::PROTOCOL;
-use bn407::protocol::{Builder, Direction, Message, Node, RawFrame, Tree};
+use bn407::protocol::{Direction, Message, RawFrame, Tree};
+#[allow(unused_imports)]
+pub use decode_support::{codes, cut_at, node};
 
 /// Bytes of a hex string (spaces and newlines ignored).
 pub fn unhex(s: &str) -> Vec<u8> {
@@ -43,31 +43,13 @@ pub fn decode(frame: &[u8]) -> (Message, Tree) {
 
 /// Decodes one frame with its tree, as travelling `dir`.
 pub fn decode_dir(frame: &[u8], dir: Direction) -> (Message, Tree) {
-    let mut tree = Tree::default();
-    let mut b = Builder::new(Some(&mut tree));
-    let m = (PROTOCOL.decode)(frame, dir, &mut b);
-    (m, tree)
-}
-
-/// The node of a field, which must exist.
-pub fn node<'t>(tree: &'t Tree, name: &str) -> &'t Node {
-    tree.find(name).unwrap_or_else(|| {
-        panic!(
-            "no field {name} in {:?}",
-            tree.nodes.iter().map(|n| n.def.name).collect::<Vec<_>>()
-        )
-    })
+    decode_support::decode_with(&PROTOCOL, frame, dir)
 }
 
 /// (start, end) of a node's span.
 pub fn span(tree: &Tree, name: &str) -> (u32, u32) {
     let n = node(tree, name);
     (n.span.start, n.span.end)
-}
-
-/// Diagnostic codes of a message.
-pub fn codes(m: &Message) -> Vec<&'static str> {
-    m.diagnostics.iter().map(|d| d.code).collect()
 }
 
 /// Asserts every byte of the frame lies in some top-level node, and every span inside it.
@@ -80,12 +62,8 @@ pub fn assert_covered(frame: &[u8], tree: &Tree) {
         );
     }
     for i in 0..frame.len() {
-        let covered = tree
-            .nodes
-            .iter()
-            .any(|n| n.depth == 0 && n.span.contains(i));
         assert!(
-            covered,
+            decode_support::covered(tree, i),
             "byte {i} of {} is in no field: {:?}",
             bn407::protocol::hex(frame),
             tree.nodes

@@ -17,6 +17,11 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// The kind of each frame, in order.
+    pub fn kinds(&self) -> Vec<&str> {
+        self.frames.iter().map(|f| f.2.as_str()).collect()
+    }
+
     /// Connections refused, as events.
     pub fn refused(&self) -> usize {
         self.events

@@ -1,12 +1,7 @@
 //! Helpers of the live recording tests: a script of tracker traffic driving a
 //! [`Recorder`] while noting what it should have written, and what the analyzer reads back.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 pub mod engine;
 pub mod tshark;

@@ -1,12 +1,7 @@
 //! Helpers shared by the capture and net tests: packets, capture files, and a reassembler run
 //! collected into per-flow streams and a readable event log.
-#![allow(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    missing_docs,
-    dead_code
-)]
+// The lints the tests allow are allowed at each test's root; not every test uses every helper.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -39,6 +34,30 @@ pub fn ack(n: u32) -> Flags {
         ..Flags::default()
     }
 }
+
+/// A SYN acknowledging `n` (the server's answer to a SYN).
+pub fn syn_ack(n: u32) -> Flags {
+    Flags {
+        syn: true,
+        ..ack(n)
+    }
+}
+
+/// A FIN acknowledging `n`.
+pub fn fin_ack(n: u32) -> Flags {
+    Flags {
+        fin: true,
+        ..ack(n)
+    }
+}
+
+/// A reset.
+pub const RST: Flags = Flags {
+    syn: false,
+    ack: None,
+    fin: false,
+    rst: true,
+};
 
 pub fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -261,4 +280,12 @@ pub fn record(run: &mut Run, e: FlowEvent<'_>) {
         FlowEvent::Close { flow, .. } => format!("close {}", flow.0),
     };
     run.events.push(line);
+}
+
+/// The bytes of a hex string (white space between the digits is skipped).
+pub fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }

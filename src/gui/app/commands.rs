@@ -83,13 +83,7 @@ impl AnalyzerApp {
                 let wake = ctx.clone();
                 self.compare.apply(*c, move || wake.request_repaint());
             }
-            Command::CopyFindingsMarkdown => {
-                if let Some(stats) = &self.session.stats {
-                    let findings: Vec<_> = self.session.device_findings.iter().collect();
-                    let source = self.session.names.join(" ");
-                    ctx.copy_text(crate::export::markdown::findings(stats, &findings, &source));
-                }
-            }
+            Command::CopyFindingsMarkdown => self.copy_findings_markdown(ctx),
             Command::LiveCommand { imei, action } => {
                 if let Some(run) = &self.live {
                     let _ = run
@@ -98,13 +92,7 @@ impl AnalyzerApp {
                         .send(crate::live::Control::Command { imei, action });
                 }
             }
-            Command::SelectFrame(i) => {
-                if self.selection.frame != Some(i) {
-                    self.selection.field = None;
-                }
-                self.selection.frame = Some(i);
-                self.frame_list.scroll_to(i);
-            }
+            Command::SelectFrame(i) => self.select_frame(i),
             Command::MoveSelection(by) => self.move_selection(by, ctx),
             Command::SelectField(f) => self.selection.field = f,
             Command::HoverField(f) => self.selection.hovered_field = f,
@@ -113,12 +101,7 @@ impl AnalyzerApp {
                 self.apply_filter(ctx);
             }
             Command::ApplyFilter => self.apply_filter(ctx),
-            Command::Open(inputs) => {
-                let inputs = self.take_map_files(inputs);
-                if !inputs.is_empty() {
-                    self.start_load(inputs, ctx);
-                }
-            }
+            Command::Open(inputs) => self.open(inputs, ctx),
             Command::OpenDialog => self.open_dialog(ctx),
             Command::CancelLoad => {
                 if let Some(l) = &self.loader {
@@ -153,21 +136,54 @@ impl AnalyzerApp {
                 }
             }
             Command::ShowAllDevices => self.hidden.clear(),
-            Command::SetTracksFollowFilter(on) => {
-                if self.settings.tracks_follow_filter != on {
-                    self.settings.tracks_follow_filter = on;
-                    self.tracks_generation += 1;
-                }
-            }
-            Command::OpenPmTilesDialog => {
-                let file = rfd::FileDialog::new()
-                    .set_title("Open a map file")
-                    .add_filter("PMTiles (raster or vector)", &["pmtiles"])
-                    .pick_file();
-                if let Some(f) = file {
-                    self.use_map_file(f);
-                }
-            }
+            Command::SetTracksFollowFilter(on) => self.set_tracks_follow_filter(on),
+            Command::OpenPmTilesDialog => self.open_pmtiles_dialog(),
+        }
+    }
+
+    /// Copies the session's findings as Markdown.
+    fn copy_findings_markdown(&self, ctx: &egui::Context) {
+        if let Some(stats) = &self.session.stats {
+            let findings: Vec<_> = self.session.device_findings.iter().collect();
+            let source = self.session.names.join(" ");
+            ctx.copy_text(crate::export::markdown::findings(stats, &findings, &source));
+        }
+    }
+
+    /// Selects frame `i` (a field selected in another frame is dropped) and scrolls the list
+    /// to it.
+    fn select_frame(&mut self, i: usize) {
+        if self.selection.frame != Some(i) {
+            self.selection.field = None;
+        }
+        self.selection.frame = Some(i);
+        self.frame_list.scroll_to(i);
+    }
+
+    /// Opens `inputs`: map files become the map's tile source, the rest a new session.
+    fn open(&mut self, inputs: Vec<Input>, ctx: &egui::Context) {
+        let inputs = self.take_map_files(inputs);
+        if !inputs.is_empty() {
+            self.start_load(inputs, ctx);
+        }
+    }
+
+    /// Makes the map and the plots follow the filter (`on`) or show every frame.
+    fn set_tracks_follow_filter(&mut self, on: bool) {
+        if self.settings.tracks_follow_filter != on {
+            self.settings.tracks_follow_filter = on;
+            self.tracks_generation += 1;
+        }
+    }
+
+    /// Asks for a `.pmtiles` file and makes it the map's tile source.
+    fn open_pmtiles_dialog(&mut self) {
+        let file = rfd::FileDialog::new()
+            .set_title("Open a map file")
+            .add_filter("PMTiles (raster or vector)", &["pmtiles"])
+            .pick_file();
+        if let Some(f) = file {
+            self.use_map_file(f);
         }
     }
 

@@ -189,6 +189,16 @@ impl AnalyzerApp {
     pub fn plots(&self) -> &PlotsView {
         &self.plots
     }
+    /// The series the plots show now, with their sample counts over the devices plotted (see
+    /// [`PlotsView::series`]).
+    pub fn plotted_series(&self) -> Vec<(crate::model::tracks::SeriesKind, usize)> {
+        let selected = self
+            .selection
+            .frame
+            .and_then(|f| self.with_store(|s| s.get(f).map(|f| f.imei().copied())));
+        self.plots
+            .series(self.shown_tracks(), selected, &self.hidden)
+    }
     /// The live session's status, once one was started.
     pub fn live_status(&self) -> Option<&LiveStatus> {
         self.live_status.as_ref()

@@ -49,16 +49,14 @@ fn label_look(label: &Label, dark: bool) -> (f32, Color32, Color32) {
 /// The names of the tiles of `tiles` drawn this frame, as shapes: each tile's labels placed in
 /// the world by their tile, the best (highest rank) first, a label left out when its box
 /// overlaps one already written or it repeats one written nearby; at most [`MAX_MAP_LABELS`].
-/// The texts written are put in `written`.
+/// Each label is its halo (eight copies of the text in the halo colour) then its text.
 pub(super) fn shapes(
     painter: &egui::Painter,
     cam: &Camera,
     rect: Rect,
     tiles: &TileLayer,
     dark: bool,
-    written: &mut Vec<String>,
 ) -> Vec<Shape> {
-    written.clear();
     let size = f64::from(VECTOR_TILE_SIZE);
     let near = rect.expand(40.0);
     let mut candidates: Vec<(&Label, Pos2)> = Vec::new();
@@ -127,7 +125,6 @@ pub(super) fn shapes(
         }
         shapes.push(Shape::galley(at, galley, colour));
         placed.push((room, &label.text, p));
-        written.push(label.text.clone());
     }
     shapes
 }

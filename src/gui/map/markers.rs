@@ -2,35 +2,32 @@
 //! (diamonds coloured by kind, their keyword beside them), the selected point, the time cursor
 //! shared with the plots, the hovered point and its tooltip.
 
-use eframe::egui::{self, Color32, FontId, Pos2, Rect, Shape, Stroke, Ui};
+use eframe::egui::{self, Color32, FontId, Rect, Shape, Stroke, Ui};
 
-use super::camera::Camera;
-use super::{HOVER_RADIUS, MAX_LABELS, Nearest, PointRef};
+use super::{Canvas, Hover, MAX_LABELS, PointRef};
 use crate::gui::shared::{alarm_colour, device_name};
-use crate::map::geo;
 use crate::model::tracks::{Track, TrackBuilder, TrackPoint};
 use crate::present::time::fmt_ts;
 use crate::present::units::{fmt_position_fine, fmt_speed};
 
-/// Where `p` is on screen.
-fn at(cam: &Camera, rect: Rect, p: &TrackPoint) -> Pos2 {
-    cam.to_screen(rect, geo::lonlat_to_world(p.lon, p.lat))
+/// The keywords written beside alarms this frame: how many so far (at most [`MAX_LABELS`]),
+/// their colour and their background's.
+pub(super) struct AlarmLabels {
+    pub(super) written: usize,
+    pub(super) text: Color32,
+    pub(super) background: Color32,
 }
 
-/// The start, end and alarms of `track`; an alarm nearer to `pointer` than the point found so
-/// far becomes `nearest`. At most [`MAX_LABELS`] keywords are written, counted in `labels`.
-#[allow(clippy::too_many_arguments)]
+/// The start, end and alarms of `track`; an alarm nearer to the pointer than the point found
+/// so far becomes the hover's nearest. Keywords are written while `labels` has room.
 pub(super) fn draw(
-    painter: &egui::Painter,
-    cam: &Camera,
-    rect: Rect,
+    canvas: &Canvas<'_>,
     track: &Track,
-    pointer: Option<Pos2>,
-    nearest: &mut Nearest,
-    labels: &mut usize,
-    (text_colour, label_bg): (Color32, Color32),
+    hover: &mut Hover,
+    labels: &mut AlarmLabels,
 ) {
-    let at = |p: &TrackPoint| at(cam, rect, p);
+    let Canvas { painter, rect, .. } = *canvas;
+    let at = |p: &TrackPoint| canvas.at(p);
     let white = Stroke::new(2.0, Color32::WHITE);
     if let Some(p) = track.start() {
         painter.circle(at(p), 6.0, Color32::from_rgb(0x2e, 0x9e, 0x3e), white);
@@ -70,56 +67,42 @@ pub(super) fn draw(
             colour,
             Stroke::new(1.5, Color32::WHITE),
         ));
-        if *labels < MAX_LABELS {
-            *labels += 1;
+        if labels.written < MAX_LABELS {
+            labels.written += 1;
             let galley =
-                painter.layout_no_wrap(text.to_string(), FontId::proportional(12.0), text_colour);
+                painter.layout_no_wrap(text.to_string(), FontId::proportional(12.0), labels.text);
             let pos = s + egui::vec2(14.0, -galley.size().y / 2.0);
             let bg = Rect::from_min_size(pos, galley.size()).expand(2.0);
-            painter.rect_filled(bg, 3.0, label_bg);
-            painter.galley(pos, galley, text_colour);
+            painter.rect_filled(bg, 3.0, labels.background);
+            painter.galley(pos, galley, labels.text);
         }
-        if let Some(ptr) = pointer {
-            let dist = ptr.distance(s);
+        if let Some(ptr) = hover.pointer {
             // Alarms win over ordinary points at the same place.
-            let dist = (dist - 2.0).max(0.0);
-            if dist <= HOVER_RADIUS && nearest.as_ref().is_none_or(|n| dist < n.0) {
-                *nearest = Some((
-                    dist,
-                    PointRef {
-                        device: track.device().copied(),
-                        point: i as usize,
-                        frame: p.frame as usize,
-                    },
-                    s,
-                ));
-            }
+            let dist = (ptr.distance(s) - 2.0).max(0.0);
+            hover.offer(dist, track, i as usize, p.frame, s);
         }
     }
 }
 
 /// A ring around the selected frame's point.
-pub(super) fn selection(
-    painter: &egui::Painter,
-    cam: &Camera,
-    rect: Rect,
-    p: &TrackPoint,
-    colour: Color32,
-) {
-    let s = at(cam, rect, p);
-    painter.circle_stroke(s, 10.0, Stroke::new(5.0, Color32::WHITE));
-    painter.circle_stroke(s, 10.0, Stroke::new(3.0, colour));
+pub(super) fn selection(canvas: &Canvas<'_>, p: &TrackPoint, colour: Color32) {
+    let s = canvas.at(p);
+    canvas
+        .painter
+        .circle_stroke(s, 10.0, Stroke::new(5.0, Color32::WHITE));
+    canvas
+        .painter
+        .circle_stroke(s, 10.0, Stroke::new(3.0, colour));
 }
 
 /// The time cursor (the time hovered here or in the plots, `t` seconds): a ring at each shown
 /// track's point nearest in time, for the tracks that span `t`.
 pub(super) fn time_cursor<'a>(
-    painter: &egui::Painter,
-    cam: &Camera,
-    rect: Rect,
+    canvas: &Canvas<'_>,
     tracks: impl Iterator<Item = &'a Track>,
     t: f64,
 ) {
+    let painter = canvas.painter;
     for track in tracks {
         let in_range = track
             .series()
@@ -129,7 +112,7 @@ pub(super) fn time_cursor<'a>(
             continue;
         }
         if let Some(p) = track.nearest_point(t).and_then(|i| track.points().get(i)) {
-            let s = at(cam, rect, p);
+            let s = canvas.at(p);
             // A ring, so that the marker under it stays visible.
             painter.circle_stroke(s, 9.0, Stroke::new(4.0, Color32::BLACK));
             painter.circle_stroke(s, 9.0, Stroke::new(2.5, Color32::from_rgb(255, 190, 0)));

@@ -43,13 +43,13 @@
 //! alarms, selection, time cursor, hover), the [`overlays`] (attribution, tile state, scale)
 //! and the [`legend`].
 
-use eframe::egui::{self, Color32, Pos2, Rect, Shape, Ui};
+use eframe::egui::{self, Pos2, Rect, Shape, Ui};
 
 use super::shared::filter_toggle;
 use super::state::{Command, TileSettings, View};
 use crate::map::geo::{self, BBox};
 use crate::map::tiles::TileStatus;
-use crate::model::tracks::Track;
+use crate::model::tracks::{Track, TrackPoint};
 use crate::protocol::Imei;
 
 mod basemap;
@@ -91,6 +91,49 @@ pub struct PointRef {
 /// it is on screen.
 type Nearest = Option<(f32, PointRef, Pos2)>;
 
+/// Where a frame's tracks and markers are drawn: the painter, the camera and the map's place
+/// on screen.
+#[derive(Clone, Copy)]
+struct Canvas<'a> {
+    painter: &'a egui::Painter,
+    cam: &'a Camera,
+    rect: Rect,
+}
+
+impl Canvas<'_> {
+    /// Where `p` is on screen.
+    fn at(&self, p: &TrackPoint) -> Pos2 {
+        self.cam
+            .to_screen(self.rect, geo::lonlat_to_world(p.lon, p.lat))
+    }
+}
+
+/// The pointer (`None`: not over the map) and the point nearest to it found so far.
+struct Hover {
+    pointer: Option<Pos2>,
+    nearest: Nearest,
+}
+
+impl Hover {
+    /// Makes `point` of `track`, at `s` on screen and `dist` pixels from the pointer, the
+    /// nearest when it is within [`HOVER_RADIUS`] and nearer than the one found so far.
+    fn offer(&mut self, dist: f32, track: &Track, point: usize, frame: u64, s: Pos2) {
+        if dist <= HOVER_RADIUS && self.nearest.as_ref().is_none_or(|n| dist < n.0) {
+            let device = track.device().copied();
+            let frame = frame as usize;
+            self.nearest = Some((
+                dist,
+                PointRef {
+                    device,
+                    point,
+                    frame,
+                },
+                s,
+            ));
+        }
+    }
+}
+
 /// What the toolbar was asked this frame.
 struct Toolbar {
     fit: bool,
@@ -98,8 +141,8 @@ struct Toolbar {
     zoom_in: bool,
 }
 
-/// The map's state: its camera, its tile source, what is selected and hovered, and what the
-/// last frame drew.
+/// The map's state: its camera, its tile source, what is selected, and where the last frame
+/// drew it.
 pub struct MapView {
     /// Walkers' state: where it looks, and its drag inertia.
     memory: walkers::MapMemory,
@@ -111,14 +154,8 @@ pub struct MapView {
     session: Option<u64>,
     /// The selected frame's point.
     selected: Option<PointRef>,
-    /// The point under the mouse.
-    hovered: Option<PointRef>,
     /// Where the map was drawn in the last frame (for [`MapView::screen_pos`]).
     last_rect: Rect,
-    /// The colour each device was drawn in last (for [`MapView::drawn_colour`]).
-    drawn_colours: Vec<(Option<Imei>, Color32)>,
-    /// The names written on the map in the last frame (from a vector file's tiles).
-    labels_drawn: Vec<String>,
 }
 
 impl Default for MapView {
@@ -129,10 +166,7 @@ impl Default for MapView {
             source: TileSource::default(),
             session: None,
             selected: None,
-            hovered: None,
             last_rect: Rect::NOTHING,
-            drawn_colours: Vec::new(),
-            labels_drawn: Vec::new(),
         }
     }
 }
@@ -149,25 +183,9 @@ impl MapView {
     pub fn selected(&self) -> Option<PointRef> {
         self.selected
     }
-    /// The colour `device`'s track was drawn in last (`None`: not drawn).
-    pub fn drawn_colour(&self, device: Option<&Imei>) -> Option<Color32> {
-        self.drawn_colours
-            .iter()
-            .find(|(d, _)| d.as_ref() == device)
-            .map(|(_, c)| *c)
-    }
-    /// The point under the mouse.
-    pub fn hovered(&self) -> Option<PointRef> {
-        self.hovered
-    }
     /// Where the map was drawn in the last frame.
     pub fn rect(&self) -> Rect {
         self.last_rect
-    }
-    /// The names (streets, places, water, parks) written on the map in the last frame, best
-    /// first.
-    pub fn labels_drawn(&self) -> &[String] {
-        &self.labels_drawn
     }
     /// The zoom level.
     pub fn zoom(&self) -> f64 {
@@ -349,19 +367,9 @@ impl MapView {
             }
         });
         self.memory = memory;
-        match (label_slot, &tiles) {
-            (Some((painter, slot)), Some(t)) => {
-                let shapes = labels::shapes(
-                    &painter,
-                    &self.camera,
-                    rect,
-                    t,
-                    dark,
-                    &mut self.labels_drawn,
-                );
-                painter.set(slot, Shape::Vec(shapes));
-            }
-            _ => self.labels_drawn.clear(),
+        if let (Some((painter, slot)), Some(t)) = (label_slot, &tiles) {
+            let shapes = labels::shapes(&painter, &self.camera, rect, t, dark);
+            painter.set(slot, Shape::Vec(shapes));
         }
         self.source.layer = tiles;
         self.camera.give_if_changed(&mut self.memory);
@@ -375,44 +383,41 @@ impl MapView {
         response: &egui::Response,
         view: &mut View<'_>,
     ) {
-        let rect = self.last_rect;
-        let cam = &self.camera;
+        let canvas = Canvas {
+            painter,
+            cam: &self.camera,
+            rect: self.last_rect,
+        };
         let tracks = view.tracks;
         // A click counts where it happened, even if the pointer left since (touch screens).
         let pointer = response
             .hover_pos()
             .or_else(|| response.interact_pointer_pos());
-        let mut nearest: Nearest = None;
-        let mut labels = 0;
+        let mut hover = Hover {
+            pointer,
+            nearest: None,
+        };
         let text_colour = ui.visuals().strong_text_color();
-        let label_bg = ui.visuals().extreme_bg_color.gamma_multiply(0.85);
-        self.drawn_colours.clear();
+        let mut labels = markers::AlarmLabels {
+            written: 0,
+            text: text_colour,
+            background: ui.visuals().extreme_bg_color.gamma_multiply(0.85),
+        };
         for track in tracks.tracks().filter(|t| !view.is_hidden(t.device())) {
             let colour = view.device_colour(track.device());
-            self.drawn_colours.push((track.device().copied(), colour));
-            tracks::draw(painter, cam, rect, track, colour, pointer, &mut nearest);
-            let colours = (text_colour, label_bg);
-            markers::draw(
-                painter,
-                cam,
-                rect,
-                track,
-                pointer,
-                &mut nearest,
-                &mut labels,
-                colours,
-            );
+            tracks::draw(&canvas, track, colour, &mut hover);
+            markers::draw(&canvas, track, &mut hover, &mut labels);
         }
         // Selection, hover and the time cursor on top.
         if let Some(p) = self.selected.and_then(|sel| markers::point(tracks, &sel)) {
             let colour = ui.visuals().selection.stroke.color;
-            markers::selection(painter, cam, rect, p, colour);
+            markers::selection(&canvas, p, colour);
         }
         if let Some(t) = view.selection.hovered_time {
             let shown = tracks.tracks().filter(|t| !view.is_hidden(t.device()));
-            markers::time_cursor(painter, cam, rect, shown, t);
+            markers::time_cursor(&canvas, shown, t);
         }
-        self.hovered = nearest.map(|(_, p, _)| p);
+        let nearest = hover.nearest;
         if let Some((_, pref, s)) = nearest {
             painter.circle_stroke(s, 7.0, egui::Stroke::new(2.0, text_colour));
             if let Some(p) = markers::point(tracks, &pref) {

@@ -2,23 +2,15 @@
 //! (hollow grey circles at last-known positions), only [`Track::simplified`] at the current
 //! zoom and with runs of points off screen skipped.
 
-use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke};
+use eframe::egui::{Color32, Pos2, Rect, Shape, Stroke};
 
-use super::camera::Camera;
-use super::{DOTS_BELOW, HOVER_RADIUS, Nearest, PointRef};
+use super::{Canvas, DOTS_BELOW, HOVER_RADIUS, Hover};
 use crate::model::tracks::Track;
 
-/// Draws `track` in `colour`; the point nearest to `pointer` becomes `nearest` when nearer than
-/// the one found so far.
-pub(super) fn draw(
-    painter: &egui::Painter,
-    cam: &Camera,
-    rect: Rect,
-    track: &Track,
-    colour: Color32,
-    pointer: Option<Pos2>,
-    nearest: &mut Nearest,
-) {
+/// Draws `track` in `colour`; the point nearest to the pointer becomes the hover's nearest
+/// when nearer than the one found so far.
+pub(super) fn draw(canvas: &Canvas<'_>, track: &Track, colour: Color32, hover: &mut Hover) {
+    let Canvas { painter, cam, rect } = *canvas;
     let clip = rect.expand(20.0);
     let stroke = Stroke::new(2.5, colour);
     let mut run: Vec<Pos2> = Vec::new();
@@ -38,21 +30,11 @@ pub(super) fn draw(
             } else {
                 too_many = true;
             }
-            if let Some(ptr) = pointer {
-                let d2 = ptr.distance_sq(s);
-                if d2 <= HOVER_RADIUS * HOVER_RADIUS
-                    && nearest.as_ref().is_none_or(|n| d2 < n.0 * n.0)
-                {
-                    *nearest = Some((
-                        d2.sqrt(),
-                        PointRef {
-                            device: track.device().copied(),
-                            point: i as usize,
-                            frame: p.frame as usize,
-                        },
-                        s,
-                    ));
-                }
+            // Only points within reach pay for the square root.
+            if let Some(d2) = hover.pointer.map(|ptr| ptr.distance_sq(s))
+                && d2 <= HOVER_RADIUS * HOVER_RADIUS
+            {
+                hover.offer(d2.sqrt(), track, i as usize, p.frame, s);
             }
         }
         if !p.valid {

@@ -1,9 +1,7 @@
 //! Decoding context shared by the sentence decoders: the frame, the message being built, the
 //! tree builder, and the comma-separated fields of the body.
 
-use std::borrow::Cow;
-
-use crate::protocol::{Builder, Diagnostic, FieldDef, Message, Severity, Span, Tags, Value};
+use crate::protocol::{FieldDef, Span, Tags, Value};
 
 /// Most fields kept apart; anything past this stays in the last field (photo hex is one field).
 pub const MAX_FIELDS: usize = 48;
@@ -56,65 +54,16 @@ impl Fields {
     }
 }
 
-/// State while decoding one frame.
-pub struct Ctx<'f, 'b, 't> {
-    /// The whole frame.
-    pub frame: &'f [u8],
-    /// The summary being built.
-    pub msg: Message,
-    /// The tree being built (or not).
-    pub b: &'b mut Builder<'t>,
-}
+/// The decoding context of a sentence: the frame, the message being built and the tree
+/// builder, as every text family's ([`crate::protocol::kit::Dec`]), with the BN-407's own
+/// helpers below.
+pub type Ctx<'f, 'b, 't> = crate::protocol::kit::Dec<'f, 'b, 't>;
 
-impl<'f> Ctx<'f, '_, '_> {
-    /// The bytes of a span.
-    pub fn text(&self, s: Span) -> &'f [u8] {
-        s.slice(self.frame)
-    }
-    /// The bytes of a span as `str` (lossy for non-ASCII, which is flagged separately).
-    pub fn str(&self, s: Span) -> Cow<'f, str> {
-        String::from_utf8_lossy(self.text(s))
-    }
-    /// Adds a diagnostic on a field.
-    pub fn diag(
-        &mut self,
-        sev: Severity,
-        code: &'static str,
-        msg: impl Into<Cow<'static, str>>,
-        span: Span,
-        field: &'static FieldDef,
-    ) {
-        self.msg
-            .diag(Diagnostic::new(sev, code, msg, span).on(field.name));
-    }
-    /// Adds an error on a field.
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        msg: impl Into<Cow<'static, str>>,
-        span: Span,
-        field: &'static FieldDef,
-    ) {
-        self.diag(Severity::Error, code, msg, span, field);
-    }
-    /// Adds a warning on a field.
-    pub fn warn(
-        &mut self,
-        code: &'static str,
-        msg: impl Into<Cow<'static, str>>,
-        span: Span,
-        field: &'static FieldDef,
-    ) {
-        self.diag(Severity::Warning, code, msg, span, field);
-    }
+impl Ctx<'_, '_, '_> {
     /// Adds a node with tags, and records the tags on the message.
     pub fn tagged(&mut self, def: &'static FieldDef, span: Span, value: Value, tags: Tags) {
         self.msg.tags |= tags;
         self.b.add_tagged(def, span, value, tags);
-    }
-    /// Adds a node.
-    pub fn add(&mut self, def: &'static FieldDef, span: Span, value: Value) {
-        self.b.add(def, span, value);
     }
     /// Adds a number node, or an error when the text is not a number. Empty adds nothing.
     pub fn number(&mut self, def: &'static FieldDef, span: Span, tags: Tags) -> Option<f64> {

@@ -31,12 +31,9 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "BN-407 text (Coban GPS103)",
     ports: &[8888],
     aliases: &["gps103", "coban"],
-    probe,
-    framer,
-    decode,
-    fields: fields::ALL,
     firmware: &firmware::FIRMWARE,
     hooks: hooks::HOOKS,
+    ..Protocol::parts(probe, framer, decode, fields::ALL)
 };
 
 pub use hooks::interval_text;

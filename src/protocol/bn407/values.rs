@@ -15,31 +15,13 @@ pub fn digits_value(b: &[u8]) -> u32 {
         .fold(0u32, |acc, d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
-/// Parses a decimal number: optional sign, digits, optional fraction. No exponent, no spaces.
+/// Parses a decimal number: optional sign, digits, optional fraction. No exponent, no spaces
+/// (unlike [`crate::protocol::kit::decimal`], which skips padding).
 pub fn parse_decimal(b: &[u8]) -> Option<f64> {
-    let (neg, rest) = match b.first() {
-        Some(b'-') => (true, b.get(1..)?),
-        Some(b'+') => (false, b.get(1..)?),
-        _ => (false, b),
-    };
-    if rest.is_empty() || rest.len() > 24 {
+    if b.first() == Some(&b' ') {
         return None;
     }
-    let mut seen_dot = false;
-    let mut digits = 0;
-    for c in rest {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    let s = std::str::from_utf8(rest).ok()?;
-    let v: f64 = s.parse().ok()?;
-    Some(if neg { -v } else { v })
+    crate::protocol::kit::decimal(b)
 }
 
 /// A device-local report time in one of the known formats.

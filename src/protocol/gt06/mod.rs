@@ -25,8 +25,8 @@ use frame::{Layout, MAX_FRAME, WIFI_COUNT_TYPES, declared_len, header_len};
 use gps::CellForm;
 
 use crate::protocol::{
-    Builder, Direction, Firmware, Framer, Kind, Message, ProbeResult, Protocol, Severity, Span,
-    Value, Verdict,
+    Builder, Direction, Framer, Kind, Message, ProbeResult, Protocol, Severity, Span, Value,
+    Verdict,
 };
 
 /// Registration of the GT06 protocol.
@@ -35,12 +35,8 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "GT06 binary (Concox / Jimi)",
     ports: &[8888, 5023],
     aliases: &["gt06", "concox", "jimi"],
-    probe,
-    framer,
-    decode,
-    fields: fields::ALL,
-    firmware: &Firmware::NONE,
     hooks: hooks::HOOKS,
+    ..Protocol::parts(probe, framer, decode, fields::ALL)
 };
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {

@@ -13,9 +13,7 @@ mod fields;
 mod text;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{
-    Builder, Direction, Firmware, Framer, Hooks, Message, ProbeResult, Protocol, Verdict,
-};
+use crate::protocol::{Builder, Direction, Framer, Message, ProbeResult, Protocol, Verdict};
 
 /// Registration of H02.
 pub static PROTOCOL: Protocol = Protocol {
@@ -23,12 +21,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "H02 (Sinotrack)",
     ports: &[5013],
     aliases: &["h02", "sinotrack"],
-    probe,
-    framer,
-    decode,
-    fields: fields::ALL,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, fields::ALL)
 };
 
 /// Longest text sentence (settings texts in `SMS` answers run to a few hundred bytes).

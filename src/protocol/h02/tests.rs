@@ -5,7 +5,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind, ProbeResult};
+use crate::protocol::{Direction, Kind};
 use proptest::prelude::*;
 
 // *HQ, id 4106012736, V1, 09:22:33 UTC, A, 50°35.3129' N, 4°31.8211' E, 12 kn, 90°,
@@ -35,10 +35,7 @@ fn probe_verdicts() {
     assert_eq!(confidence(&PROTOCOL, HTBT), 95);
     assert_eq!(confidence(&PROTOCOL, &binary()), 85);
     assert_eq!(confidence(&PROTOCOL, b"*TH,2020916012,V1,050316,A,"), 72);
-    let ProbeResult::Match(v) = (PROTOCOL.probe)(D1) else {
-        panic!()
-    };
-    assert_eq!(v.direction, Direction::ToDevice);
+    assert_eq!(probed_direction(&PROTOCOL, D1), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, V1, 20);
     assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);
     assert_refused(
@@ -62,8 +59,7 @@ fn text_and_binary_give_the_same_fix() {
     assert_eq!(m.imei.unwrap().as_str(), "4106012736");
     assert_eq!(t.find("h02.command").map(|n| n.span.pair()), Some([15, 17]));
     let a = m.fix.unwrap();
-    let (m, _) = decode(&PROTOCOL, &binary(), Direction::ToServer);
-    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let (m, _) = decode_clean(&PROTOCOL, &binary(), Direction::ToServer);
     assert_eq!(m.imei.unwrap().as_str(), "4106012736");
     let b = m.fix.unwrap();
     assert!((a.lat - (50.0 + 35.3129 / 60.0)).abs() < 1e-9);

@@ -197,6 +197,25 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
             });
         }
     }
+    /// [`Dec::fix`] with the speed (km/h) and course read as decimal numbers.
+    pub fn fix_kmh(
+        &mut self,
+        at: Option<(f64, f64)>,
+        time: Option<i64>,
+        valid: bool,
+        speed_kmh: Option<f64>,
+        course: Option<f64>,
+    ) {
+        let (speed, course) = (speed_kmh.map(|v| v as f32), course.map(|v| v as f32));
+        self.fix(at, time, valid, speed, course);
+    }
+    /// A number at `s` as a node of `def` (see [`Dec::num`]), kept as the message's altitude
+    /// (metres).
+    pub fn altitude(&mut self, def: &'static FieldDef, s: Span) {
+        if let Some(alt) = self.num(def, s) {
+            self.msg.vitals.altitude = Some(alt as f32);
+        }
+    }
     /// A validity letter at `s` (`A` valid, anything else a last known position) as a node of
     /// `def`; true when valid.
     pub fn validity(&mut self, def: &'static FieldDef, s: Span) -> bool {

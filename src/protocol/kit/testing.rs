@@ -72,6 +72,26 @@ pub fn decode(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tree) {
     (m, t)
 }
 
+/// Decodes `frame` with a tree, asserting that the decoder found nothing wrong.
+pub fn decode_clean(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tree) {
+    let (m, t) = decode(p, frame, dir);
+    assert!(
+        m.diagnostics.is_empty(),
+        "{:?}: {:?}",
+        String::from_utf8_lossy(frame),
+        m.diagnostics
+    );
+    (m, t)
+}
+
+/// The direction the probe gives `b`, which it must match.
+pub fn probed_direction(p: &Protocol, b: &[u8]) -> Direction {
+    match (p.probe)(b) {
+        crate::protocol::ProbeResult::Match(v) => v.direction,
+        other => panic!("{other:?} for {:?}", String::from_utf8_lossy(b)),
+    }
+}
+
 /// The confidence of a match (0 for `NeedMore` / `No`).
 pub fn confidence(p: &Protocol, b: &[u8]) -> u8 {
     match (p.probe)(b) {

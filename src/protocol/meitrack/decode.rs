@@ -173,17 +173,9 @@ fn aaa(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     let speed = d.num(&SPEED, g(9));
     let course = d.num(&COURSE, g(10));
     d.num(&HDOP, g(11));
-    if let Some(alt) = d.num(&ALTITUDE, g(12)) {
-        d.msg.vitals.altitude = Some(alt as f32);
-    }
+    d.altitude(&ALTITUDE, g(12));
     if f.len() > 13 {
         d.raw(&DATA, g(13).join(g(f.len() - 1)));
     }
-    d.fix(
-        lat.zip(lon),
-        time,
-        valid,
-        speed.map(|v| v as f32),
-        course.map(|v| v as f32),
-    );
+    d.fix_kmh(lat.zip(lon), time, valid, speed, course);
 }

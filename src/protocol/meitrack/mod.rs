@@ -12,7 +12,7 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
 
 pub use decode::{FIELDS, decode};
 
@@ -22,12 +22,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Meitrack",
     ports: &[5020],
     aliases: &["meitrack"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 /// Largest frame (photo packets are about 1 KiB; the length field has up to 5 digits).

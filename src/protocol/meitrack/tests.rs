@@ -7,7 +7,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{AlarmClass, Direction, Kind, ProbeResult};
+use crate::protocol::{AlarmClass, Direction, Kind};
 use proptest::prelude::*;
 
 /// `<mark><flag><length>,<rest>*<checksum>\r\n`.
@@ -45,10 +45,7 @@ fn ccc() -> Vec<u8> {
 fn probe_verdicts() {
     assert_eq!(confidence(&PROTOCOL, &aaa("35")), 96);
     assert_eq!(confidence(&PROTOCOL, &command()), 93);
-    let ProbeResult::Match(v) = (PROTOCOL.probe)(&command()) else {
-        panic!()
-    };
-    assert_eq!(v.direction, Direction::ToDevice);
+    assert_eq!(probed_direction(&PROTOCOL, &command()), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, &aaa("35"), 24);
     assert_refused(
         &PROTOCOL,
@@ -64,8 +61,7 @@ fn probe_verdicts() {
 
 #[test]
 fn aaa_position_and_checksum() {
-    let (m, t) = decode(&PROTOCOL, &aaa("35"), Direction::ToServer);
-    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let (m, t) = decode_clean(&PROTOCOL, &aaa("35"), Direction::ToServer);
     assert_eq!(m.kind, Kind::Report);
     assert_eq!(m.imei.unwrap().as_str(), "864507031245110");
     let f = m.fix.unwrap();

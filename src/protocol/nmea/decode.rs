@@ -207,9 +207,7 @@ fn gga(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     let pos = position(d, f, 2, &NMEA_RMC);
     let quality = d.num(&QUALITY, at(6));
     d.num(&SATELLITES, at(7));
-    if let Some(alt) = d.num(&ALTITUDE, at(9)) {
-        d.msg.vitals.altitude = Some(alt as f32);
-    }
+    d.altitude(&ALTITUDE, at(9));
     d.msg.kind = Kind::Report;
     d.fix(pos, None, quality.is_some_and(|q| q > 0.0), None, None);
 }

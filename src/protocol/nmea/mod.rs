@@ -9,7 +9,7 @@ mod decode;
 
 use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
 
 pub use decode::{FIELDS, Rmc, decode, rmc};
 
@@ -19,24 +19,13 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "NMEA 0183 sentences (raw)",
     ports: &[],
     aliases: &["nmea"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 /// Talkers a GNSS receiver uses.
 const TALKERS: [&[u8]; 6] = [b"GP", b"GN", b"GL", b"GA", b"GB", b"BD"];
 
-const RULES: TextRules = TextRules {
-    terminators: b"\n",
-    not_at_start: b"",
-    words: &[],
-    max_len: 512,
-    oversize_is_error: true,
-};
+const RULES: TextRules = TextRules::ended_by(b"\n", 512);
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {
     Box::new(TextFramer::new(RULES))

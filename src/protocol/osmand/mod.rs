@@ -12,7 +12,7 @@ mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions,
+    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions,
 };
 
 pub use decode::{FIELDS, decode};
@@ -23,15 +23,11 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "OsmAnd / HTTP positions",
     ports: &[5055],
     aliases: &["osmand", "traccar client"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 /// Longest head (request line and headers), and longest body.

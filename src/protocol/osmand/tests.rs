@@ -6,7 +6,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind, ProbeResult, ReplyOptions};
+use crate::protocol::{Direction, Kind, ReplyOptions};
 use proptest::prelude::*;
 
 const GET: &[u8] = b"GET /?id=864251020001234&lat=-33.427136&lon=-70.619301&timestamp=1710497561&speed=24.3&bearing=90&altitude=110&batt=87 HTTP/1.1\r\nHost: tracker.example:8888\r\nUser-Agent: OsmAnd\r\n\r\n";
@@ -35,10 +35,7 @@ fn probe_verdicts() {
         85
     );
     assert_eq!(confidence(&PROTOCOL, &post_json()), 60);
-    let ProbeResult::Match(v) = (PROTOCOL.probe)(OK) else {
-        panic!()
-    };
-    assert_eq!(v.direction, Direction::ToDevice);
+    assert_eq!(probed_direction(&PROTOCOL, OK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, GET, 12);
     assert_refused(
         &PROTOCOL,
@@ -53,8 +50,7 @@ fn probe_verdicts() {
 
 #[test]
 fn query_form_and_json() {
-    let (m, t) = decode(&PROTOCOL, GET, Direction::ToServer);
-    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let (m, t) = decode_clean(&PROTOCOL, GET, Direction::ToServer);
     assert_eq!(m.kind, Kind::Report);
     assert_eq!(m.imei.unwrap().as_str(), "864251020001234");
     let f = m.fix.unwrap();
@@ -64,11 +60,9 @@ fn query_form_and_json() {
     assert_eq!(t.find("imei").map(|n| n.span.pair()), Some([9, 24]));
     let r = (PROTOCOL.hooks.reply.unwrap())(&m, GET, &ReplyOptions::default());
     assert_eq!(r.as_deref(), Some(OK));
-    let (m, _) = decode(&PROTOCOL, &post_form(), Direction::ToServer);
-    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let (m, _) = decode_clean(&PROTOCOL, &post_form(), Direction::ToServer);
     assert_eq!(m.fix.unwrap().time, Some(1_710_497_561_000));
-    let (m, _) = decode(&PROTOCOL, &post_json(), Direction::ToServer);
-    assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+    let (m, _) = decode_clean(&PROTOCOL, &post_json(), Direction::ToServer);
     assert_eq!(m.imei.unwrap().as_str(), "48241179");
     let f = m.fix.unwrap();
     assert!((f.lat - 54.6872).abs() < 1e-9);

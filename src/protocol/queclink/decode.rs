@@ -168,20 +168,18 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
     let acc = d.num(&ACCURACY, g(i - 6));
     let speed = d.num(&SPEED, g(i - 5));
     let course = d.num(&AZIMUTH, g(i - 4));
-    if let Some(alt) = d.num(&ALTITUDE, g(i - 3)) {
-        d.msg.vitals.altitude = Some(alt as f32);
-    }
+    d.altitude(&ALTITUDE, g(i - 3));
     let lon = d.num(&LONGITUDE, g(i - 2));
     let lat = d.num(&LATITUDE, g(i - 1));
     let time = stamp(d.text(g(i)));
     if let Some(ms) = time {
         d.add(&GPS_TIME, g(i), Value::UtcTime(ms));
     }
-    d.fix(
+    d.fix_kmh(
         lat.zip(lon),
         time,
         acc.is_some_and(|a| a > 0.0),
-        speed.map(|v| v as f32),
-        course.map(|v| v as f32),
+        speed,
+        course,
     );
 }

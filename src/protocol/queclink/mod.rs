@@ -14,7 +14,7 @@ mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
+    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
 };
 
 pub use decode::{FIELDS, decode};
@@ -25,24 +25,14 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Queclink @Track (text)",
     ports: &[5004],
     aliases: &["gl200", "queclink"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
-const RULES: TextRules = TextRules {
-    terminators: b"$",
-    not_at_start: b"",
-    words: &[],
-    max_len: 4096,
-    oversize_is_error: true,
-};
+const RULES: TextRules = TextRules::ended_by(b"$", 4096);
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {
     Box::new(TextFramer::new(RULES))

@@ -115,12 +115,6 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     if f.len() > k + 6 {
         d.raw(&DATA, g(k + 6).join(g(f.len() - 1)));
     }
-    d.fix(
-        lat.zip(lon),
-        time,
-        valid || st910,
-        speed.map(|v| v as f32),
-        course.map(|v| v as f32),
-    );
+    d.fix_kmh(lat.zip(lon), time, valid || st910, speed, course);
     d.msg
 }

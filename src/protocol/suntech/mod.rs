@@ -11,7 +11,7 @@
 mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol};
 
 pub use decode::{FIELDS, decode};
 
@@ -21,21 +21,10 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Suntech (text)",
     ports: &[5011],
     aliases: &["suntech"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
-const RULES: TextRules = TextRules {
-    terminators: b"\r\n",
-    not_at_start: b"",
-    words: &[],
-    max_len: 4096,
-    oversize_is_error: true,
-};
+const RULES: TextRules = TextRules::ended_by(b"\r\n", 4096);
 
 fn framer(_dir: Direction) -> Box<dyn Framer> {
     Box::new(TextFramer::new(RULES))

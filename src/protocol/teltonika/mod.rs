@@ -17,8 +17,8 @@ mod fields;
 use crate::protocol::kit::Dec;
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until};
 use crate::protocol::{
-    Builder, Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol,
-    ReplyOptions, Span, Value,
+    Builder, Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Span,
+    Value,
 };
 use fields::*;
 
@@ -28,15 +28,11 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Teltonika (codec 8 / 8E / 16, TCP and UDP)",
     ports: &[5027],
     aliases: &["teltonika"],
-    probe,
-    framer,
-    decode,
-    fields: ALL,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, ALL)
 };
 
 /// Largest data length accepted (the units send well under this).

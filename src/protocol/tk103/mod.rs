@@ -11,7 +11,7 @@ mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
+    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
 };
 
 pub use decode::{FIELDS, decode};
@@ -22,15 +22,11 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "TK103 (Xexun style)",
     ports: &[5002],
     aliases: &["tk103"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 /// Longest frame (cell lists and settings texts run to a few hundred bytes).

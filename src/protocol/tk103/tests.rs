@@ -7,7 +7,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind, ProbeResult, ReplyOptions};
+use crate::protocol::{Direction, Kind, ReplyOptions};
 use proptest::prelude::*;
 
 // (  012345678901  BP05  356895037533388 (identity)  240315 A 2234.0297 N 11405.9101 E
@@ -33,10 +33,7 @@ fn probe_verdicts() {
     assert_eq!(confidence(&PROTOCOL, LOGIN), 97);
     assert_eq!(confidence(&PROTOCOL, LOGIN_ACK), 93);
     assert_eq!(confidence(&PROTOCOL, COMMA), 90);
-    let ProbeResult::Match(v) = (PROTOCOL.probe)(LOGIN_ACK) else {
-        panic!()
-    };
-    assert_eq!(v.direction, Direction::ToDevice);
+    assert_eq!(probed_direction(&PROTOCOL, LOGIN_ACK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 18);
     assert_prefixes_not_refused(&PROTOCOL, COMMA, 22);
     assert_refused(

@@ -133,20 +133,12 @@ fn fix(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
     let lon = coord(d, g(6), g(7), &LONGITUDE, 180.0);
     let speed = d.num(&SPEED, g(8));
     let course = d.num(&COURSE, g(9));
-    if let Some(a) = d.num(&ALTITUDE, g(10)) {
-        d.msg.vitals.altitude = Some(a as f32);
-    }
+    d.altitude(&ALTITUDE, g(10));
     if let Some(bat) = d.num(&BATTERY, g(13)) {
         d.msg.vitals.battery = Some(bat as f32);
     }
     if f.len() > 14 {
         d.raw(&DATA, g(14).join(g(f.len() - 1)));
     }
-    d.fix(
-        lat.zip(lon),
-        time,
-        valid,
-        speed.map(|v| v as f32),
-        course.map(|v| v as f32),
-    );
+    d.fix_kmh(lat.zip(lon), time, valid, speed, course);
 }

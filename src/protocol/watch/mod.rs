@@ -14,7 +14,7 @@ mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
 use crate::protocol::{
-    Direction, Firmware, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
+    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
 };
 
 pub use decode::{FIELDS, decode};
@@ -25,15 +25,11 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Watch protocol (3G / SeTracker)",
     ports: &[5093],
     aliases: &["watch", "setracker"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
     hooks: Hooks {
         reply: Some(reply),
         ..Hooks::NONE
     },
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 const MAX_FRAME: usize = 64 * 1024;

@@ -12,7 +12,7 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{Direction, Firmware, Framer, Hooks, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
 
 pub use decode::{FIELDS, decode};
 
@@ -22,12 +22,7 @@ pub static PROTOCOL: Protocol = Protocol {
     title: "Xexun / GT02 (GPRMC with imei)",
     ports: &[5006],
     aliases: &["xexun"],
-    probe,
-    framer,
-    decode,
-    fields: FIELDS,
-    firmware: &Firmware::NONE,
-    hooks: Hooks::NONE,
+    ..Protocol::parts(probe, framer, decode, FIELDS)
 };
 
 const MAX_FRAME: usize = 1024;
