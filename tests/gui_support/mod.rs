@@ -80,8 +80,8 @@ pub fn map_names_drawn(h: &Harness<'_, AnalyzerApp>) -> Vec<String> {
     let halo = |s: &Shape| matches!(s, Shape::Text(t) if t.override_text_color.is_some());
     shapes
         .windows(2)
-        .filter_map(|w| match (&w[0], &w[1]) {
-            (before, Shape::Text(t)) if halo(before) && t.override_text_color.is_none() => {
+        .filter_map(|w| match w {
+            [before, Shape::Text(t)] if halo(before) && t.override_text_color.is_none() => {
                 Some(t.galley.text().to_string())
             }
             _ => None,
