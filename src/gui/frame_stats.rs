@@ -57,26 +57,6 @@ impl FrameStats {
 
     /// Draws the overlay in the bottom right corner, above the status bar, when it is on, and
     /// keeps frames coming so the figures stay current.
-    pub fn shown(&self) -> bool {
-        self.shown
-    }
-
-    /// The overlay's text: `UI 3.1 ms p50 · 9.8 ms p99 · frames every 16.7 ms · 212 MiB`.
-    pub fn text(&self) -> String {
-        let mut ui: Vec<f64> = self.ui.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-        let mut iv: Vec<f64> = self.interval.iter().map(|s| f64::from(*s) * 1e3).collect();
-        let memory = resident_mib().map_or("memory n/a".to_string(), |m| format!("{m:.0} MiB"));
-        format!(
-            "UI {:.1} ms p50 · {:.1} ms p99 · frames every {:.1} ms (p50 of {}) · {memory}",
-            quantile(&mut ui, 0.5),
-            quantile(&mut ui, 0.99),
-            quantile(&mut iv, 0.5),
-            self.ui.len()
-        )
-    }
-
-    /// Draws the overlay in the bottom right corner, above the status bar, when it is on, and keeps frames coming so the
-    /// figures stay current.
     pub fn show(&self, ctx: &egui::Context) {
         if !self.shown {
             return;
