@@ -75,7 +75,7 @@ impl Printer {
 impl LiveSink for Printer {
     fn frame(&mut self, d: &Decoded<'_>) {
         let line = if self.jsonl {
-            present::frame_json(d).to_string()
+            present::frame_json_line(d)
         } else {
             present::frame_line(d)
         };

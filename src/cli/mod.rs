@@ -146,7 +146,7 @@ pub fn run(cmd: Command) -> u8 {
                     return;
                 }
                 let line = if jsonl {
-                    present::frame_json(&d).to_string()
+                    present::frame_json_line(&d)
                 } else {
                     present::frame_line(&d)
                 };

@@ -212,7 +212,7 @@ pub fn run(
         summary.kept += u64::from(kept);
         let streamed = match &mut keep {
             Keep::Jsonl(file) if kept => {
-                let line = crate::present::frame_json(&d).to_string();
+                let line = crate::present::frame_json_line(&d);
                 writeln!(file, "{line}").map(|()| 1)
             }
             Keep::Csv(csv) if kept => csv.frame(&d).map(|()| 1),

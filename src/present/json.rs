@@ -82,6 +82,18 @@ struct FixJson {
 
 /// One frame as a JSON object (the `jsonl` line).
 pub fn frame_json(d: &Decoded<'_>) -> J {
+    let mut map = frame_map(d);
+    map.insert(
+        "fields".into(),
+        d.tree.map_or(J::Array(vec![]), |t| {
+            tree_json(t, d.bytes, d.protocol.firmware)
+        }),
+    );
+    J::Object(map)
+}
+
+/// The keys of [`frame_json`] but its `fields`.
+pub(super) fn frame_map(d: &Decoded<'_>) -> serde_json::Map<String, J> {
     let m = &d.message;
     let (src, dst) = d.endpoints();
     let fix = m.fix.map(|f| FixJson {
@@ -93,7 +105,7 @@ pub fn frame_json(d: &Decoded<'_>) -> J {
         course: f.course,
     });
     let v = &m.vitals;
-    json!({
+    let object = json!({
         "frame": d.index,
         "ts": d.ts.map(fmt_ts),
         "transport": d.flow.transport,
@@ -119,10 +131,13 @@ pub fn frame_json(d: &Decoded<'_>) -> J {
         "firmware": m.firmware_name(),
         "firmware_tags": d.protocol.firmware.names(m.tags).collect::<Vec<_>>(),
         "severity": m.max_severity().map(|s| s.as_str()),
-        "fields": d.tree.map_or(J::Array(vec![]), |t| tree_json(t, d.bytes, d.protocol.firmware)),
         "diagnostics": m.diagnostics,
         "offset": d.offset,
         "raw": hex(d.bytes),
         "text": String::from_utf8_lossy(d.bytes),
-    })
+    });
+    match object {
+        J::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
 }

@@ -7,11 +7,13 @@
 //! model's findings use them too); the rest reads decoded frames ([`crate::pipeline::Decoded`]).
 
 mod json;
+mod json_line;
 mod line;
 mod summary;
 pub mod time;
 pub mod units;
 
 pub use json::{frame_json, tree_json};
+pub use json_line::frame_json_line;
 pub use line::frame_line;
 pub use summary::summary;
