@@ -107,7 +107,7 @@ fn checksum(d: &mut Dec<'_, '_, '_>, star: usize, end: usize) {
 }
 
 /// Time of day `hhmmss[.sss]` in milliseconds.
-fn time_of_day(t: &[u8]) -> Option<u32> {
+pub(super) fn time_of_day(t: &[u8]) -> Option<u32> {
     let (h, m, s) = (kit::two(t, 0)?, kit::two(t, 2)?, kit::two(t, 4)?);
     if h > 23 || m > 59 || s > 60 {
         return None;
@@ -116,6 +116,10 @@ fn time_of_day(t: &[u8]) -> Option<u32> {
         None | Some([]) => 0.0,
         Some(f) => kit::decimal(f)?,
     };
+    // A fraction of a second (`.sss`); digits past the seconds without a point are not one.
+    if !(0.0..1.0).contains(&frac) {
+        return None;
+    }
     Some((h * 3600 + m * 60 + s) * 1000 + (frac * 1000.0).round() as u32)
 }
 

@@ -86,3 +86,13 @@ proptest! {
         prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
     }
 }
+
+#[test]
+fn a_time_of_day_takes_only_a_fraction_of_a_second_after_the_seconds() {
+    use super::decode::time_of_day;
+    assert_eq!(time_of_day(b"123456"), Some(45_296_000));
+    assert_eq!(time_of_day(b"123456.25"), Some(45_296_250));
+    // Digits past the seconds without a point once added 10^10 ms (a fuzzer's overflow).
+    assert_eq!(time_of_day(b"12345699999999999"), None);
+    assert_eq!(time_of_day(b"123456-.5"), None);
+}
