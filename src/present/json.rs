@@ -3,71 +3,13 @@
 use serde::Serialize;
 use serde_json::{Value as J, json};
 
-use super::time::{fmt_day_ms, fmt_local_ms, fmt_ts, fmt_utc_ms};
+use super::time::{fmt_local_ms, fmt_ts, fmt_utc_ms};
 use crate::pipeline::Decoded;
-use crate::protocol::{Firmware, Node, Tree, Value, display, hex, raw_text};
-
-fn value_json(v: Value, raw: &str) -> J {
-    match v {
-        Value::None => J::Null,
-        Value::Raw | Value::Enum(_) => J::String(raw.to_string()),
-        Value::Int(i) => json!(i),
-        Value::Num(n) => json!(n),
-        Value::Bool(b) => json!(b),
-        Value::UtcTime(ms) => J::String(fmt_utc_ms(ms)),
-        Value::LocalTime(ms) => J::String(fmt_local_ms(ms)),
-        Value::TimeOfDay(ms) => J::String(fmt_day_ms(ms, true)),
-        Value::Offset(secs) => json!(secs),
-        Value::Coord(c) => json!(c),
-        Value::Blob(n) => json!(n),
-    }
-}
-
-/// One node and its children as JSON.
-fn node_json(tree: &Tree, i: usize, frame: &[u8], fw: &Firmware) -> Option<J> {
-    let n: &Node = tree.nodes.get(i)?;
-    let raw = raw_text(n.span.slice(frame));
-    let mut children = Vec::new();
-    let range = tree.descendants(i);
-    let mut j = range.start;
-    while j < range.end {
-        if let Some(c) = node_json(tree, j, frame, fw) {
-            children.push(c);
-        }
-        j = tree.descendants(j).end;
-    }
-    let mut o = serde_json::Map::new();
-    o.insert("name".into(), json!(n.def.name));
-    o.insert("label".into(), json!(n.def.label));
-    o.insert("value".into(), value_json(n.value, &raw));
-    o.insert("display".into(), json!(display(n.value, &raw, n.def.unit)));
-    if n.def.unit != crate::protocol::Unit::None {
-        o.insert("unit".into(), json!(n.def.unit.symbol()));
-    }
-    if let Value::Enum(meaning) = n.value {
-        o.insert("meaning".into(), json!(meaning));
-    }
-    o.insert("raw".into(), json!(raw));
-    o.insert("span".into(), json!(n.span.pair()));
-    o.insert("tags".into(), json!(fw.names(n.tags).collect::<Vec<_>>()));
-    if n.generated {
-        o.insert("generated".into(), json!(true));
-    }
-    o.insert("children".into(), J::Array(children));
-    Some(J::Object(o))
-}
+use crate::protocol::{Firmware, Tree, hex};
 
 /// The whole tree as a JSON array of top-level nodes.
 pub fn tree_json(tree: &Tree, frame: &[u8], fw: &Firmware) -> J {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < tree.nodes.len() {
-        if let Some(n) = node_json(tree, i, frame, fw) {
-            out.push(n);
-        }
-        i = tree.descendants(i).end;
-    }
-    J::Array(out)
+    super::json_line::tree_value(tree, frame, fw)
 }
 
 #[derive(Serialize)]

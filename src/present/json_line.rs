@@ -1,8 +1,10 @@
-//! The `jsonl` line of a frame written straight out, without building a `serde_json::Value` for
-//! each field node (a map of owned keys per node was 70% of `decode --format jsonl`). The line is
-//! the same, byte for byte, as [`frame_json`](super::frame_json) printed: keys in the same
-//! (sorted) order, the same values; the frame's own keys still go through the map of
-//! `frame_json`, only the field tree is streamed.
+//! The field tree as JSON, written straight out: the `jsonl` line of a frame without a
+//! `serde_json::Value` for each field node (a map of owned keys per node was 70% of
+//! `decode --format jsonl`), and the same serialisation made a `Value` for
+//! [`tree_json`](super::tree_json). The line is the same, byte for byte, as
+//! [`frame_json`](super::frame_json) printed: keys in the same (sorted) order, the same values;
+//! the frame's own keys still go through the map of `frame_json`, only the field tree is
+//! streamed.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as J;
@@ -22,7 +24,18 @@ struct Nodes<'a> {
     fw: &'a Firmware,
 }
 
-impl Nodes<'_> {
+impl<'a> Nodes<'a> {
+    /// Every top-level node of `tree`.
+    fn all(tree: &'a Tree, frame: &'a [u8], fw: &'a Firmware) -> Self {
+        Self {
+            tree,
+            from: 0,
+            end: tree.nodes.len(),
+            frame,
+            fw,
+        }
+    }
+
     fn starts(&self) -> Vec<usize> {
         let mut out = Vec::new();
         let mut i = self.from;
@@ -149,13 +162,14 @@ impl FrameOut<'_> {
 pub fn frame_json_line(d: &Decoded<'_>) -> String {
     let out = FrameOut {
         map: frame_map(d),
-        fields: d.tree.map(|tree| Nodes {
-            tree,
-            from: 0,
-            end: tree.nodes.len(),
-            frame: d.bytes,
-            fw: d.protocol.firmware,
-        }),
+        fields: d
+            .tree
+            .map(|tree| Nodes::all(tree, d.bytes, d.protocol.firmware)),
     };
     serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// The whole tree as a JSON array of top-level nodes, as a `Value`.
+pub(super) fn tree_value(tree: &Tree, frame: &[u8], fw: &Firmware) -> J {
+    serde_json::to_value(Nodes::all(tree, frame, fw)).unwrap_or(J::Array(Vec::new()))
 }
