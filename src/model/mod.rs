@@ -192,19 +192,26 @@ struct Tally {
 }
 
 impl Tally {
-    /// The devices by IMEI, each with its totals by kind and its firmware guess.
+    /// The devices by IMEI, each with its totals by kind and its firmware guess: a copy, for a
+    /// snapshot of a run still going.
     fn devices(&self) -> BTreeMap<Imei, Device> {
-        self.devices
-            .iter()
-            .flatten()
-            .map(|(imei, dev)| {
-                let mut dev = dev.clone();
-                dev.by_kind = dev.kinds.by_name();
-                dev.firmware = dev.firmware_guess();
-                (*imei, dev)
-            })
-            .collect()
+        by_imei(self.devices.iter().flatten().cloned())
     }
+
+    /// The same, taking them: the run has ended.
+    fn take_devices(&mut self) -> BTreeMap<Imei, Device> {
+        by_imei(std::mem::take(&mut self.devices).into_iter().flatten())
+    }
+}
+
+fn by_imei(devices: impl Iterator<Item = (Imei, Device)>) -> BTreeMap<Imei, Device> {
+    devices
+        .map(|(imei, mut dev)| {
+            dev.by_kind = dev.kinds.by_name();
+            dev.firmware = dev.firmware_guess();
+            (imei, dev)
+        })
+        .collect()
 }
 
 impl Stats {
@@ -390,12 +397,12 @@ impl Stats {
 
     /// Builds the public maps from the run's counters.
     fn fold(&mut self) {
-        let t = &self.tally;
+        let t = &mut self.tally;
         self.by_protocol = t.protocols.to_map();
         self.by_kind = t.kinds.by_name();
         self.by_firmware = t.firmware.to_map();
         self.bytes_by_direction = t.directions.to_map();
-        self.devices = t.devices();
+        self.devices = t.take_devices();
     }
 
     /// The totals so far, with the findings judged against `flows`, for a view of a run still

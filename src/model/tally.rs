@@ -39,16 +39,14 @@ pub struct Counts(Vec<(&'static str, u64)>);
 impl Counts {
     /// Adds `n` to `key`.
     pub fn add(&mut self, key: &'static str, n: u64) {
+        // The same literal is the same address: the content is compared only when it is not.
         let found = self
             .0
             .iter_mut()
-            .find(|(k, _)| std::ptr::eq(k.as_ptr(), key.as_ptr()) && k.len() == key.len());
+            .find(|(k, _)| std::ptr::eq(*k, key) || *k == key);
         match found {
             Some((_, c)) => *c += n,
-            None => match self.0.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, c)) => *c += n,
-                None => self.0.push((key, n)),
-            },
+            None => self.0.push((key, n)),
         }
     }
 
@@ -60,13 +58,9 @@ impl Counts {
             .map(|(k, _)| k)
     }
 
-    /// The counts by name.
+    /// The counts by name (each name has one entry).
     pub fn to_map(&self) -> BTreeMap<&'static str, u64> {
-        let mut m = BTreeMap::new();
-        for (k, n) in &self.0 {
-            *m.entry(*k).or_default() += n;
-        }
-        m
+        self.0.iter().copied().collect()
     }
 }
 
