@@ -56,6 +56,15 @@ impl Window {
         std::hint::black_box(triangles);
     }
 
+    /// Steps until nothing runs (a filter, tracks).
+    fn settle(&mut self) {
+        self.step();
+        while self.app.is_busy() {
+            std::thread::sleep(Duration::from_millis(1));
+            self.step();
+        }
+    }
+
     fn state(&self) -> &AnalyzerApp {
         &self.app
     }
@@ -179,22 +188,14 @@ fn main() {
     h.state_mut().command(Command::SetFilter(
         "kind == report && speed_kmh > 5".to_string(),
     ));
-    h.step();
-    while h.state().is_busy() {
-        std::thread::sleep(Duration::from_millis(1));
-        h.step();
-    }
+    h.settle();
     println!(
         "filter `kind == report && speed_kmh > 5` over {frames_n} frames: {:.2} s, {} rows",
         t.elapsed().as_secs_f64(),
         h.state().row_count()
     );
     h.state_mut().command(Command::SetFilter(String::new()));
-    h.step();
-    while h.state().is_busy() {
-        std::thread::sleep(Duration::from_millis(1));
-        h.step();
-    }
+    h.settle();
 
     // The map with every track.
     h.state_mut().command(Command::ShowTab(CentralTab::Map));
