@@ -15,6 +15,7 @@
 //! network. Sniffnet's capture thread works the same way.
 
 mod engine;
+mod queue;
 pub mod record;
 mod sockets;
 

@@ -8,26 +8,26 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
+pub(super) use super::queue::{Gauge, Queue, Queued};
 use super::{LiveConfig, LiveError, Mode};
 
 /// Bytes read from a socket at once.
 const READ_CHUNK: usize = 16 * 1024;
+/// How long a broken connection's unread bytes are read after a write to it failed.
+const DRAIN_TIME: Duration = Duration::from_secs(2);
 /// How long the relay tries to reach the platform.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The receive buffer asked for each UDP socket: a burst of datagrams waits there while the
 /// tasks are busy instead of being dropped by the kernel (the system may grant less; Linux
 /// caps it at `net.core.rmem_max` and reports twice what it keeps for its own bookkeeping).
 pub(super) const UDP_RECV_BUFFER: usize = 4 << 20;
-/// What an event costs in the queue besides its bytes (its fields, the channel's node).
-const EVENT_COST: usize = 128;
 /// UDP relay sockets kept at most (one per device address).
 const MAX_UDP_RELAYS: usize = 10_000;
 /// A UDP relay socket silent this long is dropped.
@@ -101,91 +101,6 @@ pub(super) struct UdpOut {
     pub(super) peer: SocketAddr,
     /// Bytes.
     pub(super) bytes: Vec<u8>,
-}
-
-/// An event on its way to the engine, holding its share of the queue's budget until the engine
-/// is done with it.
-pub(super) struct Queued {
-    pub(super) ev: NetEvent,
-    _room: OwnedSemaphorePermit,
-}
-
-/// The way from the socket tasks to the engine, bounded in bytes: a connection whose bytes find
-/// no room waits (and so stops reading: TCP flow control slows the device), a datagram that
-/// finds no room is dropped and counted (UDP has no way to slow the sender).
-#[derive(Clone)]
-pub(super) struct Queue {
-    tx: Sender<Queued>,
-    gauge: Gauge,
-}
-
-/// The queue's budget and its drops, as the engine reads them.
-#[derive(Clone)]
-pub(super) struct Gauge {
-    room: Arc<Semaphore>,
-    limit: usize,
-    /// Datagrams dropped because the queue was full.
-    dropped: Arc<AtomicU64>,
-}
-
-impl Gauge {
-    /// Bytes (with each event's [`EVENT_COST`]) queued now.
-    pub(super) fn queued(&self) -> usize {
-        self.limit.saturating_sub(self.room.available_permits())
-    }
-
-    /// Datagrams dropped so far because the queue was full.
-    pub(super) fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
-}
-
-impl Queue {
-    pub(super) fn new(tx: Sender<Queued>, limit: usize) -> Self {
-        let limit = limit.clamp(EVENT_COST, u32::MAX as usize);
-        Self {
-            tx,
-            gauge: Gauge {
-                room: Arc::new(Semaphore::new(limit)),
-                limit,
-                dropped: Arc::new(AtomicU64::new(0)),
-            },
-        }
-    }
-
-    /// The share of the budget `ev` takes (at most all of it).
-    fn cost(&self, ev: &NetEvent) -> u32 {
-        let bytes = match ev {
-            NetEvent::TcpData { bytes, .. } | NetEvent::Udp { bytes, .. } => bytes.len(),
-            _ => 0,
-        };
-        u32::try_from((bytes + EVENT_COST).min(self.gauge.limit)).unwrap_or(u32::MAX)
-    }
-
-    /// Queues `ev`, waiting for room.
-    pub(super) async fn send(&self, ev: NetEvent) {
-        let n = self.cost(&ev);
-        if let Ok(room) = self.gauge.room.clone().acquire_many_owned(n).await {
-            let _ = self.tx.send(Queued { ev, _room: room });
-        }
-    }
-
-    /// Queues a datagram if there is room; drops it (counted) if not.
-    pub(super) fn offer(&self, ev: NetEvent) {
-        match self
-            .gauge
-            .room
-            .clone()
-            .try_acquire_many_owned(self.cost(&ev))
-        {
-            Ok(room) => {
-                let _ = self.tx.send(Queued { ev, _room: room });
-            }
-            Err(_) => {
-                self.gauge.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
 }
 
 /// What the engine holds of the sockets.
@@ -319,7 +234,7 @@ pub(super) fn spawn(
     let relay = matches!(cfg.mode, Mode::Relay(_))
         .then_some(forward)
         .flatten();
-    let queue = tx.gauge.clone();
+    let queue = tx.gauge();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -459,7 +374,7 @@ async fn serve_conn(
             o = out.recv() => match o {
                 Some(Out::Send(b)) => {
                     if wr.write_all(&b).await.is_err() {
-                        return Closer::Reset;
+                        return drain(conn, &mut rd, &mut buf, tx).await;
                     }
                 }
                 Some(Out::Close) | None => {
@@ -473,6 +388,30 @@ async fn serve_conn(
             }
         }
     }
+}
+
+/// A write to the device failed: it closed, or reset, while an answer was on its way (a device
+/// that closes with an answer unread resets the connection). What it sent before that may still
+/// wait in the kernel's buffer: it goes to the engine, so none of it is lost, and the connection
+/// ends as broken. Bounded in time, in case the device goes on sending to a half-broken socket.
+async fn drain(
+    conn: u64,
+    rd: &mut tokio::net::tcp::OwnedReadHalf,
+    buf: &mut [u8],
+    tx: &Queue,
+) -> Closer {
+    let until = tokio::time::Instant::now() + DRAIN_TIME;
+    while let Ok(Ok(n @ 1..)) = tokio::time::timeout_at(until, rd.read(buf)).await {
+        let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
+        tx.send(NetEvent::TcpData {
+            conn,
+            from_device: true,
+            bytes,
+            ts: SystemTime::now(),
+        })
+        .await;
+    }
+    Closer::Reset
 }
 
 /// A relayed connection: every byte passed on unchanged both ways, and a copy to the engine.
@@ -539,14 +478,16 @@ async fn relay_conn(
                     let bytes = ubuf.get(..n).unwrap_or(&[]);
                     tx.send(NetEvent::TcpData { conn, from_device: false, bytes: bytes.to_vec(), ts: SystemTime::now() }).await;
                     if dwr.write_all(bytes).await.is_err() {
-                        return Closer::Reset;
+                        let _ = uwr.shutdown().await;
+                        return drain(conn, &mut drd, &mut dbuf, tx).await;
                     }
                 }
             },
             o = out.recv() => match o {
                 Some(Out::Send(b)) => {
                     if dwr.write_all(&b).await.is_err() {
-                        return Closer::Reset;
+                        let _ = uwr.shutdown().await;
+                        return drain(conn, &mut drd, &mut dbuf, tx).await;
                     }
                 }
                 Some(Out::Close) | None => {
