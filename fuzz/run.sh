@@ -4,6 +4,7 @@
 #
 #   fuzz/run.sh 1800              # every target 30 minutes
 #   fuzz/run.sh 300 tcp capture   # only these targets
+#   fuzz/run.sh 5                 # the smoke run CI does after the tests
 #
 # Each target starts from its committed seeds (corpus/<target>/seed-*) and the inputs earlier
 # runs found (kept in corpus/<target>/, not committed), and from every regression input
@@ -41,7 +42,10 @@ for t in "${targets[@]}"; do
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$log" 2>&1
     rc=$?
-    [ $rc -ne 0 ] && status=1
+    if [ $rc -ne 0 ]; then
+        status=1
+        tail -n 40 "$log"
+    fi
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
     ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')

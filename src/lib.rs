@@ -15,6 +15,7 @@ pub mod cli;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod live;
 pub mod map;

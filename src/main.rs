@@ -1,5 +1,6 @@
 //! `bn407`: dispatches to the headless commands or the window.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,7 +9,7 @@ fn main() -> ExitCode {
     let cli = bn407::cli::Cli::parse();
     match cli.command {
         Some(cmd) => ExitCode::from(bn407::cli::run(cmd)),
-        None => match bn407::gui::run(cli.files, cli.against) {
+        None => match window(cli.files, cli.against) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!(
@@ -18,4 +19,14 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+#[cfg(feature = "gui")]
+fn window(files: Vec<PathBuf>, against: Vec<PathBuf>) -> Result<(), String> {
+    bn407::gui::run(files, against)
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(_files: Vec<PathBuf>, _against: Vec<PathBuf>) -> Result<(), String> {
+    Err("this build has no window (built without the `gui` feature)".into())
 }
