@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use bn407::gui::state::CentralTab;
 use bn407::gui::{AnalyzerApp, Command, Settings};
 use bn407::pipeline::Input;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -84,62 +85,65 @@ fn loaded(tab: CentralTab) -> Harness<'static, AnalyzerApp> {
     h
 }
 
+/// Prints how many of the track's points the map draws at its zoom.
+fn print_drawn(h: &Harness<'_, AnalyzerApp>) {
+    let zoom = h.state().map().zoom();
+    let drawn: usize = h
+        .state()
+        .tracks()
+        .tracks()
+        .map(|t| t.simplified(zoom).len())
+        .sum();
+    println!("zoom {zoom:.1}: {drawn} of {POINTS} points in the simplified track");
+}
+
+/// Benchmarks one frame of the window with the pointer hovering at `at`.
+fn bench_hover(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    h: &mut Harness<'_, AnalyzerApp>,
+    at: egui::Pos2,
+) {
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            h.hover_at(at);
+            h.step();
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("map_frame");
     g.sample_size(20);
     let mut h = loaded(CentralTab::Map);
     let rect = h.state().map().rect();
-    let zoom = h.state().map().zoom();
-    let drawn: usize = h
-        .state()
-        .tracks()
-        .tracks()
-        .map(|t| t.simplified(zoom).len())
-        .sum();
-    println!("zoom {zoom:.1}: {drawn} of {POINTS} points in the simplified track");
-    g.bench_function("whole_track", |b| {
-        b.iter(|| {
-            // Hovering makes the map look for the nearest point and set the time cursor.
-            h.hover_at(rect.center());
-            h.step();
-        })
-    });
+    print_drawn(&h);
+    // Hovering makes the map look for the nearest point and set the time cursor.
+    bench_hover(&mut g, "whole_track", &mut h, rect.center());
     // Zoom in three levels around the centre.
     for _ in 0..3 {
         h.get_by_label("+").click();
         h.step();
     }
-    g.bench_function("zoomed_in", |b| {
-        b.iter(|| {
-            h.hover_at(rect.center() + egui::vec2(10.0, 5.0));
-            h.step();
-        })
-    });
-    let zoom = h.state().map().zoom();
-    let drawn: usize = h
-        .state()
-        .tracks()
-        .tracks()
-        .map(|t| t.simplified(zoom).len())
-        .sum();
-    println!("zoom {zoom:.1}: {drawn} of {POINTS} points in the simplified track");
+    bench_hover(
+        &mut g,
+        "zoomed_in",
+        &mut h,
+        rect.center() + egui::vec2(10.0, 5.0),
+    );
+    print_drawn(&h);
     drop(h);
     // The same window showing the frame list: what a frame costs without map or plots.
     let mut h = loaded(CentralTab::Frames);
-    g.bench_function("frame_list_baseline", |b| {
-        b.iter(|| {
-            h.hover_at(egui::pos2(900.0, 300.0));
-            h.step();
-        })
-    });
+    bench_hover(
+        &mut g,
+        "frame_list_baseline",
+        &mut h,
+        egui::pos2(900.0, 300.0),
+    );
     drop(h);
     let mut h = loaded(CentralTab::Plots);
-    g.bench_function("plots", |b| {
-        b.iter(|| {
-            h.hover_at(egui::pos2(900.0, 300.0));
-            h.step();
-        })
-    });
+    bench_hover(&mut g, "plots", &mut h, egui::pos2(900.0, 300.0));
     g.finish();
 }
 

@@ -9,8 +9,7 @@
 
 mod common;
 
-use bn407::protocol::Severity;
-use common::{assert_covered, decode};
+use common::{assert_covered, decode, errors};
 
 const CORPUS: &str = include_str!("data/bn407-text.txt");
 const EXPECTED: &str = include_str!("data/bn407-expected.txt");
@@ -23,11 +22,7 @@ fn every_corpus_frame_decodes_without_error_and_matches_the_notes() {
     assert!(frames.len() >= 40);
     for (frame, exp) in frames.iter().zip(expected) {
         let (m, tree) = decode(frame);
-        let errors: Vec<_> = m
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
+        let errors = errors(&m);
         assert!(errors.is_empty(), "{frame}: {errors:?}");
         let e: Vec<&str> = exp.split(' ').collect();
         assert_eq!(

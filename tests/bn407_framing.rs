@@ -11,8 +11,8 @@
 mod decode_support;
 
 use bn407::protocol::bn407::{MAX_FRAME, PROTOCOL};
-use bn407::protocol::{Direction, FrameFlags, Framer, RawFrame, decode_frame};
-use decode_support::cut_at;
+use bn407::protocol::{Direction, FrameFlags, Framer, RawFrame};
+use decode_support::{codes, cut_at, decode_framed, spans_within};
 use proptest::prelude::*;
 
 fn frames_of(dir: Direction, pieces: &[&[u8]], finish: bool) -> Vec<(Vec<u8>, FrameFlags)> {
@@ -81,13 +81,8 @@ fn truncated_tail_is_flagged_and_decoded_with_an_error() {
     assert_eq!(texts(&v), vec!["359586015829802;", "imei:3595860158"]);
     assert!(!v[0].1.truncated);
     assert!(v[1].1.truncated);
-    let raw = RawFrame {
-        bytes: &v[1].0,
-        offset: 16,
-        flags: v[1].1,
-    };
-    let m = decode_frame(&PROTOCOL, &raw, Direction::ToServer, None);
-    assert!(m.diagnostics.iter().any(|d| d.code == "frame.truncated"));
+    let (m, _) = decode_framed(&PROTOCOL, &v[1].0, 16, v[1].1, Direction::ToServer);
+    assert!(codes(&m).contains(&"frame.truncated"));
 }
 
 #[test]
@@ -166,15 +161,8 @@ proptest! {
         prop_assert!(framed <= data.len() && framed + ws >= data.len());
         for (b, flags) in &v {
             prop_assert!(b.len() <= MAX_FRAME);
-            let raw = RawFrame { bytes: b, offset: 0, flags: *flags };
-            let mut tree = bn407::protocol::Tree::default();
-            let m = decode_frame(&PROTOCOL, &raw, dir, Some(&mut tree));
-            for n in &tree.nodes {
-                prop_assert!(n.span.end as usize <= b.len());
-            }
-            for d in &m.diagnostics {
-                prop_assert!(d.span.end as usize <= b.len());
-            }
+            let (m, tree) = decode_framed(&PROTOCOL, b, 0, *flags, dir);
+            prop_assert!(spans_within(&m, &tree, b.len()));
         }
     }
 
@@ -186,8 +174,6 @@ proptest! {
             let p = pos % f.len();
             f[p] = byte;
         }
-        let raw = RawFrame { bytes: &f, offset: 0, flags: FrameFlags::default() };
-        let mut tree = bn407::protocol::Tree::default();
-        let _ = decode_frame(&PROTOCOL, &raw, Direction::ToServer, Some(&mut tree));
+        let _ = decode_framed(&PROTOCOL, &f, 0, FrameFlags::default(), Direction::ToServer);
     }
 }

@@ -11,27 +11,19 @@
 )]
 
 mod net_support;
-
-use std::sync::Arc;
+mod run_support;
 
 use bn407::capture::{Item, ItemKind, LinkType};
 use bn407::model::Stats;
 use bn407::net::{FlowEvent, NetConfig, Reassembler};
-use bn407::pipeline::{self, Input, RunOptions, RunOutcome};
+use bn407::pipeline::RunOutcome;
 use net_support::{SYN, ack, addr, eth_pcap, pcap_file, tcp, udp};
+use run_support::run_input;
 
 /// Runs `bytes` as one input; the statistics as `stats` shows them, text and JSON.
 fn stats_of(name: &str, bytes: Vec<u8>) -> (Stats, RunOutcome, String, serde_json::Value) {
     let mut stats = Stats::default();
-    let out = pipeline::run_all(
-        &[Input::Bytes {
-            name: name.into(),
-            data: Arc::new(bytes),
-        }],
-        &mut RunOptions::default(),
-        &mut |d| stats.add(&d),
-    );
-    assert!(out.error.is_none(), "{:?}", out.error);
+    let out = run_input(name, bytes, &mut |d| stats.add(&d));
     stats.net = out.net.clone();
     stats.finish(out.flows.clone());
     let text = bn407::cli::text::stats_text(&stats);
@@ -140,6 +132,14 @@ fn fragment(id: u16, first: bool, payload: &[u8]) -> Vec<u8> {
     v
 }
 
+/// `n` datagrams of `payload` in two fragments each: every first fragment, then the second
+/// ones, newest first.
+fn halves(n: u16, payload: &[u8]) -> Vec<Vec<u8>> {
+    let mut ips: Vec<Vec<u8>> = (0..n).map(|id| fragment(id, true, payload)).collect();
+    ips.extend((0..n).rev().map(|id| fragment(id, false, payload)));
+    ips
+}
+
 /// Raw-IP pcap, one packet per millisecond (all within the 30 s fragment timeout).
 fn raw_pcap(ips: &[Vec<u8>]) -> Vec<u8> {
     let packets: Vec<(i64, Vec<u8>)> = ips
@@ -156,9 +156,7 @@ fn raw_pcap(ips: &[Vec<u8>]) -> Vec<u8> {
 fn at_most_1024_fragmented_datagrams_wait_and_the_ones_given_up_are_counted() {
     let n = 1030u16;
     let payload = vec![b'a'; 64];
-    let mut ips: Vec<Vec<u8>> = (0..n).map(|id| fragment(id, true, &payload)).collect();
-    ips.extend((0..n).rev().map(|id| fragment(id, false, &payload)));
-    let (_, out, text, json) = stats_of("frags.pcap", raw_pcap(&ips));
+    let (_, out, text, json) = stats_of("frags.pcap", raw_pcap(&halves(n, &payload)));
     assert_eq!(out.net.ip_reassembled, 1024);
     // 6 first halves given up when the table was full, 6 lonely second halves at the end.
     assert_eq!(out.net.ip_fragments_dropped, 12);
@@ -172,9 +170,7 @@ fn at_most_1024_fragmented_datagrams_wait_and_the_ones_given_up_are_counted() {
 fn at_most_8_mib_of_fragments_wait() {
     let n = 400u16;
     let payload = vec![b'b'; 30_000];
-    let mut ips: Vec<Vec<u8>> = (0..n).map(|id| fragment(id, true, &payload)).collect();
-    ips.extend((0..n).rev().map(|id| fragment(id, false, &payload)));
-    let (_, out, text, _) = stats_of("big-frags.pcap", raw_pcap(&ips));
+    let (_, out, text, _) = stats_of("big-frags.pcap", raw_pcap(&halves(n, &payload)));
     let fit = (8 << 20) / 30_008;
     let done = out.net.ip_reassembled as usize;
     assert!(

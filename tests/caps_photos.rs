@@ -9,12 +9,13 @@
     missing_docs
 )]
 
+mod run_support;
+
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use bn407::model::Stats;
-use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::bn407::photo::{MAX_HELD, MAX_PHOTO};
+use run_support::run_input;
 
 /// The `vt<n>` report announcing a photo of `n` packets.
 fn announce(imei: &str, n: usize, out: &mut String) {
@@ -52,15 +53,7 @@ fn packet(imei: &str, index: usize, per: usize, last: usize, out: &mut String) {
 fn stats_of(text: String, setup: impl FnOnce(&mut Stats)) -> (Stats, String, serde_json::Value) {
     let mut stats = Stats::default();
     setup(&mut stats);
-    let out = pipeline::run_all(
-        &[Input::Bytes {
-            name: "photos.txt".into(),
-            data: Arc::new(text.into_bytes()),
-        }],
-        &mut RunOptions::default(),
-        &mut |d| stats.add(&d),
-    );
-    assert!(out.error.is_none(), "{:?}", out.error);
+    let out = run_input("photos.txt", text.into_bytes(), &mut |d| stats.add(&d));
     stats.finish(out.flows.clone());
     let text = bn407::cli::text::stats_text(&stats);
     let json = bn407::cli::stats_json(&stats);

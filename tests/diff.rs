@@ -18,16 +18,14 @@ use bn407::model::diff::{Category, Profile, Rank, Which, compare};
 use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::Kind;
 use diff_support::{
-    Capture, From, Fw, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_of, diff_json, file,
-    firmware_b, lines,
+    Capture, From, Fw, HALF_HOUR, LISBON, NEW_YORK, SYDNEY, Unit, bn407, capture_file, capture_of,
+    diff_json, file, firmware_b, lines,
 };
-
-const HALF_HOUR: f64 = 1800.0;
 
 #[test]
 fn the_five_differences_and_nothing_else_in_text_json_and_markdown() {
-    let a = file("five-a", &capture_of(1, Fw::classic(), LISBON, HALF_HOUR));
-    let b = file("five-b", &capture_of(2, firmware_b(), LISBON, HALF_HOUR));
+    let a = capture_file("five-a", 1, Fw::classic(), LISBON, HALF_HOUR);
+    let b = capture_file("five-b", 2, firmware_b(), LISBON, HALF_HOUR);
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
 
     let text = bn407(&[a, "--against", b]);
@@ -134,14 +132,8 @@ fn jitter_other_positions_and_other_devices_of_the_same_firmware_are_no_differen
         assert_eq!(v["same"], true);
     }
     // The text form says so.
-    let a = file(
-        "same-text-a",
-        &capture_of(3, Fw::classic(), LISBON, HALF_HOUR),
-    );
-    let b = file(
-        "same-text-b",
-        &capture_of(4, Fw::classic(), SYDNEY, HALF_HOUR),
-    );
+    let a = capture_file("same-text-a", 3, Fw::classic(), LISBON, HALF_HOUR);
+    let b = capture_file("same-text-b", 4, Fw::classic(), SYDNEY, HALF_HOUR);
     let o = bn407(&[a.to_str().unwrap(), "--against", b.to_str().unwrap()]);
     assert_eq!(o.code, 0, "{}", o.stdout);
     assert!(
@@ -151,8 +143,11 @@ fn jitter_other_positions_and_other_devices_of_the_same_firmware_are_no_differen
     );
 }
 
-/// The differences of B (firmware `fw`) against a classic unit, as lines.
-fn against_classic(name: &str, fw: Fw) -> Vec<String> {
+/// The differences of B (the classic firmware with `change` made to it) against a classic unit,
+/// as lines.
+fn against_classic(name: &str, change: impl FnOnce(&mut Fw)) -> Vec<String> {
+    let mut fw = Fw::classic();
+    change(&mut fw);
     let a = capture_of(1, Fw::classic(), LISBON, HALF_HOUR);
     let b = capture_of(2, fw, LISBON, HALF_HOUR);
     let (code, v) = diff_json(name, &a, &b);
@@ -163,11 +158,7 @@ fn against_classic(name: &str, fw: Fw) -> Vec<String> {
 
 #[test]
 fn hemisphere_placement_is_a_changed_field_order() {
-    let fw = Fw {
-        prefix_hemisphere: true,
-        ..Fw::classic()
-    };
-    let l = against_classic("hemisphere", fw);
+    let l = against_classic("hemisphere", |f| f.prefix_hemisphere = true);
     assert_eq!(
         l,
         [
@@ -178,20 +169,12 @@ fn hemisphere_placement_is_a_changed_field_order() {
 
 #[test]
 fn report_interval_and_reconnections() {
-    let fw = Fw {
-        report_s: 60.0,
-        ..Fw::classic()
-    };
     assert_eq!(
-        against_classic("interval", fw),
+        against_classic("interval", |f| f.report_s = 60.0),
         ["reports every 60 s (30 s in A)"]
     );
-    let fw = Fw {
-        reconnect_s: Some(300.0),
-        ..Fw::classic()
-    };
     // Reconnecting every 5 min also leaves a gap in the reports each time (a finding).
-    let l = against_classic("reconnect", fw);
+    let l = against_classic("reconnect", |f| f.reconnect_s = Some(300.0));
     assert_eq!(l.len(), 2, "{l:#?}");
     assert!(l[0].starts_with("reconnects 10."), "{l:#?}");
     assert!(l[0].ends_with(" per hour (0 per hour in A)"), "{l:#?}");
@@ -203,12 +186,8 @@ fn report_interval_and_reconnections() {
 
 #[test]
 fn a_changed_handshake() {
-    let fw = Fw {
-        report_first: true,
-        ..Fw::classic()
-    };
     assert_eq!(
-        against_classic("handshake", fw),
+        against_classic("handshake", |f| f.report_first = true),
         ["after the login acknowledgement the device now sends report first (heartbeat in A)"]
     );
 }
@@ -228,12 +207,8 @@ fn new_and_missing_fields_keywords_and_tags() {
     assert!(l[0].contains(" gone (in 100% of reports in A); 13 comma-separated fields (19 in A)"));
     assert!(l.contains(&"keyword `sensor alarm` gone (5 reports in A)".to_string()));
     // An empty keyword on periodic reports: a new keyword, the old one gone.
-    let fw = Fw {
-        empty_keyword: true,
-        ..Fw::classic()
-    };
     assert_eq!(
-        against_classic("empty-keyword", fw),
+        against_classic("empty-keyword", |f| f.empty_keyword = true),
         [
             "new empty keyword (59 reports)",
             "keyword `tracker` gone (59 reports in A)"
@@ -263,11 +238,7 @@ fn a_changed_scale_and_new_diagnostics() {
         ["report: altitude values now 4000..5800 (40..58 in A)"]
     );
     // A clone's junk UTC time: its format, and a new warning.
-    let fw = Fw {
-        junk_utc: true,
-        ..Fw::classic()
-    };
-    let l = against_classic("junk", fw);
+    let l = against_classic("junk", |f| f.junk_utc = true);
     assert_eq!(l.len(), 2, "{l:#?}");
     assert_eq!(l[0], "report: UTC time now `d.d` (`dddddd.ddd` in A)");
     assert!(
@@ -435,7 +406,7 @@ fn imei_narrows_both_sides() {
     Unit::new(1, Fw::classic(), LISBON).play(&mut c, 0.0, HALF_HOUR);
     Unit::new(2, ext, LISBON).play(&mut c, 3.0, HALF_HOUR);
     let a = file("imei-a", &c.pcap(false));
-    let b = file("imei-b", &capture_of(1, Fw::classic(), SYDNEY, HALF_HOUR));
+    let b = capture_file("imei-b", 1, Fw::classic(), SYDNEY, HALF_HOUR);
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
     assert_eq!(bn407(&[a, "--against", b]).code, 1);
     let one = diff_support::imei(1);
@@ -453,7 +424,7 @@ fn imei_narrows_both_sides() {
 
 #[test]
 fn bad_input_is_status_2_with_one_line_naming_the_file() {
-    let a = file("bad-a", &capture_of(1, Fw::classic(), LISBON, 300.0));
+    let a = capture_file("bad-a", 1, Fw::classic(), LISBON, 300.0);
     let missing = std::env::temp_dir().join("bn407-diff-no-such-file.pcap");
     let o = bn407(&[a.to_str().unwrap(), "--against", missing.to_str().unwrap()]);
     assert_eq!(o.code, 2);

@@ -16,6 +16,8 @@
     missing_docs
 )]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,18 +28,20 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bn407-text
 const GPX_XSD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gpx-1.1.xsd");
 
 fn bn407(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bn407"))
-        .args(args)
-        .output()
-        .unwrap()
+    cli_support::bn407_command().args(args).output().unwrap()
 }
 
 /// A fresh folder for one test.
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bn407-export-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    cli_support::scratch_dir("export", name)
+}
+
+/// A fresh folder for one test holding one input file, `file`, of `text`; the folder and the file.
+fn dir_with(name: &str, file: &str, text: &str) -> (PathBuf, PathBuf) {
+    let d = dir(name);
+    let input = d.join(file);
+    std::fs::write(&input, text).unwrap();
+    (d, input)
 }
 
 /// Runs `export`, which must succeed; returns the output path and the stderr line.
@@ -138,17 +142,15 @@ fn jsonl_is_the_decode_contract() {
 
 #[test]
 fn csv_reads_back_with_fixed_columns_and_formulas_neutralised() {
-    let d = dir("csv");
-    let input = d.join("formula.txt");
-    std::fs::write(
-        &input,
+    let (d, input) = dir_with(
+        "csv",
+        "formula.txt",
         "=cmd|' /C calc'!A0\n\
          imei:359586015829802,@SUM(1+1),0809231929,,F,055403.000,A,2232.0753,N,11354.3277,W,-0.01,;\n\
          +1,\"a,b\"\n\
          -2+3\n\
          \tTAB\n",
-    )
-    .unwrap();
+    );
     let out = d.join("f.csv");
     let err = export("csv", &[], &[input.to_str().unwrap(), BIKE], &out);
     let bytes = std::fs::read(&out).unwrap();
@@ -414,16 +416,14 @@ fn pcapng_of_kept_frames_or_of_their_flows() {
 
 #[test]
 fn photos_are_named_by_imei_and_time_by_export_and_decode() {
-    let d = dir("photos");
     // A `vt2` report announces two packets; they come in order and make a tiny JPEG.
-    let input = d.join("photo.txt");
-    std::fs::write(
-        &input,
+    let (d, input) = dir_with(
+        "photos",
+        "photo.txt",
         "imei:864180034124375,vt2,0809231929,,F,055403.000,A,2232.0753,N,11354.3277,E,0.00,;\n\
          imei:864180034124375,vr,00000400ffd8aabb1d00;\n\
          imei:864180034124375,vr,01000400ccddffd91d00;\n",
-    )
-    .unwrap();
+    );
     let input = input.to_str().unwrap();
     let out = d.join("photos");
     let err = export("photos", &[], &[input, CORPUS], &out);

@@ -9,11 +9,11 @@
     missing_docs
 )]
 
-use std::sync::Arc;
+mod run_support;
 
 use bn407::model::Stats;
-use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::bn407::MAX_FRAME;
+use run_support::run_input;
 
 const IMEI: &str = "864180034124375";
 
@@ -37,28 +37,20 @@ fn stream(extra: usize) -> (Vec<u8>, usize) {
 fn frames(bytes: Vec<u8>) -> (Vec<Seen>, Stats) {
     let mut seen = Vec::new();
     let mut stats = Stats::default();
-    let out = pipeline::run_all(
-        &[Input::Bytes {
-            name: "long.txt".into(),
-            data: Arc::new(bytes),
-        }],
-        &mut RunOptions::default(),
-        &mut |d| {
-            seen.push((
-                d.bytes.len(),
-                d.flags.too_long,
-                d.flags.continuation,
-                d.message.kind.as_str().to_string(),
-                d.message
-                    .diagnostics
-                    .iter()
-                    .map(|x| x.code.to_string())
-                    .collect(),
-            ));
-            stats.add(&d);
-        },
-    );
-    assert!(out.error.is_none(), "{:?}", out.error);
+    let out = run_input("long.txt", bytes, &mut |d| {
+        seen.push((
+            d.bytes.len(),
+            d.flags.too_long,
+            d.flags.continuation,
+            d.message.kind.as_str().to_string(),
+            d.message
+                .diagnostics
+                .iter()
+                .map(|x| x.code.to_string())
+                .collect(),
+        ));
+        stats.add(&d);
+    });
     stats.finish(out.flows.clone());
     (seen, stats)
 }

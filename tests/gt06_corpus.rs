@@ -12,9 +12,7 @@ mod gt06_support;
 
 use bn407::protocol::gt06::frame::Layout;
 use bn407::protocol::{Kind, Severity};
-use gt06_support::{assert_covered, decode, frames, unhex};
-
-const CORPUS: &str = include_str!("data/gt06.hex");
+use gt06_support::{CORPUS, assert_covered, decode, errors, frames, unhex};
 
 /// Lines (0-based) whose frame is broken as sent, and the error each must carry.
 const BROKEN: &[(usize, &str, &str)] = &[
@@ -49,12 +47,7 @@ fn every_corpus_line_decodes_without_error_except_the_broken_ones() {
         for f in &framed {
             let (m, tree) = decode(f);
             assert_covered(f, &tree);
-            let errors: Vec<_> = m
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .map(|d| d.code)
-                .collect();
+            let errors: Vec<_> = errors(&m).iter().map(|d| d.code).collect();
             match BROKEN.iter().find(|(l, _, _)| *l == i) {
                 Some((_, code, why)) => {
                     assert!(errors.contains(code), "line {i} ({why}): {errors:?}")

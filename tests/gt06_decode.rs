@@ -13,7 +13,7 @@ mod gt06_support;
 use bn407::protocol::gt06::crc::build;
 use bn407::protocol::gt06::probe;
 use bn407::protocol::{AlarmClass, Direction, Kind, ProbeResult, Severity, Value};
-use gt06_support::{assert_covered, codes, decode, node, span, unhex};
+use gt06_support::{assert_covered, codes, decode, errors, node, span, unhex};
 
 fn frame(ty: u8, content: &str, serial: u16) -> Vec<u8> {
     build(false, ty, &unhex(content), serial)
@@ -28,11 +28,7 @@ fn num(v: Value) -> f64 {
 }
 
 fn no_errors(m: &bn407::protocol::Message) {
-    let e: Vec<_> = m
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
+    let e = errors(m);
     assert!(e.is_empty(), "{e:?}");
 }
 

@@ -12,18 +12,16 @@ mod gt06_support;
 
 use bn407::protocol::gt06::PROTOCOL;
 use bn407::protocol::gt06::frame::MAX_FRAME;
-use bn407::protocol::{Direction, FrameFlags, Framer, Kind, RawFrame, decode_frame};
-use gt06_support::{cut_at, decode, frames, frames_of, unhex};
+use bn407::protocol::{Direction, FrameFlags, Framer, Kind, RawFrame};
+use gt06_support::{
+    CORPUS, LOGIN, LOGIN_ACK, codes, cut_at, decode, decode_framed, frames, frames_of,
+    spans_within, unhex,
+};
 use proptest::prelude::*;
-
-const CORPUS: &str = include_str!("data/gt06.hex");
 
 fn corpus_stream() -> Vec<u8> {
     CORPUS.lines().flat_map(unhex).collect()
 }
-
-const LOGIN: &str = "78 78 0D 01 08 64 71 70 03 28 35 81 00 09 3F 04 0D 0A";
-const ACK: &str = "78 78 05 01 00 09 55 94 0D 0A";
 
 fn flagged(
     pieces: &[&[u8]],
@@ -80,18 +78,18 @@ fn garbage_before_a_frame_is_its_own_frame() {
 fn wrong_length_resynchronises_at_the_next_frame() {
     // A frame whose length byte is wrong (0x40) and has no 0D 0A before the next frame.
     let mut s = unhex("78 78 40 13 46 04 03 00 02 00 01");
-    s.extend(unhex(ACK));
+    s.extend(unhex(LOGIN_ACK));
     s.extend(unhex(LOGIN));
     let v = frames(&s);
     assert_eq!(v.len(), 3, "{v:?}");
-    assert_eq!(v[1], unhex(ACK));
+    assert_eq!(v[1], unhex(LOGIN_ACK));
     assert_eq!(v[2], unhex(LOGIN));
 }
 
 #[test]
 fn frames_inside_one_push_are_not_copied() {
     let mut s = unhex(LOGIN);
-    s.extend(unhex(ACK));
+    s.extend(unhex(LOGIN_ACK));
     let range = s.as_ptr_range();
     let mut f = (PROTOCOL.framer)(Direction::ToServer);
     let mut inside = Vec::new();
@@ -145,13 +143,8 @@ fn gap_unit_end_and_finish() {
     assert_eq!(out[2].1, FrameFlags::default());
     assert!(out[3].1.unit_end);
     assert!(out[4].1.truncated);
-    let raw = RawFrame {
-        bytes: &out[4].0,
-        offset: 0,
-        flags: out[4].1,
-    };
-    let m = decode_frame(&PROTOCOL, &raw, Direction::ToServer, None);
-    assert!(m.diagnostics.iter().any(|d| d.code == "frame.truncated"));
+    let (m, _) = decode_framed(&PROTOCOL, &out[4].0, 0, out[4].1, Direction::ToServer);
+    assert!(codes(&m).contains(&"frame.truncated"));
 }
 
 #[test]
@@ -208,15 +201,8 @@ proptest! {
         prop_assert_eq!(&joined, &data);
         for (b, flags) in &v {
             prop_assert!(!b.is_empty() && b.len() <= MAX_FRAME);
-            let raw = RawFrame { bytes: b, offset: 0, flags: *flags };
-            let mut tree = bn407::protocol::Tree::default();
-            let m = decode_frame(&PROTOCOL, &raw, Direction::Unknown, Some(&mut tree));
-            for n in &tree.nodes {
-                prop_assert!(n.span.end as usize <= b.len());
-            }
-            for d in &m.diagnostics {
-                prop_assert!(d.span.end as usize <= b.len());
-            }
+            let (m, tree) = decode_framed(&PROTOCOL, b, 0, *flags, Direction::Unknown);
+            prop_assert!(spans_within(&m, &tree, b.len()));
         }
     }
 

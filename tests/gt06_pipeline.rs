@@ -15,12 +15,9 @@ mod net_support;
 use cli_support::{bn407_command, json_lines};
 
 use bn407::protocol::gt06::crc::build;
-use gt06_support::unhex;
-use net_support::{SYN, ack, addr, eth_pcap, syn_ack, tcp};
+use gt06_support::{LOGIN, unhex};
+use net_support::{DEV, SRV, SYN, ack, addr, eth_pcap, syn_ack, tcp};
 
-const DEV: &str = "10.0.0.2:40000";
-const SRV: &str = "10.0.0.1:8888";
-const LOGIN: &str = "78 78 0D 01 08 64 71 70 03 28 35 81 00 09 3F 04 0D 0A";
 const GPS_NE: &str = "18 05 01 0A 14 1E C9 0269FB20 0C385B60 3C 147B 01CC 00 2866 000EEE";
 
 #[test]

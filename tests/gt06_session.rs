@@ -12,10 +12,7 @@ mod gt06_support;
 use bn407::protocol::gt06::PROTOCOL;
 use bn407::protocol::gt06::crc::build;
 use bn407::protocol::{Action, Advice, Direction, Imei, Kind, ReplyOptions, Severity, Value};
-use gt06_support::{codes, decode, decode_dir, node, unhex};
-
-const LOGIN: &str = "78 78 0D 01 08 64 71 70 03 28 35 81 00 09 3F 04 0D 0A";
-const LOGIN_ACK: &str = "78 78 05 01 00 09 55 94 0D 0A";
+use gt06_support::{LOGIN, LOGIN_ACK, codes, decode, decode_dir, node, unhex};
 
 /// Runs frames through one session in order; returns each frame's diagnostic codes and severities.
 fn converse(frames: &[(Direction, Vec<u8>)]) -> Vec<Vec<(&'static str, Severity)>> {

@@ -14,7 +14,7 @@ mod conv_support;
 mod diff_support;
 mod gui_support;
 
-use cli_support::{bn407_command, stdout_of};
+use cli_support::{bn407_command, scratch_dir, stdout_of};
 use std::path::{Path, PathBuf};
 
 use bn407::export::{Format, Request};
@@ -23,16 +23,13 @@ use bn407::gui::export::{ExportCommand, ExportOutcome};
 use bn407::gui::{AnalyzerApp, Command};
 use bn407::model::diff::{Rank, Which};
 use bn407::pipeline::Input;
-use diff_support::{Fw, LISBON, capture_of, file, firmware_b};
+use diff_support::{Fw, HALF_HOUR, LISBON, capture_file, firmware_b};
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 fn out_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bn407-gui-export-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    scratch_dir("gui-export", name)
 }
 
 fn cli_export(args: &[&str]) {
@@ -162,9 +159,8 @@ fn an_export_to_a_folder_that_cannot_be_written_says_so() {
 
 #[test]
 fn compare_shows_the_differences_and_the_frames_side_by_side() {
-    let half_hour = 1800.0;
-    let a = file("gui-a", &capture_of(1, Fw::classic(), LISBON, half_hour));
-    let b = file("gui-b", &capture_of(2, firmware_b(), LISBON, half_hour));
+    let a = capture_file("gui-a", 1, Fw::classic(), LISBON, HALF_HOUR);
+    let b = capture_file("gui-b", 2, firmware_b(), LISBON, HALF_HOUR);
     let mut h = gui_support::harness(Vec::new());
     h.run_steps(2);
     h.get_by_label("File").click();
@@ -231,15 +227,8 @@ fn compare_shows_the_differences_and_the_frames_side_by_side() {
 
 #[test]
 fn the_same_firmware_twice_has_no_differences_on_screen() {
-    let half_hour = 1800.0;
-    let a = file(
-        "gui-same-a",
-        &capture_of(1, Fw::classic(), LISBON, half_hour),
-    );
-    let b = file(
-        "gui-same-b",
-        &capture_of(2, Fw::classic(), LISBON, half_hour),
-    );
+    let a = capture_file("gui-same-a", 1, Fw::classic(), LISBON, HALF_HOUR);
+    let b = capture_file("gui-same-b", 2, Fw::classic(), LISBON, HALF_HOUR);
     let mut h = gui_support::harness(Vec::new());
     h.run_steps(2);
     h.state_mut()

@@ -26,6 +26,12 @@ fn open(p: &str) -> Harness<'static, AnalyzerApp> {
     open_all(&[p])
 }
 
+/// Gives the window `c` and lets it draw three frames.
+fn command(h: &mut Harness<'_, AnalyzerApp>, c: Command) {
+    h.state_mut().command(c);
+    h.run_steps(3);
+}
+
 fn type_filter(h: &mut Harness<'_, AnalyzerApp>, text: &str) {
     h.state_mut().command(Command::SetFilter(String::new()));
     settle(h);
@@ -99,22 +105,24 @@ fn select_report(h: &mut Harness<'_, AnalyzerApp>) -> usize {
     frame
 }
 
-/// The index of the selected frame's latitude in its field tree.
-fn latitude(h: &Harness<'_, AnalyzerApp>) -> usize {
-    let d = h.state().detail().unwrap();
-    let i = d
-        .tree
-        .nodes
-        .iter()
-        .position(|n| n.def.name == "report.latitude");
-    i.unwrap()
+/// The sample open with a report selected, and the index of the report's latitude in its
+/// field tree.
+fn open_at_latitude() -> (Harness<'static, AnalyzerApp>, usize) {
+    let mut h = open(SAMPLE);
+    select_report(&mut h);
+    let i = {
+        let d = h.state().detail().unwrap();
+        d.tree
+            .nodes
+            .iter()
+            .position(|n| n.def.name == "report.latitude")
+    };
+    (h, i.unwrap())
 }
 
 #[test]
 fn selecting_a_field_highlights_its_bytes() {
-    let mut h = open(SAMPLE);
-    select_report(&mut h);
-    let i = latitude(&h);
+    let (mut h, i) = open_at_latitude();
     let span = h.state().detail().unwrap().tree.nodes[i].span;
     // Click the field's line in the tree.
     let label = h.get_by_label_contains("Latitude:");
@@ -136,10 +144,9 @@ fn selecting_a_field_highlights_its_bytes() {
 
 #[test]
 fn clicking_a_byte_selects_the_innermost_field() {
-    let mut h = open(SAMPLE);
-    select_report(&mut h);
+    let (mut h, lat) = open_at_latitude();
     let (offset, want) = {
-        let n = &h.state().detail().unwrap().tree.nodes[latitude(&h)];
+        let n = &h.state().detail().unwrap().tree.nodes[lat];
         (n.span.start as usize + 1, (n.depth, "report.latitude"))
     };
     h.state_mut().click_byte(offset);
@@ -324,9 +331,10 @@ fn the_conversation_shows_both_directions_with_gaps() {
 #[test]
 fn findings_filter_to_their_frames() {
     let mut h = open(SAMPLE);
-    h.state_mut()
-        .command(Command::ShowSide(bn407::gui::state::SideTab::Findings));
-    h.run_steps(3);
+    command(
+        &mut h,
+        Command::ShowSide(bn407::gui::state::SideTab::Findings),
+    );
     let code = h
         .state()
         .session()
@@ -408,11 +416,10 @@ fn cancel_stops_loading_and_keeps_what_was_read() {
 
 #[test]
 fn clicking_a_byte_with_the_pointer_selects_its_field() {
-    let mut h = open(SAMPLE);
-    select_report(&mut h);
+    let (mut h, lat) = open_at_latitude();
     let (offset, want) = {
         let d = h.state().detail().unwrap();
-        let off = d.tree.nodes[latitude(&h)].span.start as usize + 2;
+        let off = d.tree.nodes[lat].span.start as usize + 2;
         (off, d.tree.node_at(off).unwrap())
     };
     let base = offset / 16 * 16;
@@ -480,13 +487,15 @@ fn settings_survive_a_round_trip_and_missing_keys() {
 #[test]
 fn the_theme_command_switches_light_and_dark() {
     let mut h = open(SAMPLE);
-    h.state_mut()
-        .command(Command::SetTheme(bn407::gui::state::ThemeChoice::Light));
-    h.run_steps(3);
+    command(
+        &mut h,
+        Command::SetTheme(bn407::gui::state::ThemeChoice::Light),
+    );
     assert!(!h.ctx.global_style().visuals.dark_mode);
-    h.state_mut()
-        .command(Command::SetTheme(bn407::gui::state::ThemeChoice::Dark));
-    h.run_steps(3);
+    command(
+        &mut h,
+        Command::SetTheme(bn407::gui::state::ThemeChoice::Dark),
+    );
     assert!(h.ctx.global_style().visuals.dark_mode);
     assert_eq!(
         h.state().settings().theme,

@@ -20,6 +20,11 @@ fn ask(s: &mut TcpStream, msg: &[u8], want: usize) -> Vec<u8> {
     read_n(s, want)
 }
 
+/// Sends the login of device [`IMEI`] on `s`, which must be answered `LOAD`.
+fn log_in(s: &mut TcpStream) {
+    assert_eq!(ask(s, format!("##,imei:{IMEI},A;").as_bytes(), 4), b"LOAD");
+}
+
 fn read_n(s: &mut TcpStream, want: usize) -> Vec<u8> {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut got = Vec::new();
@@ -39,10 +44,7 @@ const IMEI: &str = "359586015829802";
 fn a_device_gets_load_on_and_the_sos_acknowledgement() {
     let (h, addr, seen) = start(LiveConfig::default());
     let mut s = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut s, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut s);
     assert_eq!(ask(&mut s, format!("{IMEI};").as_bytes(), 2), b"ON");
     let sos =
         format!("imei:{IMEI},help me,2405011000,,F,100001.000,A,5130.0000,N,00006.0000,W,0.00,0;");
@@ -81,10 +83,7 @@ fn tcp_and_udp_on_one_port_and_passive_answers_nothing() {
     let (n, _) = u.recv_from(&mut buf).unwrap();
     assert_eq!(&buf[..n], &hex("78780501000955940d0a")[..]);
     let mut s = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut s, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut s);
     h.stop().unwrap();
     let s = seen.lock().unwrap();
     assert_eq!(s.counters.udp_peers, 1);
@@ -236,10 +235,7 @@ fn a_flood_without_terminator_is_closed_and_counted() {
     wait_until(&seen, |s| s.counters.closed_unframed == 1);
     // Well-behaved devices are still served.
     let mut ok = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut ok, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut ok);
     h.stop().unwrap();
     assert!(sent > 64 * 1024);
 }
@@ -262,10 +258,7 @@ fn commands_reach_a_tcp_device_at_once_and_a_udp_device_after_its_next_datagram(
     let ctl = h.control();
     let imei = Imei::new(IMEI.as_bytes()).unwrap();
     let mut s = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut s, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut s);
     wait_until(&seen, |s| !s.links.is_empty());
     ctl.send(Control::Command {
         imei,
@@ -351,10 +344,7 @@ fn connections_past_the_limit_are_refused_and_silent_ones_closed_both_counted() 
     });
     let mut a = TcpStream::connect(addr).unwrap();
     let mut b = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut a, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut a);
     assert_eq!(ask(&mut b, b"868683027793045;", 2), b"ON");
     // The third is refused: closed at once.
     let mut c = TcpStream::connect(addr).unwrap();
@@ -369,10 +359,7 @@ fn connections_past_the_limit_are_refused_and_silent_ones_closed_both_counted() 
     });
     // Then a new device is served again.
     let mut d = TcpStream::connect(addr).unwrap();
-    assert_eq!(
-        ask(&mut d, format!("##,imei:{IMEI},A;").as_bytes(), 4),
-        b"LOAD"
-    );
+    log_in(&mut d);
     h.stop().unwrap();
     let s = seen.lock().unwrap();
     assert!(

@@ -9,6 +9,7 @@
 #![cfg(unix)]
 
 mod cli_support;
+mod listen_support;
 mod live_support;
 
 use std::io::{BufRead, Read, Write};
@@ -24,9 +25,30 @@ use live_support::engine::{start, wait_until};
 
 const GOOD: &str = "359586015829802";
 
-/// A well-behaved device over TCP: logs in, then sends a heartbeat every 100 ms until `stop`
-/// (three at least),
-/// timing each answer. Returns the answer times.
+/// A well-behaved device over TCP, on a thread of its own while a test abuses the listener.
+struct GoodDevice {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Duration>>,
+}
+
+impl GoodDevice {
+    /// Starts the device: it logs in, then sends a heartbeat every 100 ms until stopped (three
+    /// at least), timing each answer.
+    fn start(addr: SocketAddr) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = good_device(addr, stop.clone());
+        GoodDevice { stop, thread }
+    }
+
+    /// Stops the device and checks that its answers came promptly ([`prompt`]).
+    fn finish(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        prompt(&self.thread.join().unwrap());
+    }
+}
+
+/// The thread of a [`GoodDevice`]: logs in, then sends a heartbeat every 100 ms until `stop`
+/// (three at least), timing each answer. Returns the answer times.
 fn good_device(addr: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<Duration>> {
     std::thread::spawn(move || {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -79,8 +101,7 @@ fn garbage(n: usize, mut x: u64) -> Vec<u8> {
 #[test]
 fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
     let (h, addr, seen) = start(LiveConfig::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let good = good_device(addr, stop.clone());
+    let good = GoodDevice::start(addr);
     let mut closed = 0;
     for seed in 1..=4u64 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -98,8 +119,7 @@ fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
     wait_until(&seen, |s| {
         s.counters.closed_unframed + s.counters.closed_by_device >= closed
     });
-    stop.store(true, Ordering::Relaxed);
-    prompt(&good.join().unwrap());
+    good.finish();
     let c = seen.lock().unwrap().counters;
     assert!(c.closed_unframed >= 1, "{c:?}");
     h.stop().unwrap();
@@ -108,8 +128,7 @@ fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
 #[test]
 fn a_client_sending_one_byte_a_second_is_served_and_delays_no_one() {
     let (h, addr, _) = start(LiveConfig::default());
-    let stop = Arc::new(AtomicBool::new(false));
-    let good = good_device(addr, stop.clone());
+    let good = GoodDevice::start(addr);
     let login = format!("##,imei:{},A;", "868683027793045");
     let mut slow = TcpStream::connect(addr).unwrap();
     for b in login.as_bytes()[..3].iter() {
@@ -122,8 +141,7 @@ fn a_client_sending_one_byte_a_second_is_served_and_delays_no_one() {
     let mut b = [0u8; 4];
     slow.read_exact(&mut b).unwrap();
     assert_eq!(&b, b"LOAD");
-    stop.store(true, Ordering::Relaxed);
-    prompt(&good.join().unwrap());
+    good.finish();
     h.stop().unwrap();
 }
 
@@ -137,8 +155,7 @@ fn half_closed_and_silent_connections_are_closed_and_counted() {
         idle: Duration::from_secs(1),
         ..LiveConfig::default()
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let good = good_device(addr, stop.clone());
+    let good = GoodDevice::start(addr);
     let mut half = Vec::new();
     for _ in 0..100 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -155,8 +172,7 @@ fn half_closed_and_silent_connections_are_closed_and_counted() {
     // The good device talks every 100 ms: never idle; its connection and the listener's
     // slots are all back but its own.
     wait_until(&seen, |s| s.counters.open == 1);
-    stop.store(true, Ordering::Relaxed);
-    prompt(&good.join().unwrap());
+    good.finish();
     let c = seen.lock().unwrap().counters;
     assert_eq!(c.accepted, 201, "{c:?}");
     assert_eq!(c.refused_limit, 0);
@@ -173,8 +189,7 @@ fn a_udp_flood_from_many_source_ports_keeps_the_peer_table_bounded() {
         max_udp_peers: 200,
         ..LiveConfig::default()
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let good = good_device(addr, stop.clone());
+    let good = GoodDevice::start(addr);
     let dev = UdpSocket::bind("127.0.0.1:0").unwrap();
     dev.set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
@@ -208,8 +223,7 @@ fn a_udp_flood_from_many_source_ports_keeps_the_peer_table_bounded() {
         }
     }
     wait_until(&seen, |s| s.counters.udp_peers >= flood as u64 * 9 / 10);
-    stop.store(true, Ordering::Relaxed);
-    prompt(&good.join().unwrap());
+    good.finish();
     prompt(&udp_times);
     let c = seen.lock().unwrap().counters;
     // Everything past the 200 kept was forgotten, and counted.
@@ -226,8 +240,7 @@ fn connections_past_the_limit_are_refused_while_connected_devices_keep_their_tim
         max_connections: 200,
         ..LiveConfig::default()
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let good = good_device(addr, stop.clone());
+    let good = GoodDevice::start(addr);
     wait_until(&seen, |s| s.counters.open == 1);
     let mut held = Vec::new();
     for _ in 0..199 {
@@ -247,8 +260,7 @@ fn connections_past_the_limit_are_refused_while_connected_devices_keep_their_tim
     wait_until(&seen, |s| {
         s.counters.refused_limit == 300 && s.refused() == 300
     });
-    stop.store(true, Ordering::Relaxed);
-    prompt(&good.join().unwrap());
+    good.finish();
     drop(held);
     h.stop().unwrap();
 }
@@ -324,10 +336,7 @@ fn ten_thousand_connections_to_listen_and_the_next_ones_refused() {
     assert!(status.success(), "{status:?}");
     reader.join().unwrap();
     let lines = lines.lock().unwrap();
-    let stopped = lines
-        .iter()
-        .find(|l| l.starts_with("== stopped:"))
-        .unwrap_or_else(|| panic!("{lines:?}"));
+    let stopped = listen_support::stopped_line(&lines);
     assert!(
         stopped.contains("10000 TCP connections accepted, 50 refused (limit)"),
         "{stopped}"

@@ -129,17 +129,38 @@ fn tshark_conversations(file: &Path) -> (usize, usize) {
     (counts[0], counts[1])
 }
 
+/// A listener recording to `name` while `n` devices send `reports` reports each, ended by
+/// `end` `wait` after the devices are done; the recording and the kinds of frame it holds.
+fn record_and_end(
+    name: &str,
+    n: u32,
+    reports: usize,
+    wait: Duration,
+    end: impl FnOnce(&mut Child),
+) -> (PathBuf, std::collections::BTreeMap<String, u64>) {
+    let file = tmp(name);
+    let (mut child, addr) = listen(&file);
+    devices(addr, n, reports);
+    std::thread::sleep(wait);
+    end(&mut child);
+    let k = kinds(&file);
+    (file, k)
+}
+
 #[test]
 fn three_hundred_devices_and_sigterm_finishes_a_recording_of_every_report() {
-    let file = tmp("term.pcapng");
-    let (mut child, addr) = listen(&file);
-    devices(addr, 300, 5);
-    std::thread::sleep(Duration::from_millis(1000));
-    let pid = child.id().to_string();
-    let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(kill.success());
-    assert!(child.wait().unwrap().success());
-    let k = kinds(&file);
+    let (file, k) = record_and_end(
+        "term.pcapng",
+        300,
+        5,
+        Duration::from_millis(1000),
+        |child| {
+            let pid = child.id().to_string();
+            let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+            assert!(kill.success());
+            assert!(child.wait().unwrap().success());
+        },
+    );
     assert_eq!(k.get("login"), Some(&300));
     assert_eq!(k.get("login_ack"), Some(&300));
     assert_eq!(k.get("report"), Some(&1500), "{k:?}");
@@ -148,14 +169,11 @@ fn three_hundred_devices_and_sigterm_finishes_a_recording_of_every_report() {
 
 #[test]
 fn a_killed_listener_leaves_a_recording_that_opens() {
-    let file = tmp("kill9.pcapng");
-    let (mut child, addr) = listen(&file);
-    devices(addr, 4, 2);
     // The recording is flushed at least once a second.
-    std::thread::sleep(Duration::from_millis(2500));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let k = kinds(&file);
+    let (file, k) = record_and_end("kill9.pcapng", 4, 2, Duration::from_millis(2500), |child| {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    });
     assert_eq!(k.get("login"), Some(&4), "{k:?}");
     assert_eq!(k.get("report"), Some(&8), "{k:?}");
     assert!(tshark_packets(&file) >= 16);

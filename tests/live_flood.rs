@@ -262,10 +262,7 @@ fn listen_shows_the_udp_receive_buffer_and_the_datagrams_dropped() {
         lines[0].contains(&format!("(UDP receive buffer {} KiB)", want / 1024)),
         "{lines:?}"
     );
-    let stopped = lines
-        .iter()
-        .find(|l| l.starts_with("== stopped:"))
-        .unwrap_or_else(|| panic!("{lines:?}"));
+    let stopped = listen_support::stopped_line(&lines);
     assert!(
         stopped.contains("; 0 datagrams dropped with the analyzer behind, at most "),
         "{stopped}"

@@ -27,7 +27,7 @@ fn crosscheck(name: &str) -> PathBuf {
 /// Our streams as tshark-follow.sh writes them: "tcp SRC DST HEX", sorted.
 fn our_lines(run: &Run) -> Vec<String> {
     let mut lines = Vec::new();
-    for info in run.infos.iter().filter(|i| i.transport == Transport::Tcp) {
+    for info in run.flows(Transport::Tcp) {
         let (dev, srv) = (
             info.device.unwrap().to_string(),
             info.server.unwrap().to_string(),
@@ -70,18 +70,10 @@ fn check(file: &str, format: InputFormat) {
     assert_eq!(run.count("note"), 0);
 
     // Both TCP connections were seen from their SYN; the UDP exchange is one flow by port.
-    let tcp: Vec<_> = run
-        .infos
-        .iter()
-        .filter(|i| i.transport == Transport::Tcp)
-        .collect();
+    let tcp = run.flows(Transport::Tcp);
     assert_eq!(tcp.len(), 2);
     assert!(tcp.iter().all(|i| i.side_by == SideBy::Syn));
-    let udp: Vec<_> = run
-        .infos
-        .iter()
-        .filter(|i| i.transport == Transport::Udp)
-        .collect();
+    let udp = run.flows(Transport::Udp);
     assert_eq!(udp.len(), 1);
     assert_eq!(udp[0].side_by, SideBy::Port);
     assert_eq!(udp[0].device, Some(addr("127.0.0.1:40123")));

@@ -12,9 +12,6 @@ mod net_support;
 use bn407::net::{NetConfig, Side, SideBy, Transport};
 use net_support::*;
 
-const DEV: &str = "10.0.0.2:40000";
-const SRV: &str = "10.0.0.1:8888";
-
 /// A device->server segment at stream offset `off` (ISN `isn`), acknowledging nothing.
 fn d(isn: u32, off: u32, payload: &[u8]) -> Vec<u8> {
     tcp(

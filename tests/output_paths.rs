@@ -11,14 +11,12 @@
 mod cli_support;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use cli_support::{bn407_command, stdout_of};
+use cli_support::{bn407_command, scratch_dir, stdout_of};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bn407-paths-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir("paths", name)
 }
 
 /// Every file under `dir`, relative.
@@ -124,34 +122,32 @@ fn check_written(out: &Path, parent: &Path, before: &[PathBuf]) {
     assert!(!std::env::temp_dir().join("bn407-evil").exists());
 }
 
-#[test]
-fn decode_photos_writes_only_into_the_chosen_folder() {
-    let parent = scratch("decode");
+/// Runs `bn407` on [`hostile_inputs`] in a fresh folder `name`, with the arguments `args` adds
+/// given the inputs and the photo folder, and checks that it wrote only into that folder.
+fn run_on_hostile_inputs(name: &str, args: impl FnOnce(&mut Command, &[PathBuf], &Path)) {
+    let parent = scratch(name);
     let inputs = hostile_inputs(&parent);
     let before = files(&parent);
     let out = parent.join("photos");
-    stdout_of(
-        bn407_command()
-            .arg("decode")
-            .arg("--photos")
-            .arg(&out)
-            .args(&inputs),
-    );
+    let mut cmd = bn407_command();
+    args(&mut cmd, &inputs, &out);
+    stdout_of(&mut cmd);
     check_written(&out, &parent, &before);
 }
 
 #[test]
+fn decode_photos_writes_only_into_the_chosen_folder() {
+    run_on_hostile_inputs("decode", |cmd, inputs, out| {
+        cmd.arg("decode").arg("--photos").arg(out).args(inputs);
+    });
+}
+
+#[test]
 fn export_photos_writes_only_into_the_chosen_folder() {
-    let parent = scratch("export");
-    let inputs = hostile_inputs(&parent);
-    let before = files(&parent);
-    let out = parent.join("photos");
-    stdout_of(
-        bn407_command()
-            .args(["export", "--to", "photos"])
-            .args(&inputs)
+    run_on_hostile_inputs("export", |cmd, inputs, out| {
+        cmd.args(["export", "--to", "photos"])
+            .args(inputs)
             .arg("-o")
-            .arg(&out),
-    );
-    check_written(&out, &parent, &before);
+            .arg(out);
+    });
 }

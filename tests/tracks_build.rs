@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use bn407::map::geo::{self, BBox};
-use bn407::model::tracks::{SeriesKind, Track, TrackBuilder, tolerance};
+use bn407::model::tracks::{SeriesKind, Track, TrackBuilder, segment_distance, tolerance};
 use bn407::pipeline::{self, Input, RunOptions};
 use bn407::protocol::{Direction, Fix, Imei, Kind, Message, Span, Vitals};
 
@@ -111,17 +111,6 @@ fn check_levels(track: &Track) {
             }
         }
     }
-}
-
-fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    ((p.0 - a.0 - t * dx).powi(2) + (p.1 - a.1 - t * dy).powi(2)).sqrt()
 }
 
 #[test]

@@ -1,16 +1,26 @@
 //! Helpers of the tests that run the `bn407` command: the command, a run that must succeed,
-//! and its JSON-lines output read back.
+//! its JSON-lines output read back, and an empty scratch folder for its files.
 // The lints the tests allow are allowed at each test's root; not every test uses every helper.
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// The `bn407` command, to be given its arguments.
 pub fn bn407_command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bn407"))
+}
+
+/// An empty folder `bn407-<what>-<process id>-<name>` in the system's temporary folder (emptied
+/// when it is there from an earlier run).
+pub fn scratch_dir(what: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bn407-{what}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }
 
 /// Runs `cmd` and returns its standard output; the test fails, naming the command and showing

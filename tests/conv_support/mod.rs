@@ -150,6 +150,13 @@ pub fn find<'f>(f: &'f [SessionFinding], code: &str) -> &'f SessionFinding {
         .unwrap_or_else(|| panic!("no {code} among {f:#?}"))
 }
 
+/// The finding with `code` ([`find`]), whose message must say each of `parts`.
+pub fn find_saying<'f>(f: &'f [SessionFinding], code: &str, parts: &[&str]) -> &'f SessionFinding {
+    let x = find(f, code);
+    assert!(parts.iter().all(|p| x.message.contains(p)), "{}", x.message);
+    x
+}
+
 /// `ddmm.mmmm` of a coordinate's absolute value.
 fn nmea(v: f64, deg_digits: usize) -> String {
     let a = v.abs();

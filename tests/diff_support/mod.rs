@@ -10,6 +10,8 @@ use std::process::Command;
 pub use crate::conv_support::{Capture, From, T0, imei};
 
 pub const SRV: &str = "203.0.113.1:8888";
+/// Half an hour, in seconds: how long most test captures last.
+pub const HALF_HOUR: f64 = 1800.0;
 pub const LISBON: (f64, f64) = (38.7167, -9.1333);
 pub const SYDNEY: (f64, f64) = (-33.8688, 151.2093);
 pub const NEW_YORK: (f64, f64) = (40.7128, -74.0060);
@@ -249,6 +251,11 @@ pub fn capture_of(n: u32, fw: Fw, pos: (f64, f64), secs: f64) -> Vec<u8> {
     let mut c = Capture::new();
     Unit::new(n, fw, pos).play(&mut c, 0.0, secs);
     c.pcap(false)
+}
+
+/// [`capture_of`] written to a temporary file named after the test ([`file`]).
+pub fn capture_file(name: &str, n: u32, fw: Fw, pos: (f64, f64), secs: f64) -> PathBuf {
+    file(name, &capture_of(n, fw, pos, secs))
 }
 
 /// Writes a capture to a temporary file named after the test.

@@ -8,7 +8,15 @@ mod decode_support;
 use bn407::protocol::gt06::PROTOCOL;
 use bn407::protocol::{Direction, Message, RawFrame, Tree};
 #[allow(unused_imports)]
-pub use decode_support::{codes, cut_at, node};
+pub use decode_support::{codes, cut_at, decode_framed, errors, node, spans_within};
+
+/// The GT06 corpus: real frames, one a line, in hex.
+pub const CORPUS: &str = include_str!("../data/gt06.hex");
+
+/// A GT06 login (serial 9), in hex.
+pub const LOGIN: &str = "78 78 0D 01 08 64 71 70 03 28 35 81 00 09 3F 04 0D 0A";
+/// The server's acknowledgement of [`LOGIN`], in hex.
+pub const LOGIN_ACK: &str = "78 78 05 01 00 09 55 94 0D 0A";
 
 /// Bytes of a hex string (spaces and newlines ignored).
 pub fn unhex(s: &str) -> Vec<u8> {

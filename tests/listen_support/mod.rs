@@ -1,9 +1,18 @@
 //! `bn407 listen` as a child process on loopback, for the tests that need the command itself
-//! (its output lines, its signals): started, its port read from its first line.
+//! (its output lines, its signals): started, its port read from its first line; the line it
+//! prints as it stops.
 #![allow(clippy::unwrap_used, clippy::panic, dead_code)]
 
 use std::io::{BufRead, BufReader, Lines, Read};
 use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// The `== stopped: …` line of `listen`'s text output, which must be among `lines`.
+pub fn stopped_line(lines: &[String]) -> &str {
+    lines
+        .iter()
+        .find(|l| l.starts_with("== stopped:"))
+        .unwrap_or_else(|| panic!("{lines:?}"))
+}
 
 /// A running `bn407 listen`.
 pub struct Listen {

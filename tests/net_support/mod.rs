@@ -7,10 +7,15 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use bn407::capture::{self, CaptureError, Item, Merged};
-use bn407::net::{FlowEvent, FlowInfo, NetConfig, NetStats, Reassembler, Side};
+use bn407::net::{FlowEvent, FlowInfo, NetConfig, NetStats, Reassembler, Side, Transport};
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, Endianness, TsResolution};
+
+/// The device's address in the tests' TCP conversations.
+pub const DEV: &str = "10.0.0.2:40000";
+/// The server's address in the tests' TCP conversations.
+pub const SRV: &str = "10.0.0.1:8888";
 
 /// TCP flags for [`tcp`].
 #[derive(Clone, Copy, Default)]
@@ -205,6 +210,14 @@ impl Run {
 
     pub fn count(&self, prefix: &str) -> usize {
         self.events.iter().filter(|e| e.starts_with(prefix)).count()
+    }
+
+    /// The flows over `transport`.
+    pub fn flows(&self, transport: Transport) -> Vec<&FlowInfo> {
+        self.infos
+            .iter()
+            .filter(|i| i.transport == transport)
+            .collect()
     }
 
     pub fn gaps(&self) -> Vec<String> {

@@ -25,6 +25,8 @@ mod simplify;
 use std::collections::BTreeMap;
 
 pub use series::{Series, SeriesKind, TimeSeries};
+#[doc(hidden)]
+pub use simplify::segment_distance;
 pub use simplify::{CHUNK, LEVELS, tolerance};
 
 use crate::map::geo::{self, BBox};

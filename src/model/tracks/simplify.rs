@@ -188,7 +188,8 @@ fn significance(xy: &[(f64, f64)]) -> Vec<f64> {
 }
 
 /// Distance from `p` to the segment `a`–`b`.
-fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+#[doc(hidden)]
+pub fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 {
