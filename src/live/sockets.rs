@@ -214,7 +214,7 @@ pub(super) fn spawn(
             every && addr.is_ipv4() && e.kind() == std::io::ErrorKind::AddrInUse
         };
         if cfg.tcp
-            && let Some((l, local)) = bound(std_tcp(addr), addr, &covered, |l| l.local_addr())?
+            && let Some((l, local)) = bound(std_tcp(addr), addr, covered, |l| l.local_addr())?
         {
             port = local.port();
             addrs.push(("tcp", local));
@@ -223,7 +223,7 @@ pub(super) fn spawn(
         if cfg.udp {
             let at = SocketAddr::new(addr.ip(), port);
             let s = std::net::UdpSocket::bind(at).and_then(|s| s.set_nonblocking(true).map(|()| s));
-            if let Some((s, local)) = bound(s, at, &covered, |s| s.local_addr())? {
+            if let Some((s, local)) = bound(s, at, covered, |s| s.local_addr())? {
                 let got = recv_buffer(&s, UDP_RECV_BUFFER);
                 udp_buffer = Some(udp_buffer.map_or(got, |b| b.min(got)));
                 port = local.port();
