@@ -44,25 +44,22 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
     for f in findings.iter().take(SHOWN) {
         ui.horizontal(|ui| {
             badge(ui, severity_letter(f.severity), p.severity(f.severity));
-            if let Some(imei) = &f.imei {
-                ui.label(RichText::new(imei).strong());
-                if ui
-                    .small_button("Show its frames")
-                    .on_hover_text("Filter the list to this device")
-                    .clicked()
-                {
-                    view.commands
-                        .push(Command::SetFilter(format!("imei == {imei}")));
+            // What it is about (its device, else its flow): the name, and the filter to its frames.
+            let subject = match (&f.imei, f.flow) {
+                (Some(imei), _) => Some((imei.clone(), "device", format!("imei == {imei}"))),
+                (None, Some(flow)) => {
+                    Some((format!("flow {flow}"), "flow", format!("flow == {flow}")))
                 }
-            } else if let Some(flow) = f.flow {
-                ui.label(RichText::new(format!("flow {flow}")).strong());
+                (None, None) => None,
+            };
+            if let Some((name, what, filter)) = subject {
+                ui.label(RichText::new(name).strong());
                 if ui
                     .small_button("Show its frames")
-                    .on_hover_text("Filter the list to this flow")
+                    .on_hover_text(format!("Filter the list to this {what}"))
                     .clicked()
                 {
-                    view.commands
-                        .push(Command::SetFilter(format!("flow == {flow}")));
+                    view.commands.push(Command::SetFilter(filter));
                 }
             }
             if let Some(first) = f.evidence.first().and_then(|i| usize::try_from(*i).ok())

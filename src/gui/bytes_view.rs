@@ -190,27 +190,21 @@ fn hex_line(ui: &mut Ui, look: &Look<'_>, line: usize, commands: &mut Vec<Comman
         });
     }
     let top = rect.top() + 1.0;
-    painter.text(
-        Pos2::new(x(0), top),
-        egui::Align2::LEFT_TOP,
-        format!("{base:04x}"),
-        look.font.clone(),
-        look.weak,
-    );
-    painter.text(
-        Pos2::new(x(HEX_COL), top),
-        egui::Align2::LEFT_TOP,
-        &hex,
-        look.font.clone(),
-        look.text_color,
-    );
-    painter.text(
-        Pos2::new(x(ASCII_COL), top),
-        egui::Align2::LEFT_TOP,
-        &ascii,
-        look.font.clone(),
-        look.text_color,
-    );
+    // The offset (weak), the hex and the ASCII, each in its column.
+    let offset = format!("{base:04x}");
+    for (col, text, color) in [
+        (0, &offset, look.weak),
+        (HEX_COL, &hex, look.text_color),
+        (ASCII_COL, &ascii, look.text_color),
+    ] {
+        painter.text(
+            Pos2::new(x(col), top),
+            egui::Align2::LEFT_TOP,
+            text,
+            look.font.clone(),
+            color,
+        );
+    }
     let row_text = format!("{base:04x}  {hex} {ascii}");
     resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &row_text));
     let byte_under = |p: Option<Pos2>| {

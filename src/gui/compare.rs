@@ -7,10 +7,11 @@
 //! It runs [`crate::model::diff::report`] in a background thread, as `bn407 diff` does, so the
 //! window and the command line give the same report.
 
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui::{self, Color32, RichText, Ui};
 
+use super::shared::start_worker;
 use super::state::{Command, View};
 use super::theme::Palette;
 use crate::model::diff::report::{self, Run};
@@ -109,18 +110,15 @@ impl CompareView {
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect();
-                let (tx, rx) = channel();
-                let spawned = std::thread::Builder::new()
-                    .name("bn407-compare".into())
-                    .spawn(move || {
-                        let r = if by_firmware {
-                            report::by_firmware(&a, &imeis)
-                        } else {
-                            report::two_sets(&a, &b, &imeis)
-                        };
-                        let _ = tx.send(r);
-                        wake();
-                    });
+                let (rx, _, spawned) = start_worker("bn407-compare", move |tx, _| {
+                    let r = if by_firmware {
+                        report::by_firmware(&a, &imeis)
+                    } else {
+                        report::two_sets(&a, &b, &imeis)
+                    };
+                    let _ = tx.send(r);
+                    wake();
+                });
                 self.error = spawned.err().map(|e| format!("cannot start: {e}"));
                 self.job = self.error.is_none().then_some(rx);
             }

@@ -11,10 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use eframe::egui::{self, RichText, Ui};
 
+use super::shared::start_worker;
 use super::state::{Command, View};
 use crate::export::{Format, PcapScope, Request, Summary};
 use crate::pipeline::{Input, RunOptions};
@@ -237,22 +238,17 @@ impl ExportDialog {
             j.cancel.store(true, Ordering::Relaxed);
         }
         self.last = None;
-        let (tx, rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&cancel);
-        let spawned = std::thread::Builder::new()
-            .name("bn407-export".into())
-            .spawn(move || {
-                let mut opts = RunOptions {
-                    cancel: Some(flag),
-                    ..RunOptions::default()
-                };
-                let r = crate::export::run(&inputs, &request, &out, &mut opts);
-                let _ = tx.send(outcome(request.format, &out, r));
-                wake();
-            });
+        let (rx, cancel, spawned) = start_worker("bn407-export", move |tx, flag| {
+            let mut opts = RunOptions {
+                cancel: Some(flag),
+                ..RunOptions::default()
+            };
+            let r = crate::export::run(&inputs, &request, &out, &mut opts);
+            let _ = tx.send(outcome(request.format, &out, r));
+            wake();
+        });
         match spawned {
-            Ok(_) => self.job = Some(Job { rx, cancel }),
+            Ok(()) => self.job = Some(Job { rx, cancel }),
             Err(e) => self.last = Some(ExportOutcome::Failed(format!("cannot start: {e}"))),
         }
     }

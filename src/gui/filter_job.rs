@@ -2,10 +2,11 @@
 //! and keeps up with frames that arrive while loading.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use super::shared::start_worker;
 use crate::model::filter::{Filter, Matcher};
 use crate::model::store::FrameStore;
 
@@ -37,56 +38,52 @@ impl FilterJob {
         loading_done: Arc<AtomicBool>,
         wake: impl Fn() + Send + 'static,
     ) -> Self {
-        let (tx, rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let c = Arc::clone(&cancel);
-        let _ = std::thread::Builder::new()
-            .name("bn407-filter".into())
-            .spawn(move || {
-                let chunk = if filter.needs_tree() {
-                    TREE_CHUNK
-                } else {
-                    CHUNK
+        // When the thread cannot start, the receiver is disconnected: the list sees no rows.
+        let (rx, cancel, _) = start_worker("bn407-filter", move |tx, c| {
+            let chunk = if filter.needs_tree() {
+                TREE_CHUNK
+            } else {
+                CHUNK
+            };
+            let mut m = Matcher::new(filter);
+            let mut next = 0usize;
+            loop {
+                if c.load(Ordering::Relaxed) {
+                    return;
+                }
+                // Read the flag before the length: frames added before it was set are seen.
+                let done = loading_done.load(Ordering::Acquire);
+                let mut rows = Vec::new();
+                let len = {
+                    let s = store.read().unwrap_or_else(|e| e.into_inner());
+                    let end = s.len().min(next + chunk);
+                    for i in next..end {
+                        if let Some(f) = s.get(i)
+                            && m.matches(&f)
+                        {
+                            rows.push(u32::try_from(i).unwrap_or(u32::MAX));
+                        }
+                    }
+                    next = end;
+                    s.len()
                 };
-                let mut m = Matcher::new(filter);
-                let mut next = 0usize;
-                loop {
-                    if c.load(Ordering::Relaxed) {
+                if !rows.is_empty() {
+                    if tx.send(FilterMsg::Rows(rows)).is_err() {
                         return;
                     }
-                    // Read the flag before the length: frames added before it was set are seen.
-                    let done = loading_done.load(Ordering::Acquire);
-                    let mut rows = Vec::new();
-                    let len = {
-                        let s = store.read().unwrap_or_else(|e| e.into_inner());
-                        let end = s.len().min(next + chunk);
-                        for i in next..end {
-                            if let Some(f) = s.get(i)
-                                && m.matches(&f)
-                            {
-                                rows.push(u32::try_from(i).unwrap_or(u32::MAX));
-                            }
-                        }
-                        next = end;
-                        s.len()
-                    };
-                    if !rows.is_empty() {
-                        if tx.send(FilterMsg::Rows(rows)).is_err() {
-                            return;
-                        }
-                        wake();
-                    }
-                    if next >= len {
-                        if done {
-                            let _ = tx.send(FilterMsg::Done);
-                            wake();
-                            return;
-                        }
-                        wake();
-                        std::thread::sleep(Duration::from_millis(30));
-                    }
+                    wake();
                 }
-            });
+                if next >= len {
+                    if done {
+                        let _ = tx.send(FilterMsg::Done);
+                        wake();
+                        return;
+                    }
+                    wake();
+                    std::thread::sleep(Duration::from_millis(30));
+                }
+            }
+        });
         Self { rx, cancel }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
+use super::shared::start_worker;
 use super::state::{LoadProgress, SessionFinding};
 use crate::model::Stats;
 use crate::model::store::{FrameStore, StoreBuilder};
@@ -56,18 +57,13 @@ pub struct Loader {
 impl Loader {
     /// Starts loading `inputs`; `wake` is called whenever something was sent.
     pub fn start(inputs: Vec<Input>, wake: impl Fn() + Send + 'static) -> Self {
-        let (tx, rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(AtomicBool::new(false));
-        let c = Arc::clone(&cancel);
         let f = Arc::clone(&finished);
-        let spawned = std::thread::Builder::new()
-            .name("bn407-loader".into())
-            .spawn(move || {
-                load(&inputs, &tx, c, &wake);
-                f.store(true, Ordering::Release);
-                wake();
-            });
+        let (rx, cancel, spawned) = start_worker("bn407-loader", move |tx, c| {
+            load(&inputs, &tx, c, &wake);
+            f.store(true, Ordering::Release);
+            wake();
+        });
         if let Err(e) = spawned {
             let (tx2, rx2) = channel();
             let _ = tx2.send(LoadMsg::Done {

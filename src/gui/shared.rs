@@ -1,6 +1,11 @@
 //! What several panels show alike, in one place they all read: a device's name and colour, an
 //! alarm's colour, a finding's evidence frames, and the "Only filtered frames" switch of the map
-//! and the plots. Panels never import each other; what two of them share lives here.
+//! and the plots, and the start of a panel's worker thread. Panels never import each other;
+//! what two of them share lives here.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui::{Color32, Ui};
 
@@ -65,4 +70,21 @@ pub fn filter_toggle(ui: &mut Ui, view: &mut View<'_>) {
     {
         view.commands.push(Command::SetTracksFollowFilter(on));
     }
+}
+
+/// Starts `work` on a thread named `name`, with a channel and a cancel flag of its own: the
+/// thread gets the sender and the flag, the caller keeps the receiver and the flag (to cancel).
+/// The result tells whether the thread started; when it did not, the receiver is disconnected.
+pub fn start_worker<T: Send + 'static>(
+    name: &str,
+    work: impl FnOnce(Sender<T>, Arc<AtomicBool>) + Send + 'static,
+) -> (Receiver<T>, Arc<AtomicBool>, std::io::Result<()>) {
+    let (tx, rx) = channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || work(tx, flag))
+        .map(drop);
+    (rx, cancel, spawned)
 }

@@ -48,9 +48,11 @@ impl SidePanel {
     }
 }
 
-fn waiting(ui: &mut Ui, view: &View<'_>) -> bool {
-    if view.session.stats.is_some() {
-        return false;
+/// The session's totals when loading has finished; until then `None`, and the panel says
+/// why (still reading, or nothing loaded).
+fn loaded<'a>(ui: &mut Ui, view: &View<'a>) -> Option<&'a Stats> {
+    if let Some(stats) = &view.session.stats {
+        return Some(stats);
     }
     if view.session.loading.is_some() {
         ui.horizontal(|ui| {
@@ -60,14 +62,11 @@ fn waiting(ui: &mut Ui, view: &View<'_>) -> bool {
     } else {
         ui.label(RichText::new("Nothing loaded.").weak());
     }
-    true
+    None
 }
 
 fn devices(ui: &mut Ui, view: &mut View<'_>) {
-    if waiting(ui, view) {
-        return;
-    }
-    let Some(stats) = &view.session.stats else {
+    let Some(stats) = loaded(ui, view) else {
         return;
     };
     let palette = Palette::of(ui);
@@ -246,10 +245,7 @@ fn flows(ui: &mut Ui, view: &mut View<'_>) {
 }
 
 fn findings(ui: &mut Ui, view: &mut View<'_>) {
-    if waiting(ui, view) {
-        return;
-    }
-    let Some(stats) = &view.session.stats else {
+    let Some(stats) = loaded(ui, view) else {
         return;
     };
     let palette = Palette::of(ui);

@@ -172,6 +172,25 @@ fn std_tcp(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(l)
 }
 
+/// What binding a socket at `at` gave: the socket and its address (the port the system chose
+/// for port 0; `at` when it cannot say), `None` when the failure is `covered` (not an error),
+/// else the error to show.
+fn bound<S>(
+    r: std::io::Result<S>,
+    at: SocketAddr,
+    covered: impl Fn(&std::io::Error) -> bool,
+    local_addr: impl Fn(&S) -> std::io::Result<SocketAddr>,
+) -> Result<Option<(S, SocketAddr)>, LiveError> {
+    match r {
+        Ok(s) => {
+            let local = local_addr(&s).unwrap_or(at);
+            Ok(Some((s, local)))
+        }
+        Err(e) if covered(&e) => Ok(None),
+        Err(e) => Err(bind_error(at, &e)),
+    }
+}
+
 /// Binds every socket, then starts the runtime thread with the tasks.
 pub(super) fn spawn(
     cfg: &LiveConfig,
@@ -194,31 +213,22 @@ pub(super) fn spawn(
         let covered = |e: &std::io::Error| {
             every && addr.is_ipv4() && e.kind() == std::io::ErrorKind::AddrInUse
         };
-        if cfg.tcp {
-            match std_tcp(addr) {
-                Ok(l) => {
-                    let local = l.local_addr().unwrap_or(addr);
-                    port = local.port();
-                    addrs.push(("tcp", local));
-                    tcp.push(l);
-                }
-                Err(e) if covered(&e) => {}
-                Err(e) => return Err(bind_error(addr, &e)),
-            }
+        if cfg.tcp
+            && let Some((l, local)) = bound(std_tcp(addr), addr, covered, |l| l.local_addr())?
+        {
+            port = local.port();
+            addrs.push(("tcp", local));
+            tcp.push(l);
         }
         if cfg.udp {
             let at = SocketAddr::new(addr.ip(), port);
-            match std::net::UdpSocket::bind(at).and_then(|s| s.set_nonblocking(true).map(|()| s)) {
-                Ok(s) => {
-                    let got = recv_buffer(&s, UDP_RECV_BUFFER);
-                    udp_buffer = Some(udp_buffer.map_or(got, |b| b.min(got)));
-                    let local = s.local_addr().unwrap_or(at);
-                    port = local.port();
-                    addrs.push(("udp", local));
-                    udp.push(s);
-                }
-                Err(e) if covered(&e) => {}
-                Err(e) => return Err(bind_error(at, &e)),
+            let s = std::net::UdpSocket::bind(at).and_then(|s| s.set_nonblocking(true).map(|()| s));
+            if let Some((s, local)) = bound(s, at, covered, |s| s.local_addr())? {
+                let got = recv_buffer(&s, UDP_RECV_BUFFER);
+                udp_buffer = Some(udp_buffer.map_or(got, |b| b.min(got)));
+                port = local.port();
+                addrs.push(("udp", local));
+                udp.push(s);
             }
         }
     }

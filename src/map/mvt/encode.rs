@@ -144,6 +144,29 @@ pub(crate) mod testing {
         pub features: Vec<(Geom, Vec<(&'static str, &'static str)>)>,
     }
 
+    impl Layer {
+        /// A layer of the usual extent (4096) holding `features`.
+        pub fn new(
+            name: &'static str,
+            features: Vec<(Geom, Vec<(&'static str, &'static str)>)>,
+        ) -> Layer {
+            Layer {
+                name,
+                extent: 4096,
+                features,
+            }
+        }
+
+        /// A layer of the usual extent holding one feature: `geom` with the properties `props`.
+        pub fn one(
+            name: &'static str,
+            geom: Geom,
+            props: Vec<(&'static str, &'static str)>,
+        ) -> Layer {
+            Layer::new(name, vec![(geom, props)])
+        }
+    }
+
     /// Geometry type and command integers.
     pub fn geometry(g: &Geom) -> (u64, Vec<u64>) {
         let mut w = GeomWriter::default();
@@ -202,54 +225,39 @@ pub(crate) mod testing {
     /// a place point and an unknown layer's line along y = 3600.
     pub fn scene() -> Vec<u8> {
         tile(&[
-            Layer {
-                name: "earth",
-                extent: 4096,
-                features: vec![(
-                    Geom::Polygon(vec![square(-64, -64, 4160, 4160)]),
-                    vec![("kind", "earth")],
-                )],
-            },
-            Layer {
-                name: "water",
-                extent: 4096,
-                features: vec![(
-                    Geom::Polygon(vec![square(-64, -64, 1536, 4160)]),
-                    vec![("kind", "water")],
-                )],
-            },
-            Layer {
-                name: "roads",
-                extent: 4096,
-                features: vec![(
-                    Geom::Lines(vec![vec![(-64, 2560), (2000, 2560), (4160, 2560)]]),
-                    vec![("kind", "major_road"), ("kind_detail", "primary")],
-                )],
-            },
-            Layer {
-                name: "buildings",
-                extent: 4096,
-                features: vec![(
-                    Geom::Polygon(vec![
-                        square(2600, 400, 3600, 1400),
-                        hole(2900, 700, 3300, 1100),
-                    ]),
-                    vec![("kind", "building")],
-                )],
-            },
-            Layer {
-                name: "places",
-                extent: 4096,
-                features: vec![(Geom::Point(3000, 3000), vec![("kind", "locality")])],
-            },
-            Layer {
-                name: "mystery",
-                extent: 4096,
-                features: vec![(
-                    Geom::Lines(vec![vec![(0, 3600), (4096, 3600)]]),
-                    vec![("kind", "what")],
-                )],
-            },
+            Layer::one(
+                "earth",
+                Geom::Polygon(vec![square(-64, -64, 4160, 4160)]),
+                vec![("kind", "earth")],
+            ),
+            Layer::one(
+                "water",
+                Geom::Polygon(vec![square(-64, -64, 1536, 4160)]),
+                vec![("kind", "water")],
+            ),
+            Layer::one(
+                "roads",
+                Geom::Lines(vec![vec![(-64, 2560), (2000, 2560), (4160, 2560)]]),
+                vec![("kind", "major_road"), ("kind_detail", "primary")],
+            ),
+            Layer::one(
+                "buildings",
+                Geom::Polygon(vec![
+                    square(2600, 400, 3600, 1400),
+                    hole(2900, 700, 3300, 1100),
+                ]),
+                vec![("kind", "building")],
+            ),
+            Layer::one(
+                "places",
+                Geom::Point(3000, 3000),
+                vec![("kind", "locality")],
+            ),
+            Layer::one(
+                "mystery",
+                Geom::Lines(vec![vec![(0, 3600), (4096, 3600)]]),
+                vec![("kind", "what")],
+            ),
         ])
     }
 }

@@ -123,14 +123,11 @@ fn a_pmtiles_file_is_read_in_the_background() {
 fn a_vector_tile_brings_its_labels_for_the_frames_it_is_drawn_in() {
     let dir = std::env::temp_dir().join(format!("bn407-pm-labels-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mvt = tile(&[Layer {
-        name: "places",
-        extent: 4096,
-        features: vec![(
-            Geom::Point(1024, 3072),
-            vec![("kind", "city"), ("name", "Cidade")],
-        )],
-    }]);
+    let mvt = tile(&[Layer::one(
+        "places",
+        Geom::Point(1024, 3072),
+        vec![("kind", "city"), ("name", "Cidade")],
+    )]);
     let path = dir.join("named.pmtiles");
     vector_for_tests(&path, &[(3, 4, 2, mvt)]).unwrap();
     let mut layer = local(&path);

@@ -50,17 +50,14 @@ fn check_scene(dark: bool) {
 #[test]
 fn holes_show_whatever_their_winding() {
     // An old (MVT 1) tile may wind a hole like its outside: even-odd still leaves it open.
-    let t = tile(&[Layer {
-        name: "building",
-        extent: 4096,
-        features: vec![(
-            Geom::Polygon(vec![
-                square(1000, 1000, 3000, 3000),
-                square(1500, 1500, 2500, 2500),
-            ]),
-            vec![],
-        )],
-    }]);
+    let t = tile(&[Layer::one(
+        "building",
+        Geom::Polygon(vec![
+            square(1000, 1000, 3000, 3000),
+            square(1500, 1500, 2500, 2500),
+        ]),
+        vec![],
+    )]);
     let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
     assert_eq!(rgb(&img, 150, 150), LIGHT.building);
     assert_eq!(rgb(&img, 256, 256), LIGHT.land);
@@ -117,34 +114,24 @@ fn over_zoom_draws_a_quarter_at_full_resolution() {
 #[test]
 fn reads_the_openmaptiles_schema() {
     let t = tile(&[
-        Layer {
-            name: "landcover",
-            extent: 4096,
-            features: vec![(
-                Geom::Polygon(vec![square(0, 0, 2048, 2048)]),
-                vec![("class", "wood"), ("subclass", "forest")],
-            )],
-        },
-        Layer {
-            name: "park",
-            extent: 4096,
-            features: vec![(
-                Geom::Polygon(vec![square(2048, 0, 4096, 2048)]),
-                vec![("class", "park")],
-            )],
-        },
-        Layer {
-            name: "water",
-            extent: 4096,
-            features: vec![(
-                Geom::Polygon(vec![square(0, 2048, 2048, 4096)]),
-                vec![("class", "lake")],
-            )],
-        },
-        Layer {
-            name: "transportation",
-            extent: 4096,
-            features: vec![
+        Layer::one(
+            "landcover",
+            Geom::Polygon(vec![square(0, 0, 2048, 2048)]),
+            vec![("class", "wood"), ("subclass", "forest")],
+        ),
+        Layer::one(
+            "park",
+            Geom::Polygon(vec![square(2048, 0, 4096, 2048)]),
+            vec![("class", "park")],
+        ),
+        Layer::one(
+            "water",
+            Geom::Polygon(vec![square(0, 2048, 2048, 4096)]),
+            vec![("class", "lake")],
+        ),
+        Layer::new(
+            "transportation",
+            vec![
                 (
                     Geom::Lines(vec![vec![(0, 1024), (4096, 1024)]]),
                     vec![("class", "motorway")],
@@ -154,12 +141,12 @@ fn reads_the_openmaptiles_schema() {
                     vec![("class", "minor")],
                 ),
             ],
-        },
-        Layer {
-            name: "building",
-            extent: 4096,
-            features: vec![(Geom::Polygon(vec![square(2400, 2400, 2800, 2800)]), vec![])],
-        },
+        ),
+        Layer::one(
+            "building",
+            Geom::Polygon(vec![square(2400, 2400, 2800, 2800)]),
+            vec![],
+        ),
     ]);
     let pal = &LIGHT;
     let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
@@ -184,14 +171,13 @@ fn damaged_geometry_is_left_out_and_bounds_hold() {
     // the good feature drawn.
     let mut bad = Vec::new();
     encode::field_bytes(&mut bad, 2, &[]);
-    let mut t = tile(&[Layer {
-        name: "water",
-        extent: 4096,
-        features: vec![
+    let mut t = tile(&[Layer::new(
+        "water",
+        vec![
             (Geom::Polygon(vec![square(0, 0, 1000, 1000)]), vec![]),
             (Geom::Polygon(vec![square(2000, 0, 1 << 30, 1000)]), vec![]),
         ],
-    }]);
+    )]);
     // A third feature: geometry "command 5".
     let mut f = Vec::new();
     encode::field_varint(&mut f, 3, 3);
@@ -208,11 +194,11 @@ fn damaged_geometry_is_left_out_and_bounds_hold() {
     let zigzag: Vec<(i32, i32)> = (0..(MAX_VERTICES as i32 + 1000))
         .map(|i| ((i % 4096), if i % 2 == 0 { 100 } else { 3000 }))
         .collect();
-    let t = tile(&[Layer {
-        name: "roads",
-        extent: 4096,
-        features: vec![(Geom::Lines(vec![zigzag]), vec![("kind", "path")])],
-    }]);
+    let t = tile(&[Layer::one(
+        "roads",
+        Geom::Lines(vec![zigzag]),
+        vec![("kind", "path")],
+    )]);
     assert_eq!(
         render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0.size,
         [512, 512]
@@ -222,11 +208,7 @@ fn damaged_geometry_is_left_out_and_bounds_hold() {
     let many: Vec<_> = (0..5000)
         .map(|_| (Geom::Polygon(vec![square(-10, -10, 4106, 4106)]), vec![]))
         .collect();
-    let t = tile(&[Layer {
-        name: "water",
-        extent: 4096,
-        features: many,
-    }]);
+    let t = tile(&[Layer::new("water", many)]);
     let start = std::time::Instant::now();
     let img = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap().0;
     assert_eq!(rgb(&img, 100, 100), LIGHT.water);
@@ -235,20 +217,16 @@ fn damaged_geometry_is_left_out_and_bounds_hold() {
     let zigzag: Vec<(i32, i32)> = (0..(MAX_VERTICES as i32 - 10))
         .map(|i| (i % 4000, if i % 2 == 0 { 0 } else { 4096 }))
         .collect();
-    let t = tile(&[Layer {
-        name: "water",
-        extent: 4096,
-        features: vec![(Geom::Polygon(vec![zigzag]), vec![])],
-    }]);
+    let t = tile(&[Layer::one("water", Geom::Polygon(vec![zigzag]), vec![])]);
     assert!(render(&t, 14, SubSquare::WHOLE, 512, false).is_ok());
     let scribble: Vec<(i32, i32)> = (0..(MAX_VERTICES as i32 - 10))
         .map(|i| ((i / 8) % 4000, 2000 + (i % 2) * 8 + (i / 32000) * 100))
         .collect();
-    let t = tile(&[Layer {
-        name: "roads",
-        extent: 4096,
-        features: vec![(Geom::Lines(vec![scribble]), vec![("kind", "major_road")])],
-    }]);
+    let t = tile(&[Layer::one(
+        "roads",
+        Geom::Lines(vec![scribble]),
+        vec![("kind", "major_road")],
+    )]);
     assert!(render(&t, 18, SubSquare::WHOLE, 512, false).is_ok());
     assert!(start.elapsed() < std::time::Duration::from_secs(3));
 
@@ -318,10 +296,9 @@ fn truncated_tiles_give_errors_not_panics() {
 /// Named features: two places, a primary road, a river, and names the map must not get.
 fn named_scene() -> Vec<u8> {
     tile(&[
-        Layer {
-            name: "places",
-            extent: 4096,
-            features: vec![
+        Layer::new(
+            "places",
+            vec![
                 (
                     Geom::Point(1000, 1000),
                     vec![
@@ -346,11 +323,10 @@ fn named_scene() -> Vec<u8> {
                 ),
                 (Geom::Point(-50, 500), vec![("name", "Outside")]),
             ],
-        },
-        Layer {
-            name: "roads",
-            extent: 4096,
-            features: vec![
+        ),
+        Layer::new(
+            "roads",
+            vec![
                 (
                     Geom::Lines(vec![vec![(0, 1800), (4096, 1800)]]),
                     vec![
@@ -365,15 +341,12 @@ fn named_scene() -> Vec<u8> {
                     vec![("kind", "minor_road"), ("name", "Beco")],
                 ),
             ],
-        },
-        Layer {
-            name: "water",
-            extent: 4096,
-            features: vec![(
-                Geom::Polygon(vec![square(0, 3072, 2048, 4096)]),
-                vec![("kind", "water"), ("name", "Rio (synthetic)")],
-            )],
-        },
+        ),
+        Layer::one(
+            "water",
+            Geom::Polygon(vec![square(0, 3072, 2048, 4096)]),
+            vec![("kind", "water"), ("name", "Rio (synthetic)")],
+        ),
     ])
 }
 
@@ -461,11 +434,7 @@ fn labels_are_capped_keeping_the_best() {
         Geom::Point(2048, 2048),
         vec![("kind", "city"), ("name", "Cidade")],
     ));
-    let t = tile(&[Layer {
-        name: "place",
-        extent: 4096,
-        features,
-    }]);
+    let t = tile(&[Layer::new("place", features)]);
     let (_, labels) = render(&t, 14, SubSquare::WHOLE, 512, false).unwrap();
     assert_eq!(labels.len(), MAX_LABELS);
     assert_eq!(labels[0].text, "Cidade");
