@@ -26,6 +26,40 @@ macro_rules! fields {
 }
 pub(crate) use fields;
 
+/// Declares a family's registration, `PROTOCOL`, and the `framer` it names: name, title, ports
+/// and aliases, the framer both directions get (an expression such as
+/// `SizedFramer::new(measure)`), the list of the decoder's fields, and, for a family whose
+/// platform answers, the `reply` hook. The probe and the decoder are the module's `probe` and
+/// `decode`. A family's folder says only what is its own; the registry lists `PROTOCOL`.
+macro_rules! register {
+    (
+        $(#[$doc:meta])*
+        name: $name:literal, title: $title:literal, ports: [$($port:literal),*],
+        aliases: [$($alias:literal),*], framer: $framer:expr, fields: $fields:path
+        $(, reply: $reply:path)? $(,)?
+    ) => {
+        $(#[$doc])*
+        pub static PROTOCOL: $crate::protocol::Protocol = $crate::protocol::Protocol {
+            name: $name,
+            title: $title,
+            ports: &[$($port),*],
+            aliases: &[$($alias),*],
+            hooks: $crate::protocol::Hooks {
+                reply: $crate::protocol::kit::register!(@reply $($reply)?),
+                ..$crate::protocol::Hooks::NONE
+            },
+            ..$crate::protocol::Protocol::parts(probe, framer, decode, $fields)
+        };
+
+        fn framer(_dir: $crate::protocol::Direction) -> Box<dyn $crate::protocol::Framer> {
+            Box::new($framer)
+        }
+    };
+    (@reply) => { None };
+    (@reply $reply:path) => { Some($reply) };
+}
+pub(crate) use register;
+
 /// Most fields a split keeps apart; the rest stays in the last one.
 pub const MAX_FIELDS: usize = 128;
 
@@ -233,6 +267,12 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         self.msg.keyword = Some(s);
         self.msg.keyword_meaning = meaning;
     }
+    /// The message's command (or sentence, or report type) at `s` as a node of `def`, its
+    /// meaning when known (else the raw text), and the message's keyword.
+    pub fn command(&mut self, def: &'static FieldDef, s: Span, meaning: Option<&'static str>) {
+        self.add(def, s, meaning.map_or(Value::Raw, Value::Enum));
+        self.keyword(s, meaning);
+    }
 }
 
 /// Splits `frame[start..end]` at `sep` into spans (at most [`MAX_FIELDS`]).
@@ -308,28 +348,21 @@ pub fn utc_ms(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> Option
     Some(t.and_utc().timestamp_millis())
 }
 
+/// A six-digit date whose year, month and day stand at the offsets `ymd`, and `hhmmss`, as
+/// UTC milliseconds.
+fn date_hhmmss(date: &[u8], [y, m, d]: [usize; 3], time: &[u8]) -> Option<i64> {
+    let (h, min, s) = (two(time, 0)?, two(time, 2)?, two(time, 4)?);
+    utc_ms(two(date, y)?, two(date, m)?, two(date, d)?, h, min, s)
+}
+
 /// `ddmmyy` and `hhmmss` (digits at the start of each) as UTC milliseconds.
 pub fn ddmmyy_hhmmss(date: &[u8], time: &[u8]) -> Option<i64> {
-    utc_ms(
-        two(date, 4)?,
-        two(date, 2)?,
-        two(date, 0)?,
-        two(time, 0)?,
-        two(time, 2)?,
-        two(time, 4)?,
-    )
+    date_hhmmss(date, [4, 2, 0], time)
 }
 
 /// `yymmdd` and `hhmmss` as UTC milliseconds.
 pub fn yymmdd_hhmmss(date: &[u8], time: &[u8]) -> Option<i64> {
-    utc_ms(
-        two(date, 0)?,
-        two(date, 2)?,
-        two(date, 4)?,
-        two(time, 0)?,
-        two(time, 2)?,
-        two(time, 4)?,
-    )
+    date_hhmmss(date, [0, 2, 4], time)
 }
 
 /// A latitude or longitude written `[d]ddmm.mmmm` with its hemisphere letter (`N`, `S`, `E`,

@@ -2,7 +2,12 @@
 //! stream gives the same frames, and decode with a tree.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use crate::protocol::{Builder, Direction, FrameFlags, Message, Protocol, RawFrame, Tree};
+use proptest::prop_assert_eq;
+use proptest::test_runner::TestCaseError;
+
+use crate::protocol::{
+    Builder, Direction, Fix, FrameFlags, Kind, Message, Protocol, RawFrame, Tree,
+};
 
 /// The frames `protocol`'s framer cuts from `pieces`, then `finish`.
 pub fn frames(p: &Protocol, dir: Direction, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
@@ -34,6 +39,23 @@ pub fn frames_cut(
     }
     pieces.push(&stream[from..]);
     frames(p, dir, &pieces)
+}
+
+/// For `proptest!` bodies: the frames of `stream` cut at `cuts` are those of the whole
+/// stream, and there are `count` of them when it is given.
+pub fn same_frames_under_cuts(
+    p: &Protocol,
+    dir: Direction,
+    stream: &[u8],
+    cuts: &[usize],
+    count: Option<usize>,
+) -> Result<(), TestCaseError> {
+    let whole = frames(p, dir, &[stream]);
+    if let Some(n) = count {
+        prop_assert_eq!(whole.len(), n);
+    }
+    prop_assert_eq!(frames_cut(p, dir, stream, cuts), whole);
+    Ok(())
 }
 
 /// Asserts that every frame the framer cuts from `stream` is one of `expected`, in order, none
@@ -82,6 +104,20 @@ pub fn decode_clean(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tre
         m.diagnostics
     );
     (m, t)
+}
+
+/// Asserts that `m` is a report from `imei` with a fix at (`lat`, `lon`) (to 1e-9 degrees)
+/// taken at `time` (UTC milliseconds); gives the fix for the family's own checks.
+pub fn assert_report_fix(m: &Message, imei: &str, (lat, lon): (f64, f64), time: i64) -> Fix {
+    assert_eq!(m.kind, Kind::Report);
+    assert_eq!(m.imei.unwrap().as_str(), imei);
+    let f = m.fix.unwrap();
+    assert!(
+        (f.lat - lat).abs() < 1e-9 && (f.lon - lon).abs() < 1e-9,
+        "{f:?}"
+    );
+    assert_eq!(f.time, Some(time));
+    f
 }
 
 /// The direction the probe gives `b`, which it must match.

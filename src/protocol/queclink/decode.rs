@@ -23,9 +23,6 @@ fields! {
     JUNK = "queclink.junk", "Not Queclink", Bytes, "Bytes that are not a Queclink message";
 }
 
-/// Every field of the Queclink decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// `YYYYMMDDHHMMSS` as UTC milliseconds.
 fn stamp(t: &[u8]) -> Option<i64> {
     if t.len() != 14 || !kit::all_digits(t) {
@@ -96,8 +93,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         b"GTIGF" => Some("ignition off"),
         _ => None,
     };
-    d.add(&MESSAGE, msg, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(msg, what);
+    d.command(&MESSAGE, msg, what);
     d.msg.kind = match (d.text(ty), name) {
         (b"+SACK", b"GTHBD") => Kind::HeartbeatAck,
         (b"+SACK", _) => Kind::Ack,

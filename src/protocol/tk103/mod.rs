@@ -10,31 +10,18 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{
-    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
-};
+use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of TK103.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "tk103",
-    title: "TK103 (Xexun style)",
-    ports: &[5002],
-    aliases: &["tk103"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of TK103.
+    name: "tk103", title: "TK103 (Xexun style)", ports: [5002], aliases: ["tk103"],
+    framer: SizedFramer::new(measure), fields: decode::ALL, reply: reply,
+}
 
 /// Longest frame (cell lists and settings texts run to a few hundred bytes).
 const MAX_FRAME: usize = 2048;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// A frame runs from `(` to the first `)`, except that a text quoted `,$...$)` (the settings
 /// a `ZC03` reports) may hold `)` and line ends; whitespace between frames is skipped.
