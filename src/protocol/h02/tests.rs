@@ -77,11 +77,7 @@ fn text_and_binary_give_the_same_fix() {
 
 #[test]
 fn frames_mix_text_and_binary() {
-    let mut s = V1.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend(binary());
-    s.extend(binary());
-    s.extend_from_slice(HTBT);
+    let s = stream(&[V1, b"\r\n", &binary(), &binary(), HTBT]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
@@ -93,10 +89,7 @@ fn frames_mix_text_and_binary() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let mut s = binary();
-        s.extend_from_slice(V1);
-        s.extend(binary());
-        s.extend(binary());
+        let s = stream(&[&binary(), V1, &binary(), &binary()]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

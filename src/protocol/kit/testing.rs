@@ -9,6 +9,11 @@ use crate::protocol::{
     Builder, Direction, Fix, FrameFlags, Kind, Message, Protocol, RawFrame, Tree,
 };
 
+/// The bytes of `parts` one after the other: a stream of frames.
+pub fn stream(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
 /// The frames `protocol`'s framer cuts from `pieces`, then `finish`.
 pub fn frames(p: &Protocol, dir: Direction, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
     let mut f = (p.framer)(dir);

@@ -83,9 +83,7 @@ fn aaa_position_and_checksum() {
 
 #[test]
 fn length_frames_binary_data() {
-    let mut s = aaa("35");
-    s.extend(ccc());
-    s.extend(aaa("1"));
+    let s = stream(&[&aaa("35"), &ccc(), &aaa("1")]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
@@ -97,9 +95,7 @@ fn length_frames_binary_data() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..500, 0..8)) {
-        let mut s = aaa("35");
-        s.extend(ccc());
-        s.extend(aaa("1"));
+        let s = stream(&[&aaa("35"), &ccc(), &aaa("1")]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

@@ -71,17 +71,14 @@ fn gga_southern_western_and_checksum() {
 
 #[test]
 fn frames_are_lines() {
-    let mut s = rmc();
-    s.extend(gga());
+    let s = stream(&[&rmc(), &gga()]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&rmc(), &gga()]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
-        let mut s = rmc();
-        s.extend(gga());
-        s.extend(rmc());
+        let s = stream(&[&rmc(), &gga(), &rmc()]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, None)?;
     }
 }

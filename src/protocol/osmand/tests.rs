@@ -74,26 +74,21 @@ fn query_form_and_json() {
 
 #[test]
 fn frames_follow_content_length() {
-    let mut s = GET.to_vec();
-    s.extend(post_form());
-    s.extend(post_json());
+    let s = stream(&[GET, &post_form(), &post_json()]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
         &s,
         &[GET, &post_form(), &post_json()],
     );
-    let mut s = OK.to_vec();
-    s.extend_from_slice(OK);
+    let s = stream(&[OK, OK]);
     assert_frames(&PROTOCOL, Direction::ToDevice, &s, &[OK, OK]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..700, 0..8)) {
-        let mut s = GET.to_vec();
-        s.extend(post_json());
-        s.extend(post_form());
+        let s = stream(&[GET, &post_json(), &post_form()]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

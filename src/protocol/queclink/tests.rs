@@ -60,19 +60,14 @@ fn report_position_and_heartbeat_answer() {
 
 #[test]
 fn frames_end_at_dollar() {
-    let mut s = FRI.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend_from_slice(SOS);
-    s.extend_from_slice(HBD);
+    let s = stream(&[FRI, b"\r\n", SOS, HBD]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[FRI, SOS, HBD]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = FRI.to_vec();
-        s.extend_from_slice(SOS);
-        s.extend_from_slice(HBD);
+        let s = stream(&[FRI, SOS, HBD]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

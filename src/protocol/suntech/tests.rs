@@ -6,7 +6,7 @@
 
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind};
+use crate::protocol::Direction;
 use proptest::prelude::*;
 
 // Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
@@ -49,18 +49,14 @@ fn positions_in_both_forms() {
 
 #[test]
 fn frames_end_at_carriage_return() {
-    let mut s = STT.to_vec();
-    s.extend_from_slice(UNIVERSAL);
-    s.extend_from_slice(EMG);
+    let s = stream(&[STT, UNIVERSAL, EMG]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[STT, UNIVERSAL, EMG]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = STT.to_vec();
-        s.extend_from_slice(UNIVERSAL);
-        s.extend_from_slice(EMG);
+        let s = stream(&[STT, UNIVERSAL, EMG]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

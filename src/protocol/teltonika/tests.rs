@@ -129,9 +129,7 @@ fn bad_crc_and_udp() {
 
 #[test]
 fn streams_frame_both_sides() {
-    let mut s = LOGIN.to_vec();
-    s.extend(avl());
-    s.extend(avl());
+    let s = stream(&[LOGIN, &avl(), &avl()]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[LOGIN, &avl(), &avl()]);
     let mut s = vec![1, 0, 0, 0, 1];
     s.extend(getinfo());
@@ -147,10 +145,7 @@ fn streams_frame_both_sides() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
-        let mut s = LOGIN.to_vec();
-        s.extend(avl());
-        s.extend(getinfo());
-        s.extend(avl());
+        let s = stream(&[LOGIN, &avl(), &getinfo(), &avl()]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

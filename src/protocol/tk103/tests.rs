@@ -95,21 +95,14 @@ fn report_alarm_and_comma_form() {
 
 #[test]
 fn frames_cut_at_parentheses() {
-    let mut s = LOGIN.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend_from_slice(REPORT);
-    s.extend_from_slice(COMMA);
+    let s = stream(&[LOGIN, b"\r\n", REPORT, COMMA]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[LOGIN, REPORT, COMMA]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = LOGIN.to_vec();
-        s.extend_from_slice(b"\n");
-        s.extend_from_slice(REPORT);
-        s.extend_from_slice(b"junk");
-        s.extend_from_slice(SOS);
+        let s = stream(&[LOGIN, b"\n", REPORT, b"junk", SOS]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

@@ -73,18 +73,14 @@ fn frames_follow_the_length() {
     let b = frame("LK,1000,0,67");
     // Content holding ']' is framed by the length.
     let c = frame("TEXT,a]b");
-    let mut s = a.clone();
-    s.extend_from_slice(&c);
-    s.extend_from_slice(&b);
+    let s = stream(&[&a, &c, &b]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&a, &c, &b]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let mut s = ud("UD");
-        s.extend(frame("LK,1000,0,67"));
-        s.extend(ud("AL"));
+        let s = stream(&[&ud("UD"), &frame("LK,1000,0,67"), &ud("AL")]);
         same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }
