@@ -145,13 +145,6 @@ pub fn confidence(p: &Protocol, b: &[u8]) -> u8 {
     }
 }
 
-/// Asserts the confidence of the probe's match for each `(bytes, confidence)` (0 for no match).
-pub fn assert_confidences(p: &Protocol, cases: &[(&[u8], u8)]) {
-    for &(b, want) in cases {
-        assert_eq!(confidence(p, b), want, "{:?}", String::from_utf8_lossy(b));
-    }
-}
-
 /// Every prefix of `b` shorter than `upto` is `NeedMore` or a match, never `No`.
 pub fn assert_prefixes_not_refused(p: &Protocol, b: &[u8], upto: usize) {
     for n in 0..b.len().min(upto) {
