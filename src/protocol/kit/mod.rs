@@ -262,19 +262,6 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         self.add(def, s, Value::Enum(meaning));
         valid
     }
-    /// An error on `def` at `end` (an empty span): the `what` (frame, message, sentence) does
-    /// not end with its `terminator`.
-    pub fn unterminated(
-        &mut self,
-        code: &'static str,
-        what: &str,
-        terminator: &str,
-        end: usize,
-        def: &'static FieldDef,
-    ) {
-        let m = format!("the {what} does not end with '{terminator}'");
-        self.error(code, m, Span::new(end, end), def);
-    }
     /// Sets the keyword (command) span and its meaning.
     pub fn keyword(&mut self, s: Span, meaning: Option<&'static str>) {
         self.msg.keyword = Some(s);
@@ -420,16 +407,6 @@ pub fn matched(confidence: u8, reason: &'static str, direction: Direction) -> Pr
         reason,
         direction,
     })
-}
-
-/// A probe's answer when its pattern is not there (or not yet): `NeedMore` when more bytes
-/// could still make it, else `No`.
-pub fn need_more_if(more: bool) -> ProbeResult {
-    if more {
-        ProbeResult::NeedMore
-    } else {
-        ProbeResult::No
-    }
 }
 
 /// The value of two hex digits (a checksum), `None` when they are not two hex digits.

@@ -7,7 +7,6 @@
 
 mod decode;
 
-use crate::protocol::kit;
 use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{Direction, ProbeResult, Verdict};
@@ -29,7 +28,11 @@ const RULES: TextRules = TextRules::ended_by(b"\n", 512);
 /// and a comma.
 pub fn probe(b: &[u8]) -> ProbeResult {
     let Some(rest) = b.strip_prefix(b"$") else {
-        return kit::need_more_if(b.is_empty());
+        return if b.is_empty() {
+            ProbeResult::NeedMore
+        } else {
+            ProbeResult::No
+        };
     };
     let talker = rest.get(..2).unwrap_or(rest);
     if !TALKERS.iter().any(|t| prefix_of(talker, t)) {

@@ -99,7 +99,12 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
         );
     }
     if close == 0 {
-        d.unterminated("watch.unterminated", "frame", "]", end, &DATA);
+        d.error(
+            "watch.unterminated",
+            "the frame does not end with ']'",
+            Span::new(end, end),
+            &DATA,
+        );
     }
     d.msg
 }
