@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::PROTOCOL;
-use crate::protocol::kit::testing::*;
 use crate::protocol::Direction;
+use crate::protocol::kit::testing::*;
 use proptest::prelude::*;
 
 // Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
