@@ -31,10 +31,15 @@ fn binary() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, V1), 95);
-    assert_eq!(confidence(&PROTOCOL, HTBT), 95);
-    assert_eq!(confidence(&PROTOCOL, &binary()), 85);
-    assert_eq!(confidence(&PROTOCOL, b"*TH,2020916012,V1,050316,A,"), 72);
+    assert_confidences(
+        &PROTOCOL,
+        &[
+            (V1, 95),
+            (HTBT, 95),
+            (&binary(), 85),
+            (b"*TH,2020916012,V1,050316,A,", 72),
+        ],
+    );
     assert_eq!(probed_direction(&PROTOCOL, D1), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, V1, 20);
     assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);

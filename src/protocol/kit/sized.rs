@@ -230,14 +230,7 @@ mod tests {
     }
 
     fn frames(pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
-        let mut f = SizedFramer::new(toy);
-        let mut out = Vec::new();
-        let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
-        for p in pieces {
-            f.push(p, &mut sink);
-        }
-        f.finish(&mut sink);
-        out
+        crate::protocol::kit::testing::run_framer(Box::new(SizedFramer::new(toy)), pieces)
     }
 
     #[test]

@@ -6,7 +6,7 @@ use proptest::prop_assert_eq;
 use proptest::test_runner::TestCaseError;
 
 use crate::protocol::{
-    Builder, Direction, Fix, FrameFlags, Kind, Message, Protocol, RawFrame, Tree,
+    Builder, Direction, Fix, FrameFlags, Framer, Kind, Message, Protocol, RawFrame, Tree,
 };
 
 /// The bytes of `parts` one after the other: a stream of frames.
@@ -16,7 +16,11 @@ pub fn stream(parts: &[&[u8]]) -> Vec<u8> {
 
 /// The frames `protocol`'s framer cuts from `pieces`, then `finish`.
 pub fn frames(p: &Protocol, dir: Direction, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
-    let mut f = (p.framer)(dir);
+    run_framer((p.framer)(dir), pieces)
+}
+
+/// The frames a framer cuts from `pieces`, then `finish`, with their flags.
+pub fn run_framer(mut f: Box<dyn Framer>, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
     let mut out = Vec::new();
     let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
     for piece in pieces {
@@ -138,6 +142,13 @@ pub fn confidence(p: &Protocol, b: &[u8]) -> u8 {
     match (p.probe)(b) {
         crate::protocol::ProbeResult::Match(v) => v.confidence,
         _ => 0,
+    }
+}
+
+/// Asserts the confidence of the probe's match for each `(bytes, confidence)` (0 for no match).
+pub fn assert_confidences(p: &Protocol, cases: &[(&[u8], u8)]) {
+    for &(b, want) in cases {
+        assert_eq!(confidence(p, b), want, "{:?}", String::from_utf8_lossy(b));
     }
 }
 

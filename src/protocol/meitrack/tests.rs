@@ -43,8 +43,7 @@ fn ccc() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, &aaa("35")), 96);
-    assert_eq!(confidence(&PROTOCOL, &command()), 93);
+    assert_confidences(&PROTOCOL, &[(&aaa("35"), 96), (&command(), 93)]);
     assert_eq!(probed_direction(&PROTOCOL, &command()), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, &aaa("35"), 24);
     assert_refused(

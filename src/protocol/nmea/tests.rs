@@ -26,8 +26,7 @@ fn with_checksum(body: &str) -> Vec<u8> {
 
 #[test]
 fn probe_names_position_sentences() {
-    assert_eq!(confidence(&PROTOCOL, &rmc()), 92);
-    assert_eq!(confidence(&PROTOCOL, b"$GPGSV,3,1,11"), 80);
+    assert_confidences(&PROTOCOL, &[(&rmc(), 92), (b"$GPGSV,3,1,11", 80)]);
     assert_prefixes_not_refused(&PROTOCOL, &rmc(), 7);
     assert_refused(
         &PROTOCOL,

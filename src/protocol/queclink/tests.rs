@@ -18,8 +18,7 @@ const SACK: &[u8] = b"+SACK:GTHBD,270B01,1A2D$";
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, FRI), 95);
-    assert_eq!(confidence(&PROTOCOL, HBD), 93);
+    assert_confidences(&PROTOCOL, &[(FRI, 95), (HBD, 93)]);
     assert_eq!(probed_direction(&PROTOCOL, SACK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, FRI, 8);
     assert_refused(

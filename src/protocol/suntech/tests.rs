@@ -19,8 +19,7 @@ const EMG: &[u8] = b"ST300EMG;205589913;05;527;20240315;10:13:00;be139;-25.39886
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, STT), 93);
-    assert_eq!(confidence(&PROTOCOL, UNIVERSAL), 85);
+    assert_confidences(&PROTOCOL, &[(STT, 93), (UNIVERSAL, 85)]);
     assert_prefixes_not_refused(&PROTOCOL, STT, 20);
     assert_prefixes_not_refused(&PROTOCOL, UNIVERSAL, 16);
     assert_refused(

@@ -57,10 +57,15 @@ fn crc_is_ibm() {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, LOGIN), 97);
-    assert_eq!(confidence(&PROTOCOL, &avl()), 90);
-    assert_eq!(confidence(&PROTOCOL, &udp()), 95);
-    assert_eq!(confidence(&PROTOCOL, &[1, 0, 0, 0, 1]), 80);
+    assert_confidences(
+        &PROTOCOL,
+        &[
+            (LOGIN, 97),
+            (&avl(), 90),
+            (&udp(), 95),
+            (&[1, 0, 0, 0, 1], 80),
+        ],
+    );
     assert_eq!(probed_direction(&PROTOCOL, &getinfo()), Direction::ToDevice);
     assert_eq!((PROTOCOL.probe)(&[1]), ProbeResult::NeedMore);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 17);

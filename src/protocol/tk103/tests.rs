@@ -30,9 +30,7 @@ const HANDSHAKE: &[u8] = b"(012345678901BP00012345678901HSO)";
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, LOGIN), 97);
-    assert_eq!(confidence(&PROTOCOL, LOGIN_ACK), 93);
-    assert_eq!(confidence(&PROTOCOL, COMMA), 90);
+    assert_confidences(&PROTOCOL, &[(LOGIN, 97), (LOGIN_ACK, 93), (COMMA, 90)]);
     assert_eq!(probed_direction(&PROTOCOL, LOGIN_ACK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 18);
     assert_prefixes_not_refused(&PROTOCOL, COMMA, 22);

@@ -20,8 +20,7 @@ fn report(serial_phone: &str, event: &str) -> Vec<u8> {
 #[test]
 fn probe_verdicts() {
     let full = report("150324101241,+34600000000,", "");
-    assert_eq!(confidence(&PROTOCOL, &full), 93);
-    assert_eq!(confidence(&PROTOCOL, &report("", "")), 88);
+    assert_confidences(&PROTOCOL, &[(&full, 93), (&report("", ""), 88)]);
     assert_prefixes_not_refused(&PROTOCOL, &full, 40);
     assert_refused(
         &PROTOCOL,
