@@ -47,12 +47,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     if hash == 1 {
         d.raw(&TERMINATOR, Span::new(end, frame.len()));
     } else {
-        d.error(
-            "h02.unterminated",
-            "the sentence does not end with '#'",
-            Span::new(end, end),
-            &TERMINATOR,
-        );
+        d.unterminated("h02.unterminated", "sentence", "#", end, &TERMINATOR);
     }
     d.msg
 }

@@ -60,6 +60,28 @@ macro_rules! register {
 }
 pub(crate) use register;
 
+/// A decoding context's `error` and `warn`: its own `diag(severity, code, message, span,
+/// field)` with the severity given. Invoked inside the context's `impl` block.
+macro_rules! diag_shortcuts {
+    () => {
+        $crate::protocol::kit::diag_shortcuts!(error, Error, "Adds an error on a field.");
+        $crate::protocol::kit::diag_shortcuts!(warn, Warning, "Adds a warning on a field.");
+    };
+    ($name:ident, $severity:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name(
+            &mut self,
+            code: &'static str,
+            m: impl Into<::std::borrow::Cow<'static, str>>,
+            s: $crate::protocol::Span,
+            def: &'static $crate::protocol::FieldDef,
+        ) {
+            self.diag($crate::protocol::Severity::$severity, code, m, s, def);
+        }
+    };
+}
+pub(crate) use diag_shortcuts;
+
 /// Most fields a split keeps apart; the rest stays in the last one.
 pub const MAX_FIELDS: usize = 128;
 
@@ -122,26 +144,7 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         let s = self.clamp(s);
         self.msg.diag(Diagnostic::new(sev, code, m, s).on(def.name));
     }
-    /// Adds an error on a field.
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        m: impl Into<Cow<'static, str>>,
-        s: Span,
-        def: &'static FieldDef,
-    ) {
-        self.diag(Severity::Error, code, m, s, def);
-    }
-    /// Adds a warning on a field.
-    pub fn warn(
-        &mut self,
-        code: &'static str,
-        m: impl Into<Cow<'static, str>>,
-        s: Span,
-        def: &'static FieldDef,
-    ) {
-        self.diag(Severity::Warning, code, m, s, def);
-    }
+    diag_shortcuts!();
     /// The device identifier at `s`: a node of `def` (named `imei`), and the message's `imei`.
     /// An identifier that cannot be kept (empty, too long, not printable) is an error.
     pub fn imei(&mut self, def: &'static FieldDef, s: Span) {
@@ -261,6 +264,19 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         };
         self.add(def, s, Value::Enum(meaning));
         valid
+    }
+    /// An error on `def` at `end` (an empty span): the `what` (frame, message, sentence) does
+    /// not end with its `terminator`.
+    pub fn unterminated(
+        &mut self,
+        code: &'static str,
+        what: &str,
+        terminator: &str,
+        end: usize,
+        def: &'static FieldDef,
+    ) {
+        let m = format!("the {what} does not end with '{terminator}'");
+        self.error(code, m, Span::new(end, end), def);
     }
     /// Sets the keyword (command) span and its meaning.
     pub fn keyword(&mut self, s: Span, meaning: Option<&'static str>) {
@@ -407,6 +423,16 @@ pub fn matched(confidence: u8, reason: &'static str, direction: Direction) -> Pr
         reason,
         direction,
     })
+}
+
+/// A probe's answer when its pattern is not there (or not yet): `NeedMore` when more bytes
+/// could still make it, else `No`.
+pub fn need_more_if(more: bool) -> ProbeResult {
+    if more {
+        ProbeResult::NeedMore
+    } else {
+        ProbeResult::No
+    }
 }
 
 /// The value of two hex digits (a checksum), `None` when they are not two hex digits.

@@ -7,6 +7,7 @@
 
 mod decode;
 
+use crate::protocol::kit;
 use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{Direction, ProbeResult, Verdict};
@@ -28,11 +29,7 @@ const RULES: TextRules = TextRules::ended_by(b"\n", 512);
 /// and a comma.
 pub fn probe(b: &[u8]) -> ProbeResult {
     let Some(rest) = b.strip_prefix(b"$") else {
-        return if b.is_empty() {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(b.is_empty());
     };
     let talker = rest.get(..2).unwrap_or(rest);
     if !TALKERS.iter().any(|t| prefix_of(talker, t)) {

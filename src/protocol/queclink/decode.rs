@@ -55,12 +55,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         return d.msg;
     }
     if dollar == 0 {
-        d.error(
-            "queclink.unterminated",
-            "the message does not end with '$'",
-            Span::new(end, end),
-            &COUNT,
-        );
+        d.unterminated("queclink.unterminated", "message", "$", end, &COUNT);
     }
     let f = kit::split(frame, 0, end, b',');
     let g = |i: usize| f.get(i).copied().unwrap_or_default();

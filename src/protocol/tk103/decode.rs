@@ -64,12 +64,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         return d.msg;
     };
     if close == 0 {
-        d.error(
-            "tk103.unterminated",
-            "the frame does not end with ')'",
-            Span::new(end, end),
-            &DATA,
-        );
+        d.unterminated("tk103.unterminated", "frame", ")", end, &DATA);
     }
     d.imei(&IMEI, Span::new(1, 1 + h.id_len));
     let cmd_s = Span::new(1 + h.cmd_at, 5 + h.cmd_at);

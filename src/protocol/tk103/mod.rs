@@ -9,6 +9,7 @@
 
 mod decode;
 
+use crate::protocol::kit;
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
 use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions, Verdict};
 
@@ -111,21 +112,13 @@ pub fn head(body: &[u8]) -> Option<Head> {
 /// command of two capitals and two characters.
 pub fn probe(b: &[u8]) -> ProbeResult {
     let Some(body) = b.strip_prefix(b"(") else {
-        return if b.is_empty() {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(b.is_empty());
     };
     let Some(h) = head(body) else {
         let plausible = body.len() < 22
             && body.iter().all(|c| c.is_ascii_alphanumeric() || *c == b',')
             && body.iter().filter(|&&c| c == b',').count() <= 1;
-        return if plausible {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(plausible);
     };
     let cmd = body.get(h.cmd_at..h.cmd_at + 4).unwrap_or(&[]);
     let direction = match cmd.first() {

@@ -99,12 +99,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
         );
     }
     if close == 0 {
-        d.error(
-            "watch.unterminated",
-            "the frame does not end with ']'",
-            Span::new(end, end),
-            &DATA,
-        );
+        d.unterminated("watch.unterminated", "frame", "]", end, &DATA);
     }
     d.msg
 }
