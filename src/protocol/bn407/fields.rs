@@ -1,15 +1,7 @@
 //! Every field the BN-407 decoder produces, declared once (name, label, unit, help).
 //! The names are what the filter language asks for.
 
-use crate::protocol::{FieldDef, Unit};
-
-macro_rules! fields {
-    ($($id:ident = $name:literal, $label:literal, $unit:ident, $help:literal;)*) => {
-        $(#[doc = $help] pub static $id: FieldDef = FieldDef::new($name, $label, Unit::$unit, $help);)*
-        /// Every field, for filters and documentation.
-        pub static ALL: &[&FieldDef] = &[$(&$id),*];
-    };
-}
+use crate::protocol::kit::fields;
 
 fields! {
     IMEI = "imei", "IMEI", None, "Device identity: 15 digits, the last a Luhn check digit";

@@ -29,26 +29,23 @@ fn alarm_class(m: &Message, frame: &[u8]) -> AlarmClass {
         Keyword::Oil(_) => return AlarmClass::Fuel,
         _ => {}
     }
-    if t == "help me" {
-        AlarmClass::Sos
-    } else if t == "stockade" {
-        AlarmClass::Geofence
-    } else if t == "speed" {
-        AlarmClass::Speed
-    } else if t == "move" {
-        AlarmClass::Movement
-    } else if t == "sensor alarm" {
-        AlarmClass::Sensor
-    } else if t == "ac alarm" {
-        AlarmClass::Power
-    } else if t == "low battery" {
-        AlarmClass::Battery
-    } else if t.ends_with(" alarm") {
-        AlarmClass::Vehicle
-    } else {
-        AlarmClass::Other
+    match CLASSES.iter().find(|(k, _)| *k == t) {
+        Some(&(_, class)) => class,
+        None if t.ends_with(" alarm") => AlarmClass::Vehicle,
+        None => AlarmClass::Other,
     }
 }
+
+/// Alarm keywords (lower case) that name their class; any other `... alarm` is a vehicle's.
+const CLASSES: [(&str, AlarmClass); 7] = [
+    ("help me", AlarmClass::Sos),
+    ("stockade", AlarmClass::Geofence),
+    ("speed", AlarmClass::Speed),
+    ("move", AlarmClass::Movement),
+    ("sensor alarm", AlarmClass::Sensor),
+    ("ac alarm", AlarmClass::Power),
+    ("low battery", AlarmClass::Battery),
+];
 
 /// Photos from `vt<N>` announcements and `vr` packets.
 struct Photos(Assembler);

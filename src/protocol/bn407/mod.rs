@@ -19,6 +19,7 @@ pub mod values;
 
 use ctx::{Ctx, Fields};
 
+use crate::protocol::kit;
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{
     Builder, Direction, Framer, Imei, Kind, Message, ProbeResult, Protocol, Severity, Span, Value,
@@ -89,11 +90,9 @@ pub fn probe(b: &[u8]) -> ProbeResult {
     let to_s = Direction::ToServer;
     let to_d = Direction::ToDevice;
     if b.len() < 2 {
-        return if b.is_empty() || b"#iLO*0123456789".contains(b.first().unwrap_or(&0)) {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(
+            b.is_empty() || b"#iLO*0123456789".contains(b.first().unwrap_or(&0)),
+        );
     }
     for (prefix, conf, reason, dir) in [
         (

@@ -237,23 +237,20 @@ fn fix(ctx: &mut Ctx<'_, '_, '_>, f: &Fields, local: Option<(NaiveDateTime, Span
         lon = coord(ctx, r(5), r(4), false, fw::PREFIX_HEMISPHERE.bit);
         k = 6;
     } else {
-        let lat_s = r(k);
-        k += 1;
-        let lat_h = if r(k).is_some_and(|s| s.is_empty() || is_letter(Some(s))) {
-            k += 1;
-            r(k - 1)
-        } else {
-            None
+        // Suffix form: a value at `k`, then its hemisphere letter when the next field is one
+        // (or empty); `k` moves past what was read.
+        let value_and_hemisphere = |k: &mut usize| {
+            let v = r(*k);
+            *k += 1;
+            let h = r(*k).filter(|&s| s.is_empty() || is_letter(Some(s)));
+            if h.is_some() {
+                *k += 1;
+            }
+            (v, h)
         };
+        let (lat_s, lat_h) = value_and_hemisphere(&mut k);
         lat = coord(ctx, lat_s, lat_h, true, 0);
-        let lon_s = r(k);
-        k += 1;
-        let lon_h = if r(k).is_some_and(|s| s.is_empty() || is_letter(Some(s))) {
-            k += 1;
-            r(k - 1)
-        } else {
-            None
-        };
+        let (lon_s, lon_h) = value_and_hemisphere(&mut k);
         lon = coord(ctx, lon_s, lon_h, false, 0);
     }
     let (speed, course) = motion(ctx, f, 5 + k);

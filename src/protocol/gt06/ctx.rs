@@ -123,26 +123,7 @@ impl<'f, 'b, 't> Ctx<'f, 'b, 't> {
         self.msg
             .diag(Diagnostic::new(sev, code, msg, span).on(field.name));
     }
-    /// Adds an error on a field.
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        msg: impl Into<Cow<'static, str>>,
-        span: Span,
-        field: &'static FieldDef,
-    ) {
-        self.diag(Severity::Error, code, msg, span, field);
-    }
-    /// Adds a warning on a field.
-    pub fn warn(
-        &mut self,
-        code: &'static str,
-        msg: impl Into<Cow<'static, str>>,
-        span: Span,
-        field: &'static FieldDef,
-    ) {
-        self.diag(Severity::Warning, code, msg, span, field);
-    }
+    crate::protocol::kit::diag_shortcuts!();
     /// Keeps the content not read yet as one node, with a note.
     pub fn rest(&mut self) {
         let n = self.left();

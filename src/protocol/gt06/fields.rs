@@ -1,15 +1,7 @@
 //! Every field the GT06 decoder produces, declared once (name, label, unit, help). The names
 //! are what the filter language asks for; `imei` is shared with the other protocols.
 
-use crate::protocol::{FieldDef, Unit};
-
-macro_rules! fields {
-    ($($id:ident = $name:literal, $label:literal, $unit:ident, $help:literal;)*) => {
-        $(#[doc = $help] pub static $id: FieldDef = FieldDef::new($name, $label, Unit::$unit, $help);)*
-        /// Every field, for filters and documentation.
-        pub static ALL: &[&FieldDef] = &[$(&$id),*];
-    };
-}
+use crate::protocol::kit::fields;
 
 fields! {
     START = "gt06.start", "Start", None, "78 78 (short frame, 1-byte length) or 79 79 (extended, 2-byte length)";

@@ -9,7 +9,8 @@
 //! bytes are bounded; frames lying inside one push are handed out without copying.
 
 use super::frame::{MAX_FRAME, declared_len, header_len, marker_at};
-use crate::protocol::{FrameFlags, FrameSink, Framer, RawFrame};
+use crate::protocol::kit::sized::StreamPos;
+use crate::protocol::{FrameFlags, FrameSink, Framer};
 
 /// Where the bytes at the front end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,25 +121,14 @@ fn cut(d: &[u8], fin: bool) -> Cut {
 #[derive(Default)]
 pub struct Gt06Framer {
     buf: Vec<u8>,
-    /// Stream offset of `buf[0]` (or of the next byte when `buf` is empty).
-    offset: u64,
-    gap_before: u64,
+    /// Where `buf[0]` stands in the stream.
+    pos: StreamPos,
 }
 
 impl Gt06Framer {
     /// A framer at the start of a stream.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    fn emit(&mut self, bytes: &[u8], mut flags: FrameFlags, out: &mut FrameSink<'_>) {
-        flags.gap_before = std::mem::take(&mut self.gap_before);
-        out(RawFrame {
-            bytes,
-            offset: self.offset,
-            flags,
-        });
-        self.offset += bytes.len() as u64;
     }
 
     /// Emits the frame at the front of the buffer, if it is whole; true when it did.
@@ -154,7 +144,7 @@ impl Gt06Framer {
             too_long,
             ..Default::default()
         };
-        self.emit(&frame, flags, out);
+        self.pos.emit(&frame, flags, out);
         true
     }
 
@@ -179,7 +169,7 @@ impl Gt06Framer {
                 return;
             }
             let frame: Vec<u8> = self.buf.drain(..n.min(self.buf.len())).collect();
-            self.emit(&frame, flags, out);
+            self.pos.emit(&frame, flags, out);
         }
     }
 }
@@ -231,7 +221,7 @@ impl Framer for Gt06Framer {
                 }
             };
             let (frame, rest) = data.split_at(n.clamp(1, data.len()));
-            self.emit(frame, flags, out);
+            self.pos.emit(frame, flags, out);
             data = rest;
         }
     }
@@ -250,8 +240,7 @@ impl Framer for Gt06Framer {
             ..Default::default()
         };
         self.drain(Some(flags), out);
-        self.offset += missing;
-        self.gap_before = self.gap_before.saturating_add(missing);
+        self.pos.gap(missing);
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
@@ -267,7 +256,7 @@ impl Framer for Gt06Framer {
     }
 
     fn take_pending(&mut self) -> Vec<u8> {
-        self.offset += self.buf.len() as u64;
+        self.pos.skip(self.buf.len() as u64);
         std::mem::take(&mut self.buf)
     }
 }

@@ -66,19 +66,21 @@ pub fn time(
 /// The GPS block (18 bytes): time, info length and satellites, latitude, longitude, speed,
 /// course and status. Sets `msg.fix` when the position is in range.
 pub fn block(ctx: &mut Ctx<'_, '_, '_>) {
-    let start = ctx.at;
-    let n = ctx.left().min(18);
-    ctx.group(&F::GPS, Span::new(start, start + n));
-    gps_fields(ctx, true);
-    ctx.close();
+    group(ctx, 18, true);
 }
 
 /// The GPS block without satellites and speed (16 bytes, JC100 alarms).
 pub fn block_lite(ctx: &mut Ctx<'_, '_, '_>) {
+    group(ctx, 16, false);
+}
+
+/// The GPS block of `len` bytes (fewer when the content ends first) as a group, with or
+/// without satellites and speed.
+fn group(ctx: &mut Ctx<'_, '_, '_>, len: usize, full: bool) {
     let start = ctx.at;
-    let n = ctx.left().min(16);
+    let n = ctx.left().min(len);
     ctx.group(&F::GPS, Span::new(start, start + n));
-    gps_fields(ctx, false);
+    gps_fields(ctx, full);
     ctx.close();
 }
 

@@ -13,26 +13,19 @@ mod fields;
 mod text;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{Builder, Direction, Framer, Message, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Builder, Direction, Message, ProbeResult, Verdict};
 
-/// Registration of H02.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "h02",
-    title: "H02 (Sinotrack)",
-    ports: &[5013],
-    aliases: &["h02", "sinotrack"],
-    ..Protocol::parts(probe, framer, decode, fields::ALL)
-};
+crate::protocol::kit::register! {
+    /// Registration of H02.
+    name: "h02", title: "H02 (Sinotrack)", ports: [5013], aliases: ["h02", "sinotrack"],
+    framer: SizedFramer::new(measure), fields: fields::ALL,
+}
 
 /// Longest text sentence (settings texts in `SMS` answers run to a few hundred bytes).
 const MAX_TEXT: usize = 1024;
 /// The shortest binary record, and the longest any unit is known to send.
 const BIN_MIN: usize = 32;
 const BIN_MAX: usize = 64;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// True when `b` (a start of a frame) can still be a text sentence: `*`, two letters, `,`,
 /// digits, `,`, a command.

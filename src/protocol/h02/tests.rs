@@ -31,10 +31,15 @@ fn binary() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, V1), 95);
-    assert_eq!(confidence(&PROTOCOL, HTBT), 95);
-    assert_eq!(confidence(&PROTOCOL, &binary()), 85);
-    assert_eq!(confidence(&PROTOCOL, b"*TH,2020916012,V1,050316,A,"), 72);
+    assert_confidences(
+        &PROTOCOL,
+        &[
+            (V1, 95),
+            (HTBT, 95),
+            (&binary(), 85),
+            (b"*TH,2020916012,V1,050316,A,", 72),
+        ],
+    );
     assert_eq!(probed_direction(&PROTOCOL, D1), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, V1, 20);
     assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);
@@ -77,11 +82,7 @@ fn text_and_binary_give_the_same_fix() {
 
 #[test]
 fn frames_mix_text_and_binary() {
-    let mut s = V1.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend(binary());
-    s.extend(binary());
-    s.extend_from_slice(HTBT);
+    let s = stream(&[V1, b"\r\n", &binary(), &binary(), HTBT]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
@@ -93,12 +94,7 @@ fn frames_mix_text_and_binary() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let mut s = binary();
-        s.extend_from_slice(V1);
-        s.extend(binary());
-        s.extend(binary());
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 4);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[&binary(), V1, &binary(), &binary()]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

@@ -37,8 +37,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     d.imei(&IMEI, g(1));
     let cmd = g(2);
     let (kind, what) = meaning(d.text(cmd), dir);
-    d.add(&COMMAND, cmd, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(cmd, what);
+    d.command(&COMMAND, cmd, what);
     d.msg.kind = kind;
     match position_at(&d, &f) {
         Some(i) => position(&mut d, &f, i),
@@ -48,12 +47,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     if hash == 1 {
         d.raw(&TERMINATOR, Span::new(end, frame.len()));
     } else {
-        d.error(
-            "h02.unterminated",
-            "the sentence does not end with '#'",
-            Span::new(end, end),
-            &TERMINATOR,
-        );
+        d.unterminated("h02.unterminated", "sentence", "#", end, &TERMINATOR);
     }
     d.msg
 }

@@ -26,6 +26,62 @@ macro_rules! fields {
 }
 pub(crate) use fields;
 
+/// Declares a family's registration, `PROTOCOL`, and the `framer` it names: name, title, ports
+/// and aliases, the framer both directions get (an expression such as
+/// `SizedFramer::new(measure)`), the list of the decoder's fields, and, for a family whose
+/// platform answers, the `reply` hook. The probe and the decoder are the module's `probe` and
+/// `decode`. A family's folder says only what is its own; the registry lists `PROTOCOL`.
+macro_rules! register {
+    (
+        $(#[$doc:meta])*
+        name: $name:literal, title: $title:literal, ports: [$($port:literal),*],
+        aliases: [$($alias:literal),*], framer: $framer:expr, fields: $fields:path
+        $(, reply: $reply:path)? $(,)?
+    ) => {
+        $(#[$doc])*
+        pub static PROTOCOL: $crate::protocol::Protocol = $crate::protocol::Protocol {
+            name: $name,
+            title: $title,
+            ports: &[$($port),*],
+            aliases: &[$($alias),*],
+            hooks: $crate::protocol::Hooks {
+                reply: $crate::protocol::kit::register!(@reply $($reply)?),
+                ..$crate::protocol::Hooks::NONE
+            },
+            ..$crate::protocol::Protocol::parts(probe, framer, decode, $fields)
+        };
+
+        fn framer(_dir: $crate::protocol::Direction) -> Box<dyn $crate::protocol::Framer> {
+            Box::new($framer)
+        }
+    };
+    (@reply) => { None };
+    (@reply $reply:path) => { Some($reply) };
+}
+pub(crate) use register;
+
+/// A decoding context's `error` and `warn`: its own `diag(severity, code, message, span,
+/// field)` with the severity given. Invoked inside the context's `impl` block.
+macro_rules! diag_shortcuts {
+    () => {
+        $crate::protocol::kit::diag_shortcuts!(error, Error, "Adds an error on a field.");
+        $crate::protocol::kit::diag_shortcuts!(warn, Warning, "Adds a warning on a field.");
+    };
+    ($name:ident, $severity:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name(
+            &mut self,
+            code: &'static str,
+            m: impl Into<::std::borrow::Cow<'static, str>>,
+            s: $crate::protocol::Span,
+            def: &'static $crate::protocol::FieldDef,
+        ) {
+            self.diag($crate::protocol::Severity::$severity, code, m, s, def);
+        }
+    };
+}
+pub(crate) use diag_shortcuts;
+
 /// Most fields a split keeps apart; the rest stays in the last one.
 pub const MAX_FIELDS: usize = 128;
 
@@ -88,26 +144,7 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         let s = self.clamp(s);
         self.msg.diag(Diagnostic::new(sev, code, m, s).on(def.name));
     }
-    /// Adds an error on a field.
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        m: impl Into<Cow<'static, str>>,
-        s: Span,
-        def: &'static FieldDef,
-    ) {
-        self.diag(Severity::Error, code, m, s, def);
-    }
-    /// Adds a warning on a field.
-    pub fn warn(
-        &mut self,
-        code: &'static str,
-        m: impl Into<Cow<'static, str>>,
-        s: Span,
-        def: &'static FieldDef,
-    ) {
-        self.diag(Severity::Warning, code, m, s, def);
-    }
+    diag_shortcuts!();
     /// The device identifier at `s`: a node of `def` (named `imei`), and the message's `imei`.
     /// An identifier that cannot be kept (empty, too long, not printable) is an error.
     pub fn imei(&mut self, def: &'static FieldDef, s: Span) {
@@ -228,10 +265,29 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         self.add(def, s, Value::Enum(meaning));
         valid
     }
+    /// An error on `def` at `end` (an empty span): the `what` (frame, message, sentence) does
+    /// not end with its `terminator`.
+    pub fn unterminated(
+        &mut self,
+        code: &'static str,
+        what: &str,
+        terminator: &str,
+        end: usize,
+        def: &'static FieldDef,
+    ) {
+        let m = format!("the {what} does not end with '{terminator}'");
+        self.error(code, m, Span::new(end, end), def);
+    }
     /// Sets the keyword (command) span and its meaning.
     pub fn keyword(&mut self, s: Span, meaning: Option<&'static str>) {
         self.msg.keyword = Some(s);
         self.msg.keyword_meaning = meaning;
+    }
+    /// The message's command (or sentence, or report type) at `s` as a node of `def`, its
+    /// meaning when known (else the raw text), and the message's keyword.
+    pub fn command(&mut self, def: &'static FieldDef, s: Span, meaning: Option<&'static str>) {
+        self.add(def, s, meaning.map_or(Value::Raw, Value::Enum));
+        self.keyword(s, meaning);
     }
 }
 
@@ -308,28 +364,21 @@ pub fn utc_ms(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> Option
     Some(t.and_utc().timestamp_millis())
 }
 
+/// A six-digit date whose year, month and day stand at the offsets `ymd`, and `hhmmss`, as
+/// UTC milliseconds.
+fn date_hhmmss(date: &[u8], [y, m, d]: [usize; 3], time: &[u8]) -> Option<i64> {
+    let (h, min, s) = (two(time, 0)?, two(time, 2)?, two(time, 4)?);
+    utc_ms(two(date, y)?, two(date, m)?, two(date, d)?, h, min, s)
+}
+
 /// `ddmmyy` and `hhmmss` (digits at the start of each) as UTC milliseconds.
 pub fn ddmmyy_hhmmss(date: &[u8], time: &[u8]) -> Option<i64> {
-    utc_ms(
-        two(date, 4)?,
-        two(date, 2)?,
-        two(date, 0)?,
-        two(time, 0)?,
-        two(time, 2)?,
-        two(time, 4)?,
-    )
+    date_hhmmss(date, [4, 2, 0], time)
 }
 
 /// `yymmdd` and `hhmmss` as UTC milliseconds.
 pub fn yymmdd_hhmmss(date: &[u8], time: &[u8]) -> Option<i64> {
-    utc_ms(
-        two(date, 0)?,
-        two(date, 2)?,
-        two(date, 4)?,
-        two(time, 0)?,
-        two(time, 2)?,
-        two(time, 4)?,
-    )
+    date_hhmmss(date, [0, 2, 4], time)
 }
 
 /// A latitude or longitude written `[d]ddmm.mmmm` with its hemisphere letter (`N`, `S`, `E`,
@@ -374,6 +423,16 @@ pub fn matched(confidence: u8, reason: &'static str, direction: Direction) -> Pr
         reason,
         direction,
     })
+}
+
+/// A probe's answer when its pattern is not there (or not yet): `NeedMore` when more bytes
+/// could still make it, else `No`.
+pub fn need_more_if(more: bool) -> ProbeResult {
+    if more {
+        ProbeResult::NeedMore
+    } else {
+        ProbeResult::No
+    }
 }
 
 /// The value of two hex digits (a checksum), `None` when they are not two hex digits.

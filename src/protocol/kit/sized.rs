@@ -34,25 +34,22 @@ pub const MAX_HELD: usize = 70_000;
 pub struct SizedFramer {
     measure: Measure,
     buf: Vec<u8>,
-    /// Stream offset of `buf[0]` (or of the next byte when `buf` is empty).
-    offset: u64,
-    gap_before: u64,
+    /// Where `buf[0]` stands in the stream.
+    pos: StreamPos,
     skipped: u64,
 }
 
-impl SizedFramer {
-    /// A framer cutting with `measure`.
-    pub fn new(measure: Measure) -> Self {
-        Self {
-            measure,
-            buf: Vec::new(),
-            offset: 0,
-            gap_before: 0,
-            skipped: 0,
-        }
-    }
+/// Where a framer stands in its stream: the offset of the next byte it hands out (or holds),
+/// and the bytes lost just before it (a capture gap), flagged on the next frame.
+#[derive(Debug, Default)]
+pub struct StreamPos {
+    offset: u64,
+    gap_before: u64,
+}
 
-    fn emit(&mut self, bytes: &[u8], mut flags: FrameFlags, out: &mut FrameSink<'_>) {
+impl StreamPos {
+    /// Hands `bytes` out as the frame at this offset, flagged with the gap before it.
+    pub fn emit(&mut self, bytes: &[u8], mut flags: FrameFlags, out: &mut FrameSink<'_>) {
         flags.gap_before = std::mem::take(&mut self.gap_before);
         out(RawFrame {
             bytes,
@@ -61,18 +58,39 @@ impl SizedFramer {
         });
         self.offset += bytes.len() as u64;
     }
+    /// Steps over `n` bytes that are not handed out as a frame.
+    pub fn skip(&mut self, n: u64) {
+        self.offset += n;
+    }
+    /// Steps over `missing` bytes lost from the capture; the next frame is flagged with them.
+    pub fn gap(&mut self, missing: u64) {
+        self.offset += missing;
+        self.gap_before = self.gap_before.saturating_add(missing);
+    }
+}
+
+impl SizedFramer {
+    /// A framer cutting with `measure`.
+    pub fn new(measure: Measure) -> Self {
+        Self {
+            measure,
+            buf: Vec::new(),
+            pos: StreamPos::default(),
+            skipped: 0,
+        }
+    }
 
     /// Hands out the first `n` held bytes as a frame.
     fn emit_held(&mut self, n: usize, flags: FrameFlags, out: &mut FrameSink<'_>) {
         let n = n.clamp(1, self.buf.len());
         let frame: Vec<u8> = self.buf.drain(..n).collect();
-        self.emit(&frame, flags, out);
+        self.pos.emit(&frame, flags, out);
     }
 
     fn skip_held(&mut self, n: usize) {
         let n = n.clamp(1, self.buf.len());
         self.buf.drain(..n);
-        self.offset += n as u64;
+        self.pos.skip(n as u64);
         self.skipped += n as u64;
     }
 
@@ -114,7 +132,7 @@ impl SizedFramer {
                 Cut::Skip(n) => self.skip_held(n),
                 Cut::Need(_) => {
                     let frame = std::mem::take(&mut self.buf);
-                    self.emit(&frame, flags, out);
+                    self.pos.emit(&frame, flags, out);
                 }
             }
         }
@@ -132,12 +150,12 @@ impl Framer for SizedFramer {
             match (self.measure)(data, false) {
                 Cut::Frame(n) | Cut::Junk(n) => {
                     let (frame, rest) = data.split_at(n.clamp(1, data.len()));
-                    self.emit(frame, FrameFlags::default(), out);
+                    self.pos.emit(frame, FrameFlags::default(), out);
                     data = rest;
                 }
                 Cut::Skip(n) => {
                     let n = n.clamp(1, data.len());
-                    self.offset += n as u64;
+                    self.pos.skip(n as u64);
                     self.skipped += n as u64;
                     data = data.get(n..).unwrap_or(&[]);
                 }
@@ -168,8 +186,7 @@ impl Framer for SizedFramer {
             ..Default::default()
         };
         self.flush(flags, out);
-        self.offset += missing;
-        self.gap_before = self.gap_before.saturating_add(missing);
+        self.pos.gap(missing);
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
@@ -185,7 +202,7 @@ impl Framer for SizedFramer {
     }
 
     fn take_pending(&mut self) -> Vec<u8> {
-        self.offset += self.buf.len() as u64;
+        self.pos.skip(self.buf.len() as u64);
         std::mem::take(&mut self.buf)
     }
 }
@@ -230,14 +247,7 @@ mod tests {
     }
 
     fn frames(pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
-        let mut f = SizedFramer::new(toy);
-        let mut out = Vec::new();
-        let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
-        for p in pieces {
-            f.push(p, &mut sink);
-        }
-        f.finish(&mut sink);
-        out
+        crate::protocol::kit::testing::run_framer(Box::new(SizedFramer::new(toy)), pieces)
     }
 
     #[test]

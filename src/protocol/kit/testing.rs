@@ -2,11 +2,25 @@
 //! stream gives the same frames, and decode with a tree.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use crate::protocol::{Builder, Direction, FrameFlags, Message, Protocol, RawFrame, Tree};
+use proptest::prop_assert_eq;
+use proptest::test_runner::TestCaseError;
+
+use crate::protocol::{
+    Builder, Direction, Fix, FrameFlags, Framer, Kind, Message, Protocol, RawFrame, Tree,
+};
+
+/// The bytes of `parts` one after the other: a stream of frames.
+pub fn stream(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
 
 /// The frames `protocol`'s framer cuts from `pieces`, then `finish`.
 pub fn frames(p: &Protocol, dir: Direction, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
-    let mut f = (p.framer)(dir);
+    run_framer((p.framer)(dir), pieces)
+}
+
+/// The frames a framer cuts from `pieces`, then `finish`, with their flags.
+pub fn run_framer(mut f: Box<dyn Framer>, pieces: &[&[u8]]) -> Vec<(Vec<u8>, FrameFlags)> {
     let mut out = Vec::new();
     let mut sink = |r: RawFrame<'_>| out.push((r.bytes.to_vec(), r.flags));
     for piece in pieces {
@@ -34,6 +48,23 @@ pub fn frames_cut(
     }
     pieces.push(&stream[from..]);
     frames(p, dir, &pieces)
+}
+
+/// For `proptest!` bodies: the frames of `stream` cut at `cuts` are those of the whole
+/// stream, and there are `count` of them when it is given.
+pub fn same_frames_under_cuts(
+    p: &Protocol,
+    dir: Direction,
+    stream: &[u8],
+    cuts: &[usize],
+    count: Option<usize>,
+) -> Result<(), TestCaseError> {
+    let whole = frames(p, dir, &[stream]);
+    if let Some(n) = count {
+        prop_assert_eq!(whole.len(), n);
+    }
+    prop_assert_eq!(frames_cut(p, dir, stream, cuts), whole);
+    Ok(())
 }
 
 /// Asserts that every frame the framer cuts from `stream` is one of `expected`, in order, none
@@ -84,6 +115,20 @@ pub fn decode_clean(p: &Protocol, frame: &[u8], dir: Direction) -> (Message, Tre
     (m, t)
 }
 
+/// Asserts that `m` is a report from `imei` with a fix at (`lat`, `lon`) (to 1e-9 degrees)
+/// taken at `time` (UTC milliseconds); gives the fix for the family's own checks.
+pub fn assert_report_fix(m: &Message, imei: &str, (lat, lon): (f64, f64), time: i64) -> Fix {
+    assert_eq!(m.kind, Kind::Report);
+    assert_eq!(m.imei.unwrap().as_str(), imei);
+    let f = m.fix.unwrap();
+    assert!(
+        (f.lat - lat).abs() < 1e-9 && (f.lon - lon).abs() < 1e-9,
+        "{f:?}"
+    );
+    assert_eq!(f.time, Some(time));
+    f
+}
+
 /// The direction the probe gives `b`, which it must match.
 pub fn probed_direction(p: &Protocol, b: &[u8]) -> Direction {
     match (p.probe)(b) {
@@ -97,6 +142,13 @@ pub fn confidence(p: &Protocol, b: &[u8]) -> u8 {
     match (p.probe)(b) {
         crate::protocol::ProbeResult::Match(v) => v.confidence,
         _ => 0,
+    }
+}
+
+/// Asserts the confidence of the probe's match for each `(bytes, confidence)` (0 for no match).
+pub fn assert_confidences(p: &Protocol, cases: &[(&[u8], u8)]) {
+    for &(b, want) in cases {
+        assert_eq!(confidence(p, b), want, "{:?}", String::from_utf8_lossy(b));
     }
 }
 

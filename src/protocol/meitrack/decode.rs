@@ -28,9 +28,6 @@ fields! {
     JUNK = "meitrack.junk", "Not Meitrack", Bytes, "Bytes that are not a Meitrack frame";
 }
 
-/// Every field of the Meitrack decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// What an event code means, and the alarm class of alarms.
 fn event(code: &[u8]) -> (&'static str, Option<AlarmClass>) {
     match code {
@@ -97,8 +94,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         b"A10" => Some("position now"),
         _ => None,
     };
-    d.add(&COMMAND, cmd, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(cmd, what);
+    d.command(&COMMAND, cmd, what);
     d.msg.kind = match (server, d.text(cmd)) {
         (true, _) => Kind::Command,
         (false, b"AAA" | b"CCC" | b"CCE") => Kind::Report,

@@ -12,25 +12,18 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, ProbeResult, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of Meitrack.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "meitrack",
-    title: "Meitrack",
-    ports: &[5020],
-    aliases: &["meitrack"],
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of Meitrack.
+    name: "meitrack", title: "Meitrack", ports: [5020], aliases: ["meitrack"],
+    framer: SizedFramer::new(measure), fields: decode::ALL,
+}
 
 /// Largest frame (photo packets are about 1 KiB; the length field has up to 5 digits).
 const MAX_FRAME: usize = 64 * 1024;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// What the start of a frame shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

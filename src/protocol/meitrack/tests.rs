@@ -43,8 +43,7 @@ fn ccc() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, &aaa("35")), 96);
-    assert_eq!(confidence(&PROTOCOL, &command()), 93);
+    assert_confidences(&PROTOCOL, &[(&aaa("35"), 96), (&command(), 93)]);
     assert_eq!(probed_direction(&PROTOCOL, &command()), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, &aaa("35"), 24);
     assert_refused(
@@ -62,11 +61,12 @@ fn probe_verdicts() {
 #[test]
 fn aaa_position_and_checksum() {
     let (m, t) = decode_clean(&PROTOCOL, &aaa("35"), Direction::ToServer);
-    assert_eq!(m.kind, Kind::Report);
-    assert_eq!(m.imei.unwrap().as_str(), "864507031245110");
-    let f = m.fix.unwrap();
-    assert!((f.lat + 33.427136).abs() < 1e-9 && (f.lon + 70.619301).abs() < 1e-9);
-    assert_eq!(f.time, Some(1_710_497_561_000));
+    let f = assert_report_fix(
+        &m,
+        "864507031245110",
+        (-33.427136, -70.619301),
+        1_710_497_561_000,
+    );
     assert_eq!(f.speed_kmh, Some(45.0));
     assert!(t.find("meitrack.checksum").is_some());
     let (m, _) = decode(&PROTOCOL, &aaa("1"), Direction::ToServer);
@@ -82,9 +82,7 @@ fn aaa_position_and_checksum() {
 
 #[test]
 fn length_frames_binary_data() {
-    let mut s = aaa("35");
-    s.extend(ccc());
-    s.extend(aaa("1"));
+    let s = stream(&[&aaa("35"), &ccc(), &aaa("1")]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
@@ -96,11 +94,7 @@ fn length_frames_binary_data() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..500, 0..8)) {
-        let mut s = aaa("35");
-        s.extend(ccc());
-        s.extend(aaa("1"));
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 3);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[&aaa("35"), &ccc(), &aaa("1")]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

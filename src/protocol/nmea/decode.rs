@@ -23,9 +23,6 @@ fields! {
     JUNK = "nmea.junk", "Not NMEA", Bytes, "Bytes that are not an NMEA sentence";
 }
 
-/// Every field of the NMEA decoder.
-pub static FIELDS: &[&FieldDef] = ALL;
-
 /// Decodes one sentence (either direction: only devices send NMEA).
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
@@ -57,8 +54,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         b"GLL" => Some("geographic position"),
         _ => None,
     };
-    d.add(&SENTENCE, name, meaning.map_or(Value::Raw, Value::Enum));
-    d.keyword(name, meaning);
+    d.command(&SENTENCE, name, meaning);
     d.msg.kind = Kind::Info;
     match ty {
         b"RMC" => rmc(&mut d, &f, &NMEA_RMC),

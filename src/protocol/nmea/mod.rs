@@ -7,39 +7,29 @@
 
 mod decode;
 
+use crate::protocol::kit;
 use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, ProbeResult, Verdict};
 
-pub use decode::{FIELDS, Rmc, decode, rmc};
+pub use decode::{Rmc, decode, rmc};
 
-/// Registration of raw NMEA.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "nmea",
-    title: "NMEA 0183 sentences (raw)",
-    ports: &[],
-    aliases: &["nmea"],
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of raw NMEA.
+    name: "nmea", title: "NMEA 0183 sentences (raw)", ports: [], aliases: ["nmea"],
+    framer: TextFramer::new(RULES), fields: decode::ALL,
+}
 
 /// Talkers a GNSS receiver uses.
 const TALKERS: [&[u8]; 6] = [b"GP", b"GN", b"GL", b"GA", b"GB", b"BD"];
 
 const RULES: TextRules = TextRules::ended_by(b"\n", 512);
 
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(TextFramer::new(RULES))
-}
-
 /// Looks at the first bytes of a flow direction: `$`, a GNSS talker, three capital letters
 /// and a comma.
 pub fn probe(b: &[u8]) -> ProbeResult {
     let Some(rest) = b.strip_prefix(b"$") else {
-        return if b.is_empty() {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(b.is_empty());
     };
     let talker = rest.get(..2).unwrap_or(rest);
     if !TALKERS.iter().any(|t| prefix_of(talker, t)) {

@@ -26,8 +26,7 @@ fn with_checksum(body: &str) -> Vec<u8> {
 
 #[test]
 fn probe_names_position_sentences() {
-    assert_eq!(confidence(&PROTOCOL, &rmc()), 92);
-    assert_eq!(confidence(&PROTOCOL, b"$GPGSV,3,1,11"), 80);
+    assert_confidences(&PROTOCOL, &[(&rmc(), 92), (b"$GPGSV,3,1,11", 80)]);
     assert_prefixes_not_refused(&PROTOCOL, &rmc(), 7);
     assert_refused(
         &PROTOCOL,
@@ -71,19 +70,15 @@ fn gga_southern_western_and_checksum() {
 
 #[test]
 fn frames_are_lines() {
-    let mut s = rmc();
-    s.extend(gga());
+    let s = stream(&[&rmc(), &gga()]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&rmc(), &gga()]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
-        let mut s = rmc();
-        s.extend(gga());
-        s.extend(rmc());
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[&rmc(), &gga(), &rmc()]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, None)?;
     }
 }
 

@@ -25,9 +25,6 @@ fields! {
     JUNK = "osmand.junk", "Not HTTP", Bytes, "Bytes that are not an HTTP message";
 }
 
-/// Every field of the OsmAnd decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// Percent-decoding (`+` is a space), lossy, for reading values.
 fn unescape(t: &[u8]) -> String {
     let mut out = Vec::with_capacity(t.len());

@@ -11,24 +11,16 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{
-    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions,
-};
+use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of OsmAnd.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "osmand",
-    title: "OsmAnd / HTTP positions",
-    ports: &[5055],
-    aliases: &["osmand", "traccar client"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of OsmAnd.
+    name: "osmand", title: "OsmAnd / HTTP positions",
+    ports: [5055], aliases: ["osmand", "traccar client"],
+    framer: SizedFramer::new(measure), fields: decode::ALL, reply: reply,
+}
 
 /// Longest head (request line and headers), and longest body.
 const MAX_HEAD: usize = 8192;
@@ -36,10 +28,6 @@ const MAX_BODY: usize = 60 * 1024;
 
 /// How an HTTP message starts.
 const STARTS: [&[u8]; 5] = [b"GET ", b"POST ", b"PUT ", b"HEAD ", b"HTTP/1."];
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 fn starts_http(b: &[u8]) -> bool {
     STARTS.iter().any(|s| b.starts_with(s))

@@ -51,11 +51,12 @@ fn probe_verdicts() {
 #[test]
 fn query_form_and_json() {
     let (m, t) = decode_clean(&PROTOCOL, GET, Direction::ToServer);
-    assert_eq!(m.kind, Kind::Report);
-    assert_eq!(m.imei.unwrap().as_str(), "864251020001234");
-    let f = m.fix.unwrap();
-    assert!((f.lat + 33.427136).abs() < 1e-9 && (f.lon + 70.619301).abs() < 1e-9);
-    assert_eq!(f.time, Some(1_710_497_561_000));
+    let f = assert_report_fix(
+        &m,
+        "864251020001234",
+        (-33.427136, -70.619301),
+        1_710_497_561_000,
+    );
     assert!((f64::from(f.speed_kmh.unwrap()) - 24.3 * 1.852).abs() < 1e-3);
     assert_eq!(t.find("imei").map(|n| n.span.pair()), Some([9, 24]));
     let r = (PROTOCOL.hooks.reply.unwrap())(&m, GET, &ReplyOptions::default());
@@ -73,28 +74,21 @@ fn query_form_and_json() {
 
 #[test]
 fn frames_follow_content_length() {
-    let mut s = GET.to_vec();
-    s.extend(post_form());
-    s.extend(post_json());
+    let s = stream(&[GET, &post_form(), &post_json()]);
     assert_frames(
         &PROTOCOL,
         Direction::ToServer,
         &s,
         &[GET, &post_form(), &post_json()],
     );
-    let mut s = OK.to_vec();
-    s.extend_from_slice(OK);
+    let s = stream(&[OK, OK]);
     assert_frames(&PROTOCOL, Direction::ToDevice, &s, &[OK, OK]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..700, 0..8)) {
-        let mut s = GET.to_vec();
-        s.extend(post_json());
-        s.extend(post_form());
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 3);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[GET, &post_json(), &post_form()]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

@@ -23,9 +23,6 @@ fields! {
     JUNK = "queclink.junk", "Not Queclink", Bytes, "Bytes that are not a Queclink message";
 }
 
-/// Every field of the Queclink decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// `YYYYMMDDHHMMSS` as UTC milliseconds.
 fn stamp(t: &[u8]) -> Option<i64> {
     if t.len() != 14 || !kit::all_digits(t) {
@@ -58,12 +55,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         return d.msg;
     }
     if dollar == 0 {
-        d.error(
-            "queclink.unterminated",
-            "the message does not end with '$'",
-            Span::new(end, end),
-            &COUNT,
-        );
+        d.unterminated("queclink.unterminated", "message", "$", end, &COUNT);
     }
     let f = kit::split(frame, 0, end, b',');
     let g = |i: usize| f.get(i).copied().unwrap_or_default();
@@ -96,8 +88,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         b"GTIGF" => Some("ignition off"),
         _ => None,
     };
-    d.add(&MESSAGE, msg, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(msg, what);
+    d.command(&MESSAGE, msg, what);
     d.msg.kind = match (d.text(ty), name) {
         (b"+SACK", b"GTHBD") => Kind::HeartbeatAck,
         (b"+SACK", _) => Kind::Ack,

@@ -13,30 +13,18 @@
 mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{
-    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
-};
+use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of Queclink.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "queclink",
-    title: "Queclink @Track (text)",
-    ports: &[5004],
-    aliases: &["gl200", "queclink"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of Queclink.
+    name: "queclink", title: "Queclink @Track (text)",
+    ports: [5004], aliases: ["gl200", "queclink"],
+    framer: TextFramer::new(RULES), fields: decode::ALL, reply: reply,
+}
 
 const RULES: TextRules = TextRules::ended_by(b"$", 4096);
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(TextFramer::new(RULES))
-}
 
 /// Message starts, their confidence, reason and direction.
 const STARTS: [(&[u8], u8, &str, Direction); 5] = [

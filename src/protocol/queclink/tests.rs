@@ -18,8 +18,7 @@ const SACK: &[u8] = b"+SACK:GTHBD,270B01,1A2D$";
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, FRI), 95);
-    assert_eq!(confidence(&PROTOCOL, HBD), 93);
+    assert_confidences(&PROTOCOL, &[(FRI, 95), (HBD, 93)]);
     assert_eq!(probed_direction(&PROTOCOL, SACK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, FRI, 8);
     assert_refused(
@@ -36,11 +35,12 @@ fn probe_verdicts() {
 #[test]
 fn report_position_and_heartbeat_answer() {
     let (m, t) = decode_clean(&PROTOCOL, FRI, Direction::ToServer);
-    assert_eq!(m.kind, Kind::Report);
-    assert_eq!(m.imei.unwrap().as_str(), "864251020001234");
-    let f = m.fix.unwrap();
-    assert!((f.lat + 33.427136).abs() < 1e-9 && (f.lon + 70.619301).abs() < 1e-9);
-    assert_eq!(f.time, Some(1_710_497_561_000));
+    let f = assert_report_fix(
+        &m,
+        "864251020001234",
+        (-33.427136, -70.619301),
+        1_710_497_561_000,
+    );
     assert_eq!(f.speed_kmh, Some(45.5));
     assert_eq!(
         t.find("queclink.message").map(|n| n.span.pair()),
@@ -59,21 +59,14 @@ fn report_position_and_heartbeat_answer() {
 
 #[test]
 fn frames_end_at_dollar() {
-    let mut s = FRI.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend_from_slice(SOS);
-    s.extend_from_slice(HBD);
+    let s = stream(&[FRI, b"\r\n", SOS, HBD]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[FRI, SOS, HBD]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = FRI.to_vec();
-        s.extend_from_slice(SOS);
-        s.extend_from_slice(HBD);
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 3);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[FRI, SOS, HBD]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

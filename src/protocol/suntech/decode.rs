@@ -19,9 +19,6 @@ fields! {
     JUNK = "suntech.junk", "Not Suntech", Bytes, "Bytes that are not a Suntech report";
 }
 
-/// Every field of the Suntech decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// Decodes one report.
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
@@ -54,8 +51,7 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         (b"BLE" | b"BSA", _) => (Kind::Report, Some("Bluetooth tags"), None),
         _ => (Kind::Info, None, None),
     };
-    d.add(&HEADER, head, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(head, what);
+    d.command(&HEADER, head, what);
     d.msg.kind = kind;
     if let Some(c) = alarm {
         d.msg.alarm = true;

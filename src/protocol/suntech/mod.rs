@@ -11,24 +11,17 @@
 mod decode;
 
 use crate::protocol::text::{TextFramer, TextRules};
-use crate::protocol::{Direction, Framer, ProbeResult, Protocol};
+use crate::protocol::{Direction, ProbeResult};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of Suntech.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "suntech",
-    title: "Suntech (text)",
-    ports: &[5011],
-    aliases: &["suntech"],
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of Suntech.
+    name: "suntech", title: "Suntech (text)", ports: [5011], aliases: ["suntech"],
+    framer: TextFramer::new(RULES), fields: decode::ALL,
+}
 
 const RULES: TextRules = TextRules::ended_by(b"\r\n", 4096);
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(TextFramer::new(RULES))
-}
 
 /// Report types.
 pub const TYPES: [&[u8]; 11] = [

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::PROTOCOL;
+use crate::protocol::Direction;
 use crate::protocol::kit::testing::*;
-use crate::protocol::{Direction, Kind};
 use proptest::prelude::*;
 
 // Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
@@ -19,8 +19,7 @@ const EMG: &[u8] = b"ST300EMG;205589913;05;527;20240315;10:13:00;be139;-25.39886
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, STT), 93);
-    assert_eq!(confidence(&PROTOCOL, UNIVERSAL), 85);
+    assert_confidences(&PROTOCOL, &[(STT, 93), (UNIVERSAL, 85)]);
     assert_prefixes_not_refused(&PROTOCOL, STT, 20);
     assert_prefixes_not_refused(&PROTOCOL, UNIVERSAL, 16);
     assert_refused(
@@ -38,11 +37,7 @@ fn probe_verdicts() {
 #[test]
 fn positions_in_both_forms() {
     let (m, _) = decode_clean(&PROTOCOL, STT, Direction::ToServer);
-    assert_eq!(m.kind, Kind::Report);
-    assert_eq!(m.imei.unwrap().as_str(), "205589913");
-    let f = m.fix.unwrap();
-    assert!((f.lat + 25.398868).abs() < 1e-9 && (f.lon + 49.325636).abs() < 1e-9);
-    assert_eq!(f.time, Some(1_710_497_561_000));
+    let f = assert_report_fix(&m, "205589913", (-25.398868, -49.325636), 1_710_497_561_000);
     assert_eq!(f.speed_kmh, Some(45.5));
     let (m, _) = decode_clean(&PROTOCOL, UNIVERSAL, Direction::ToServer);
     assert_eq!(m.imei.unwrap().as_str(), "0560001616");
@@ -53,20 +48,14 @@ fn positions_in_both_forms() {
 
 #[test]
 fn frames_end_at_carriage_return() {
-    let mut s = STT.to_vec();
-    s.extend_from_slice(UNIVERSAL);
-    s.extend_from_slice(EMG);
+    let s = stream(&[STT, UNIVERSAL, EMG]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[STT, UNIVERSAL, EMG]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = STT.to_vec();
-        s.extend_from_slice(UNIVERSAL);
-        s.extend_from_slice(EMG);
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 3);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[STT, UNIVERSAL, EMG]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

@@ -4,7 +4,7 @@
 
 use super::fields::*;
 use crate::protocol::kit::Dec;
-use crate::protocol::{Fix, Kind, Span, Value};
+use crate::protocol::{FieldDef, Fix, Kind, Span, Value};
 
 /// CRC-16/IBM (ARC): polynomial 0xA001 reflected, initial value 0.
 pub fn crc16_ibm(data: &[u8]) -> u16 {
@@ -43,35 +43,21 @@ pub fn tcp(d: &mut Dec<'_, '_, '_>) {
     }
 }
 
+/// A big-endian unsigned number of `n` bytes at `at` as a node of `def` (0 when cut short).
+fn int_field(d: &mut Dec<'_, '_, '_>, def: &'static FieldDef, at: usize, n: usize) {
+    let v = uint(d.frame, at, n).unwrap_or(0) as i64;
+    d.add(def, Span::new(at, at + n), Value::Int(v));
+}
+
 /// A UDP datagram: the device's packet, or the server's acknowledgement.
 pub fn udp(d: &mut Dec<'_, '_, '_>) {
     let f = d.frame;
-    d.add(
-        &LENGTH,
-        Span::new(0, 2),
-        Value::Int(uint(f, 0, 2).unwrap_or(0) as i64),
-    );
-    d.add(
-        &PACKET_ID,
-        Span::new(2, 4),
-        Value::Int(uint(f, 2, 2).unwrap_or(0) as i64),
-    );
-    d.add(
-        &PACKET_TYPE,
-        Span::new(4, 5),
-        Value::Int(uint(f, 4, 1).unwrap_or(0) as i64),
-    );
-    d.add(
-        &AVL_PACKET_ID,
-        Span::new(5, 6),
-        Value::Int(uint(f, 5, 1).unwrap_or(0) as i64),
-    );
+    int_field(d, &LENGTH, 0, 2);
+    int_field(d, &PACKET_ID, 2, 2);
+    int_field(d, &PACKET_TYPE, 4, 1);
+    int_field(d, &AVL_PACKET_ID, 5, 1);
     if f.len() == 7 {
-        d.add(
-            &ACK_COUNT,
-            Span::new(6, 7),
-            Value::Int(uint(f, 6, 1).unwrap_or(0) as i64),
-        );
+        int_field(d, &ACK_COUNT, 6, 1);
         d.msg.kind = Kind::Ack;
         d.msg.event = Some("records accepted");
         return;

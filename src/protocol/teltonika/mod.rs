@@ -16,33 +16,20 @@ mod fields;
 
 use crate::protocol::kit::Dec;
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until};
-use crate::protocol::{
-    Builder, Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Span,
-    Value,
-};
+use crate::protocol::{Builder, Direction, Kind, Message, ProbeResult, ReplyOptions, Span, Value};
 use fields::*;
 
-/// Registration of Teltonika.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "teltonika",
-    title: "Teltonika (codec 8 / 8E / 16, TCP and UDP)",
-    ports: &[5027],
-    aliases: &["teltonika"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, ALL)
-};
+crate::protocol::kit::register! {
+    /// Registration of Teltonika.
+    name: "teltonika", title: "Teltonika (codec 8 / 8E / 16, TCP and UDP)",
+    ports: [5027], aliases: ["teltonika"],
+    framer: SizedFramer::new(measure), fields: ALL, reply: reply,
+}
 
 /// Largest data length accepted (the units send well under this).
 const MAX_DATA: usize = 64 * 1024;
 /// Codecs a packet may carry.
 const CODECS: [u8; 7] = [0x07, 0x08, 0x8E, 0x10, 0x0C, 0x0D, 0x0E];
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 fn be16(b: &[u8], at: usize) -> Option<usize> {
     let x = b.get(at..at + 2)?;

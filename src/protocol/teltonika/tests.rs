@@ -57,10 +57,15 @@ fn crc_is_ibm() {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, LOGIN), 97);
-    assert_eq!(confidence(&PROTOCOL, &avl()), 90);
-    assert_eq!(confidence(&PROTOCOL, &udp()), 95);
-    assert_eq!(confidence(&PROTOCOL, &[1, 0, 0, 0, 1]), 80);
+    assert_confidences(
+        &PROTOCOL,
+        &[
+            (LOGIN, 97),
+            (&avl(), 90),
+            (&udp(), 95),
+            (&[1, 0, 0, 0, 1], 80),
+        ],
+    );
     assert_eq!(probed_direction(&PROTOCOL, &getinfo()), Direction::ToDevice);
     assert_eq!((PROTOCOL.probe)(&[1]), ProbeResult::NeedMore);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 17);
@@ -129,9 +134,7 @@ fn bad_crc_and_udp() {
 
 #[test]
 fn streams_frame_both_sides() {
-    let mut s = LOGIN.to_vec();
-    s.extend(avl());
-    s.extend(avl());
+    let s = stream(&[LOGIN, &avl(), &avl()]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[LOGIN, &avl(), &avl()]);
     let mut s = vec![1, 0, 0, 0, 1];
     s.extend(getinfo());
@@ -147,12 +150,7 @@ fn streams_frame_both_sides() {
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
-        let mut s = LOGIN.to_vec();
-        s.extend(avl());
-        s.extend(getinfo());
-        s.extend(avl());
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 4);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[LOGIN, &avl(), &getinfo(), &avl()]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

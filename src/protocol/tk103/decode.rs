@@ -25,9 +25,6 @@ fields! {
     JUNK = "tk103.junk", "Not TK103", Bytes, "Bytes that are not a TK103 frame";
 }
 
-/// Every field of the TK103 decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// What a command is, when known.
 fn meaning(cmd: &[u8]) -> (Kind, Option<&'static str>) {
     match cmd {
@@ -67,19 +64,13 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
         return d.msg;
     };
     if close == 0 {
-        d.error(
-            "tk103.unterminated",
-            "the frame does not end with ')'",
-            Span::new(end, end),
-            &DATA,
-        );
+        d.unterminated("tk103.unterminated", "frame", ")", end, &DATA);
     }
     d.imei(&IMEI, Span::new(1, 1 + h.id_len));
     let cmd_s = Span::new(1 + h.cmd_at, 5 + h.cmd_at);
     let cmd = d.text(cmd_s);
     let (kind, what) = meaning(cmd);
-    d.add(&COMMAND, cmd_s, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(cmd_s, what);
+    d.command(&COMMAND, cmd_s, what);
     d.msg.kind = kind;
     let at = cmd_s.end as usize;
     if h.comma {

@@ -9,32 +9,20 @@
 
 mod decode;
 
+use crate::protocol::kit;
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{
-    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
-};
+use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of TK103.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "tk103",
-    title: "TK103 (Xexun style)",
-    ports: &[5002],
-    aliases: &["tk103"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of TK103.
+    name: "tk103", title: "TK103 (Xexun style)", ports: [5002], aliases: ["tk103"],
+    framer: SizedFramer::new(measure), fields: decode::ALL, reply: reply,
+}
 
 /// Longest frame (cell lists and settings texts run to a few hundred bytes).
 const MAX_FRAME: usize = 2048;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// A frame runs from `(` to the first `)`, except that a text quoted `,$...$)` (the settings
 /// a `ZC03` reports) may hold `)` and line ends; whitespace between frames is skipped.
@@ -124,21 +112,13 @@ pub fn head(body: &[u8]) -> Option<Head> {
 /// command of two capitals and two characters.
 pub fn probe(b: &[u8]) -> ProbeResult {
     let Some(body) = b.strip_prefix(b"(") else {
-        return if b.is_empty() {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(b.is_empty());
     };
     let Some(h) = head(body) else {
         let plausible = body.len() < 22
             && body.iter().all(|c| c.is_ascii_alphanumeric() || *c == b',')
             && body.iter().filter(|&&c| c == b',').count() <= 1;
-        return if plausible {
-            ProbeResult::NeedMore
-        } else {
-            ProbeResult::No
-        };
+        return kit::need_more_if(plausible);
     };
     let cmd = body.get(h.cmd_at..h.cmd_at + 4).unwrap_or(&[]);
     let direction = match cmd.first() {

@@ -30,9 +30,7 @@ const HANDSHAKE: &[u8] = b"(012345678901BP00012345678901HSO)";
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, LOGIN), 97);
-    assert_eq!(confidence(&PROTOCOL, LOGIN_ACK), 93);
-    assert_eq!(confidence(&PROTOCOL, COMMA), 90);
+    assert_confidences(&PROTOCOL, &[(LOGIN, 97), (LOGIN_ACK, 93), (COMMA, 90)]);
     assert_eq!(probed_direction(&PROTOCOL, LOGIN_ACK), Direction::ToDevice);
     assert_prefixes_not_refused(&PROTOCOL, LOGIN, 18);
     assert_prefixes_not_refused(&PROTOCOL, COMMA, 22);
@@ -95,23 +93,14 @@ fn report_alarm_and_comma_form() {
 
 #[test]
 fn frames_cut_at_parentheses() {
-    let mut s = LOGIN.to_vec();
-    s.extend_from_slice(b"\r\n");
-    s.extend_from_slice(REPORT);
-    s.extend_from_slice(COMMA);
+    let s = stream(&[LOGIN, b"\r\n", REPORT, COMMA]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[LOGIN, REPORT, COMMA]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = LOGIN.to_vec();
-        s.extend_from_slice(b"\n");
-        s.extend_from_slice(REPORT);
-        s.extend_from_slice(b"junk");
-        s.extend_from_slice(SOS);
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 4);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[LOGIN, b"\n", REPORT, b"junk", SOS]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
     }
 }

@@ -23,9 +23,6 @@ fields! {
     JUNK = "watch.junk", "Not watch", Bytes, "Bytes that are not a watch frame";
 }
 
-/// Every field of the watch decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 /// Decodes one frame.
 pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     let mut d = Dec::new(frame, b);
@@ -75,8 +72,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
         b"CR" => Some("position now"),
         _ => None,
     };
-    d.add(&COMMAND, cmd, what.map_or(Value::Raw, Value::Enum));
-    d.keyword(cmd, what);
+    d.command(&COMMAND, cmd, what);
     d.msg.kind = match (name, to_device) {
         (b"LK", false) => Kind::Heartbeat,
         (b"LK", true) => Kind::HeartbeatAck,
@@ -103,12 +99,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
         );
     }
     if close == 0 {
-        d.error(
-            "watch.unterminated",
-            "the frame does not end with ']'",
-            Span::new(end, end),
-            &DATA,
-        );
+        d.unterminated("watch.unterminated", "frame", "]", end, &DATA);
     }
     d.msg
 }

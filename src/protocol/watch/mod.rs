@@ -13,30 +13,18 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{
-    Direction, Framer, Hooks, Kind, Message, ProbeResult, Protocol, ReplyOptions, Verdict,
-};
+use crate::protocol::{Direction, Kind, Message, ProbeResult, ReplyOptions, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of the watch protocol.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "watch",
-    title: "Watch protocol (3G / SeTracker)",
-    ports: &[5093],
-    aliases: &["watch", "setracker"],
-    hooks: Hooks {
-        reply: Some(reply),
-        ..Hooks::NONE
-    },
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of the watch protocol.
+    name: "watch", title: "Watch protocol (3G / SeTracker)",
+    ports: [5093], aliases: ["watch", "setracker"],
+    framer: SizedFramer::new(measure), fields: decode::ALL, reply: reply,
+}
 
 const MAX_FRAME: usize = 64 * 1024;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// The parts of a frame's header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,11 +43,12 @@ fn probe_verdicts() {
 #[test]
 fn position_alarm_and_link() {
     let (m, _) = decode_clean(&PROTOCOL, &ud("UD"), Direction::ToServer);
-    assert_eq!(m.kind, Kind::Report);
-    assert_eq!(m.imei.unwrap().as_str(), "8800000015");
-    let f = m.fix.unwrap();
-    assert!((f.lat - 22.567162).abs() < 1e-9 && (f.lon + 114.098502).abs() < 1e-9);
-    assert_eq!(f.time, Some(1_710_497_561_000));
+    let f = assert_report_fix(
+        &m,
+        "8800000015",
+        (22.567162, -114.098502),
+        1_710_497_561_000,
+    );
     assert_eq!(f.speed_kmh, Some(12.5));
     let reply = PROTOCOL.hooks.reply.unwrap();
     let al = ud("AL");
@@ -72,20 +73,14 @@ fn frames_follow_the_length() {
     let b = frame("LK,1000,0,67");
     // Content holding ']' is framed by the length.
     let c = frame("TEXT,a]b");
-    let mut s = a.clone();
-    s.extend_from_slice(&c);
-    s.extend_from_slice(&b);
+    let s = stream(&[&a, &c, &b]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&a, &c, &b]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let mut s = ud("UD");
-        s.extend(frame("LK,1000,0,67"));
-        s.extend(ud("AL"));
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 3);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[&ud("UD"), &frame("LK,1000,0,67"), &ud("AL")]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
     }
 }

@@ -26,9 +26,6 @@ fields! {
     JUNK = "xexun.junk", "Not Xexun", Bytes, "Bytes that are not a Xexun report";
 }
 
-/// Every field of the Xexun decoder.
-pub static FIELDS: &[&crate::protocol::FieldDef] = ALL;
-
 static XEXUN_RMC: Rmc = Rmc {
     time: &TIME,
     status: &STATUS,

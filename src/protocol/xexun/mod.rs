@@ -12,24 +12,17 @@
 mod decode;
 
 use crate::protocol::kit::sized::{Cut, SizedFramer, junk_until, whitespace};
-use crate::protocol::{Direction, Framer, ProbeResult, Protocol, Verdict};
+use crate::protocol::{Direction, ProbeResult, Verdict};
 
-pub use decode::{FIELDS, decode};
+pub use decode::decode;
 
-/// Registration of Xexun.
-pub static PROTOCOL: Protocol = Protocol {
-    name: "xexun",
-    title: "Xexun / GT02 (GPRMC with imei)",
-    ports: &[5006],
-    aliases: &["xexun"],
-    ..Protocol::parts(probe, framer, decode, FIELDS)
-};
+crate::protocol::kit::register! {
+    /// Registration of Xexun.
+    name: "xexun", title: "Xexun / GT02 (GPRMC with imei)", ports: [5006], aliases: ["xexun"],
+    framer: SizedFramer::new(measure), fields: decode::ALL,
+}
 
 const MAX_FRAME: usize = 1024;
-
-fn framer(_dir: Direction) -> Box<dyn Framer> {
-    Box::new(SizedFramer::new(measure))
-}
 
 /// Where the RMC sentence starts in `b`: after an optional serial and phone. `Err(true)` when
 /// more bytes could still show it.

@@ -20,8 +20,7 @@ fn report(serial_phone: &str, event: &str) -> Vec<u8> {
 #[test]
 fn probe_verdicts() {
     let full = report("150324101241,+34600000000,", "");
-    assert_eq!(confidence(&PROTOCOL, &full), 93);
-    assert_eq!(confidence(&PROTOCOL, &report("", "")), 88);
+    assert_confidences(&PROTOCOL, &[(&full, 93), (&report("", ""), 88)]);
     assert_prefixes_not_refused(&PROTOCOL, &full, 40);
     assert_refused(
         &PROTOCOL,
@@ -53,18 +52,14 @@ fn report_position_imei_and_sos() {
 fn frames_end_after_the_imei_line() {
     let a = report("150324101241,+34600000000,", "");
     let b = report("", "help me!");
-    let mut s = a.clone();
-    s.extend_from_slice(&b);
+    let s = stream(&[&a, &b]);
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&a, &b]);
 }
 
 proptest! {
     #[test]
     fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let mut s = report("150324101241,+34600000000,", "");
-        s.extend(report("", "help me!"));
-        let whole = frames(&PROTOCOL, Direction::ToServer, &[&s]);
-        prop_assert_eq!(whole.len(), 2);
-        prop_assert_eq!(frames_cut(&PROTOCOL, Direction::ToServer, &s, &cuts), whole);
+        let s = stream(&[&report("150324101241,+34600000000,", ""), &report("", "help me!")]);
+        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(2))?;
     }
 }
