@@ -8,8 +8,9 @@
 mod live_support;
 
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::path::Path;
+use std::time::Duration;
 
 use bn407::live::{LiveConfig, LiveEvent};
 use bn407::pipeline::{Input, RunOptions, run_all};
@@ -49,7 +50,13 @@ fn the_samples_replayed_get_answers_and_never_a_command() {
             s.write_all(f).unwrap();
         }
         sent += frames.len();
-        drop(s);
+        // Done sending: a FIN after the last byte, then the answers read until the listener
+        // closes. Closing with answers unread would make this side's kernel reset the
+        // connection and throw away what it had not sent yet (small writes wait for the ACK of
+        // the previous one), so the listener could not see every frame.
+        s.shutdown(Shutdown::Write).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        std::io::copy(&mut s, &mut std::io::sink()).unwrap();
     }
     wait_until(&seen, |s| {
         s.frames.iter().filter(|f| f.0 == "to_server").count() >= sent
