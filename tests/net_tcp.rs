@@ -188,6 +188,25 @@ fn overlapping_retransmission_with_different_data_keeps_first_copy() {
     assert_eq!(run.stats.tcp_overlap_mismatches, 2);
 }
 
+/// Bytes the server acknowledged are settled (it took the first copy and drops any later one):
+/// sent again with other content, they are a retransmission, not compared; bytes not yet
+/// acknowledged sent again differently are still a mismatch.
+#[test]
+fn acknowledged_bytes_sent_again_differently_are_a_retransmission_not_a_mismatch() {
+    let isn = 1000;
+    let mut p = handshake(isn);
+    p.push(d(isn, 0, b"AAAAAAAAAA"));
+    p.push(tcp(addr(SRV), addr(DEV), 1, ack(isn + 11), b""));
+    p.push(d(isn, 10, b"BBBBBBBBBB"));
+    p.push(d(isn, 0, b"XXXXXXXXXX"));
+    p.push(d(isn, 10, b"YYYYYBBBBB"));
+    let run = run_bytes(eth_pcap(&p));
+    assert_eq!(run.stream(0, Side::Device), b"AAAAAAAAAABBBBBBBBBB");
+    assert_eq!(run.stats.tcp_retransmissions, 2, "{:?}", run.stats);
+    assert_eq!(run.stats.tcp_overlap_mismatches, 1, "{:?}", run.events);
+    assert_eq!(run.count("note 0 device tcp.overlap_mismatch"), 1);
+}
+
 #[test]
 fn sequence_numbers_wrap_around() {
     let isn = u32::MAX - 12;

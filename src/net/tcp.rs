@@ -6,11 +6,20 @@
 //! before it fills, or until more than the configured cap waits, when the hole is declared a
 //! gap. The last bytes passed on are kept (a bounded window) to check that retransmissions
 //! carry the same data as the first copy.
+//!
+//! That window holds only what the other side has not acknowledged yet (at most [`HISTORY`]
+//! bytes): acknowledged bytes are settled, the receiver took the first copy and drops any
+//! later one, so a retransmission of them is counted but not compared. In a capture with both
+//! directions this keeps a few hundred bytes a stream instead of 16 KiB, which is most of what
+//! `stats` holds for a fleet of connected devices; without the acknowledgments (one direction
+//! captured) the whole window is kept.
 
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many recently delivered bytes are kept to compare retransmissions with.
 const HISTORY: usize = 16 * 1024;
+/// An empty window larger than this gives its memory back.
+const SMALL_WINDOW: usize = 4 * 1024;
 /// An acknowledgment further ahead than this is not believed when sizing a final gap.
 const MAX_ACK_AHEAD: u64 = 1 << 30;
 
@@ -95,10 +104,26 @@ impl Stream {
         u64::try_from(self.next as i64 + delta).ok()
     }
 
-    /// Records an acknowledgment from the other side.
+    /// Records an acknowledgment from the other side; the kept window forgets what it settles.
     pub(crate) fn ack(&mut self, ack: u32) {
         if let Some(off) = self.offset(ack) {
             self.acked = Some(self.acked.map_or(off, |a| a.max(off)));
+            self.forget_settled();
+        }
+    }
+
+    /// Drops the kept bytes the other side acknowledged, and the window's memory once empty.
+    fn forget_settled(&mut self) {
+        let Some(acked) = self.acked else {
+            return;
+        };
+        let hist_start = self.next - self.history.len() as u64;
+        if acked > hist_start {
+            let settled = (acked.min(self.next) - hist_start) as usize;
+            self.history.drain(..settled);
+        }
+        if self.history.is_empty() && self.history.capacity() > SMALL_WINDOW {
+            self.history = VecDeque::new();
         }
     }
 
@@ -235,15 +260,19 @@ impl Stream {
         }
         emit(StreamEvent::Data(bytes));
         self.next += bytes.len() as u64;
-        if bytes.len() >= HISTORY {
-            self.history.clear();
-            self.history
-                .extend(bytes.get(bytes.len() - HISTORY..).unwrap_or(&[]));
-        } else {
-            self.history.extend(bytes);
-            let excess = self.history.len().saturating_sub(HISTORY);
-            self.history.drain(..excess);
+        // Room is made before the bytes go in, so the window never grows past HISTORY.
+        let kept = bytes
+            .get(bytes.len().saturating_sub(HISTORY)..)
+            .unwrap_or(&[]);
+        let excess = (self.history.len() + kept.len()).saturating_sub(HISTORY);
+        self.history.drain(..excess.min(self.history.len()));
+        let want = self.history.len() + kept.len();
+        if want > self.history.capacity() {
+            let grown = (self.history.capacity() * 2).min(HISTORY).max(want);
+            self.history.reserve_exact(grown - self.history.len());
         }
+        self.history.extend(kept);
+        self.forget_settled();
     }
 
     /// Delivers buffered pieces that are now in order.
