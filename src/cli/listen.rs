@@ -102,7 +102,7 @@ impl LiveSink for Printer {
             ),
             LiveEvent::Recording { file } => format!("== recording {file}"),
             LiveEvent::Stopped { counters: c } => format!(
-                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten; {} datagrams dropped with the analyzer behind, at most {} KiB waiting for it",
+                "== stopped: {} TCP connections accepted, {} refused (limit), {} closed by devices, {} closed flooding without a frame, {} closed silent; {} UDP peers ({} forgotten), {} datagrams; {} frames, {} answers, {} commands; {} platform unreachable; {} closed flows forgotten; {} datagrams dropped with the analyzer behind, {} by the system (receive buffer full), at most {} KiB waiting for it",
                 c.accepted,
                 c.refused_limit,
                 c.closed_by_device,
@@ -117,6 +117,7 @@ impl LiveSink for Printer {
                 c.platform_unreachable,
                 c.flows_forgotten,
                 c.datagrams_dropped,
+                c.kernel_drops(),
                 c.queued_peak / 1024
             ),
             // Said in `words` above.

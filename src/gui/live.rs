@@ -431,8 +431,9 @@ impl LivePanel {
         );
         ui.label(
             RichText::new(format!(
-                "closed: {} by devices, {} flooding without a frame, {} silent · {} platform unreachable · {} datagrams dropped with the analyzer behind",
-                c.closed_by_device, c.closed_unframed, c.closed_idle, c.platform_unreachable, c.datagrams_dropped
+                "closed: {} by devices, {} flooding without a frame, {} silent · {} platform unreachable · {} datagrams dropped with the analyzer behind, {} by the system",
+                c.closed_by_device, c.closed_unframed, c.closed_idle, c.platform_unreachable, c.datagrams_dropped,
+                c.kernel_drops()
             ))
             .small()
             .weak(),

@@ -15,6 +15,7 @@
 //! network. Sniffnet's capture thread works the same way.
 
 mod engine;
+mod kernel_drops;
 mod queue;
 pub mod record;
 mod sockets;
@@ -294,9 +295,21 @@ pub struct Counters {
     pub flows_forgotten: u64,
     /// UDP datagrams dropped because the analyzer was behind (its queue full).
     pub datagrams_dropped: u64,
+    /// UDP datagrams the kernel dropped before the listener read them (a burst past the
+    /// socket's receive buffer); `None` where the system does not say (not Linux).
+    pub datagrams_dropped_kernel: Option<u64>,
     /// The most bytes seen waiting for the analyzer at once (at most
     /// [`LiveConfig::max_queued_bytes`]).
     pub queued_peak: u64,
+}
+
+impl Counters {
+    /// The datagrams the kernel dropped, for people: the number, or "an unknown number" where
+    /// the system does not say.
+    pub fn kernel_drops(&self) -> String {
+        self.datagrams_dropped_kernel
+            .map_or_else(|| "an unknown number".to_string(), |n| n.to_string())
+    }
 }
 
 /// Receives what the engine decodes and notices, on the engine thread. Must not block.

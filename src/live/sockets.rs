@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{mpsc, watch};
 
+use super::kernel_drops::KernelDrops;
 pub(super) use super::queue::{Gauge, Queue, Queued};
 use super::{LiveConfig, LiveError, Mode};
 
@@ -111,6 +112,8 @@ pub(super) struct Sockets {
     pub(super) shutdown: watch::Sender<bool>,
     /// The way to the engine: its fill and its drops.
     pub(super) queue: Gauge,
+    /// What the kernel dropped on the UDP sockets.
+    pub(super) kernel: KernelDrops,
 }
 
 /// The bound sockets, and the addresses for people.
@@ -232,6 +235,7 @@ pub(super) fn spawn(
             }
         }
     }
+    let kernel = KernelDrops::new(&udp);
     let (shutdown, stop) = watch::channel(false);
     let mut udp_out = Vec::new();
     let mut udp_rx = Vec::new();
@@ -300,6 +304,7 @@ pub(super) fn spawn(
             udp: udp_out,
             shutdown,
             queue,
+            kernel,
         },
         udp_buffer,
     })

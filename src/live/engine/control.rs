@@ -107,6 +107,7 @@ impl Engine {
         self.sink.tick(&self.counters, &links);
         if self.last_flows.elapsed() >= Duration::from_secs(1) {
             self.last_flows = Instant::now();
+            self.counters.datagrams_dropped_kernel = self.sockets.kernel.read();
             self.sink.flows(self.an.summaries());
         }
     }

@@ -122,6 +122,7 @@ impl Engine {
         listening: LiveEvent,
     ) -> Self {
         let trees = cfg.trees;
+        let kernel_drops = sockets.kernel.read();
         Self {
             cfg,
             recorder,
@@ -137,7 +138,10 @@ impl Engine {
             udp_lru: std::collections::BTreeSet::new(),
             next_flow: 0,
             next_udp: 1 << 62,
-            counters: Counters::default(),
+            counters: Counters {
+                datagrams_dropped_kernel: kernel_drops,
+                ..Counters::default()
+            },
             last_tick: Instant::now(),
             last_flows: Instant::now(),
             listening: Some(listening),
@@ -189,6 +193,8 @@ impl Engine {
 
     fn shutdown(mut self) -> Result<Vec<std::path::PathBuf>, String> {
         let now = SystemTime::now();
+        // While the sockets are still open (the kernel's table lists open sockets only).
+        self.counters.datagrams_dropped_kernel = self.sockets.kernel.read();
         let ids: Vec<u64> = self.conns.keys().copied().collect();
         for id in ids {
             self.end(id, Closer::Analyzer, now);
