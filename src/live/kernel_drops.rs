@@ -10,6 +10,7 @@
 /// The listener's UDP sockets, as the kernel's tables name them.
 #[derive(Debug, Default)]
 pub(super) struct KernelDrops {
+    sockets: usize,
     inodes: Vec<u64>,
 }
 
@@ -17,13 +18,17 @@ impl KernelDrops {
     /// For `sockets` (before they are handed to the runtime).
     pub(super) fn new(sockets: &[std::net::UdpSocket]) -> Self {
         Self {
+            sockets: sockets.len(),
             inodes: sockets.iter().filter_map(socket_inode).collect(),
         }
     }
 
-    /// Datagrams the kernel dropped on these sockets so far; `None` where the system does not
-    /// say (not Linux, no `/proc`, or no UDP socket).
+    /// Datagrams the kernel dropped on these sockets so far (none without UDP sockets); `None`
+    /// where the system does not say (not Linux, no `/proc`).
     pub(super) fn read(&self) -> Option<u64> {
+        if self.sockets == 0 {
+            return Some(0);
+        }
         if self.inodes.is_empty() {
             return None;
         }
