@@ -156,18 +156,28 @@ pub struct Rmc {
     pub coordinate: &'static str,
 }
 
+/// An [`Rmc`] of the field statics named `TIME`, `STATUS`, `LATITUDE`, `LONGITUDE`, `SPEED`,
+/// `COURSE`, `DATE` and `FIX_TIME` where it is written (each protocol's `fields!` declares its
+/// own), with `$coordinate` as the code of a malformed coordinate.
+macro_rules! rmc_fields {
+    ($coordinate:literal) => {
+        $crate::protocol::nmea::Rmc {
+            time: &TIME,
+            status: &STATUS,
+            latitude: &LATITUDE,
+            longitude: &LONGITUDE,
+            speed: &SPEED,
+            course: &COURSE,
+            date: &DATE,
+            fix_time: &FIX_TIME,
+            coordinate: $coordinate,
+        }
+    };
+}
+pub(crate) use rmc_fields;
+
 /// Raw NMEA's own RMC fields.
-static NMEA_RMC: Rmc = Rmc {
-    time: &TIME,
-    status: &STATUS,
-    latitude: &LATITUDE,
-    longitude: &LONGITUDE,
-    speed: &SPEED,
-    course: &COURSE,
-    date: &DATE,
-    fix_time: &FIX_TIME,
-    coordinate: "nmea.coordinate",
-};
+static NMEA_RMC: Rmc = rmc_fields!("nmea.coordinate");
 
 /// Reads an RMC sentence whose fields are `f` (`f[0]` the sentence name) into nodes of
 /// `defs` and the message's fix; the kind becomes `Report`.

@@ -12,6 +12,7 @@ use crate::protocol::kit::prefix_of;
 use crate::protocol::text::{TextFramer, TextRules};
 use crate::protocol::{Direction, ProbeResult, Verdict};
 
+pub(crate) use decode::rmc_fields;
 pub use decode::{Rmc, decode, rmc};
 
 crate::protocol::kit::register! {

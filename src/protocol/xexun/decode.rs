@@ -3,7 +3,7 @@
 
 use super::rmc_at;
 use crate::protocol::kit::{self, Dec, fields};
-use crate::protocol::nmea::{Rmc, rmc};
+use crate::protocol::nmea::{Rmc, rmc, rmc_fields};
 use crate::protocol::{AlarmClass, Builder, Direction, Message, Span};
 
 fields! {
@@ -26,17 +26,7 @@ fields! {
     JUNK = "xexun.junk", "Not Xexun", Bytes, "Bytes that are not a Xexun report";
 }
 
-static XEXUN_RMC: Rmc = Rmc {
-    time: &TIME,
-    status: &STATUS,
-    latitude: &LATITUDE,
-    longitude: &LONGITUDE,
-    speed: &SPEED,
-    course: &COURSE,
-    date: &DATE,
-    fix_time: &FIX_TIME,
-    coordinate: "xexun.coordinate",
-};
+static XEXUN_RMC: Rmc = rmc_fields!("xexun.coordinate");
 
 /// Decodes one report.
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
