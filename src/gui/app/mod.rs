@@ -236,6 +236,11 @@ impl AnalyzerApp {
             || !self.pending_open.is_empty()
             || matches!(self.visible, Visible::Some { done: false, .. })
     }
+    /// True when the list shows every row it will: no filter, or the filter has seen every
+    /// frame (the map's and plots' tracks of the filtered frames may still be building).
+    pub fn filter_complete(&self) -> bool {
+        !matches!(self.visible, Visible::Some { done: false, .. })
+    }
     /// Frames stored.
     pub fn frame_count(&self) -> usize {
         self.read_store().len()
