@@ -10,6 +10,20 @@ use crate::model::tracks::TrackBuilder;
 /// Time spent feeding tracks per UI frame at most (for each feed).
 pub const TRACK_BUDGET: Duration = Duration::from_millis(8);
 
+/// Adds stored frame `frame` (if there is one) to `tracks`.
+pub fn add_frame(tracks: &mut TrackBuilder, store: &FrameStore, frame: usize) {
+    if let Some(f) = store.get(frame) {
+        tracks.add_message(
+            frame as u64,
+            f.ts(),
+            f.direction(),
+            f.imei().copied(),
+            &f.message(),
+            f.bytes(),
+        );
+    }
+}
+
 /// A track builder and how far it has been fed.
 #[derive(Debug, Default)]
 pub struct TrackFeed {
@@ -58,16 +72,7 @@ impl TrackFeed {
                     None => i,
                     Some(r) => r.get(i).map_or(usize::MAX, |f| *f as usize),
                 };
-                if let Some(f) = store.get(frame) {
-                    self.tracks.add_message(
-                        frame as u64,
-                        f.ts(),
-                        f.direction(),
-                        f.imei().copied(),
-                        &f.message(),
-                        f.bytes(),
-                    );
-                }
+                add_frame(&mut self.tracks, store, frame);
             }
             self.fed = end;
             if start.elapsed() >= TRACK_BUDGET {

@@ -103,9 +103,15 @@ impl AnalyzerApp {
             while let Ok(msg) = job.rx.try_recv() {
                 match (msg, &mut self.visible) {
                     (FilterMsg::Rows(r), Visible::Some { rows, .. }) => rows.extend(r),
+                    (FilterMsg::Tracks(t), Visible::Some { rows, .. }) => {
+                        self.filtered_tracks = Some(TrackFeed::built(*t, rows.len()));
+                        self.tracks_generation += 1;
+                        finished = true;
+                    }
                     (FilterMsg::Done, Visible::Some { done, .. }) => {
                         *done = true;
-                        finished = true;
+                        // The tracks follow when the thread builds them.
+                        finished = !job.builds_tracks;
                     }
                     _ => {}
                 }
@@ -206,7 +212,10 @@ impl AnalyzerApp {
         let store = self.store.read().unwrap_or_else(|e| e.into_inner());
         // A file's tracks come from the loader when it ends; live frames are fed from the store.
         let mut more = self.loader.is_none() && self.tracks.feed(&store, None, true);
-        if let (Some(f), Visible::Some { rows, done }) = (&mut self.filtered_tracks, &self.visible)
+        // The filter thread builds them on a loaded capture; else they are fed here.
+        let by_thread = self.filter_job.as_ref().is_some_and(|j| j.builds_tracks);
+        if let (Some(f), Visible::Some { rows, done }, false) =
+            (&mut self.filtered_tracks, &self.visible, by_thread)
         {
             more |= f.feed(&store, Some(rows), *done && self.tracks.complete);
         }
