@@ -389,7 +389,7 @@ async fn serve_conn(
             o = out.recv() => match o {
                 Some(Out::Send(b)) => {
                     if wr.write_all(&b).await.is_err() {
-                        return drain(conn, &mut rd, &mut buf, tx).await;
+                        return drain(conn, &mut rd, &mut buf, None, tx).await;
                     }
                 }
                 Some(Out::Close) | None => {
@@ -407,24 +407,35 @@ async fn serve_conn(
 
 /// A write to the device failed: it closed, or reset, while an answer was on its way (a device
 /// that closes with an answer unread resets the connection). What it sent before that may still
-/// wait in the kernel's buffer: it goes to the engine, so none of it is lost, and the connection
-/// ends as broken. Bounded in time, in case the device goes on sending to a half-broken socket.
+/// wait in the kernel's buffer: it goes to the engine, and in relay mode on to the `platform`
+/// first, as every device byte does, so none of it is lost; then the connection ends as broken
+/// (the platform's side closed). Bounded in time, in case the device goes on sending to a
+/// half-broken socket.
 async fn drain(
     conn: u64,
     rd: &mut tokio::net::tcp::OwnedReadHalf,
     buf: &mut [u8],
+    mut platform: Option<&mut tokio::net::tcp::OwnedWriteHalf>,
     tx: &Queue,
 ) -> Closer {
     let until = tokio::time::Instant::now() + DRAIN_TIME;
     while let Ok(Ok(n @ 1..)) = tokio::time::timeout_at(until, rd.read(buf)).await {
-        let bytes = buf.get(..n).unwrap_or(&[]).to_vec();
+        let bytes = buf.get(..n).unwrap_or(&[]);
+        if let Some(up) = platform.as_mut()
+            && up.write_all(bytes).await.is_err()
+        {
+            platform = None;
+        }
         tx.send(NetEvent::TcpData {
             conn,
             from_device: true,
-            bytes,
+            bytes: bytes.to_vec(),
             ts: SystemTime::now(),
         })
         .await;
+    }
+    if let Some(up) = platform {
+        let _ = up.shutdown().await;
     }
     Closer::Reset
 }
@@ -493,16 +504,14 @@ async fn relay_conn(
                     let bytes = ubuf.get(..n).unwrap_or(&[]);
                     tx.send(NetEvent::TcpData { conn, from_device: false, bytes: bytes.to_vec(), ts: SystemTime::now() }).await;
                     if dwr.write_all(bytes).await.is_err() {
-                        let _ = uwr.shutdown().await;
-                        return drain(conn, &mut drd, &mut dbuf, tx).await;
+                        return drain(conn, &mut drd, &mut dbuf, Some(&mut uwr), tx).await;
                     }
                 }
             },
             o = out.recv() => match o {
                 Some(Out::Send(b)) => {
                     if dwr.write_all(&b).await.is_err() {
-                        let _ = uwr.shutdown().await;
-                        return drain(conn, &mut drd, &mut dbuf, tx).await;
+                        return drain(conn, &mut drd, &mut dbuf, Some(&mut uwr), tx).await;
                     }
                 }
                 Some(Out::Close) | None => {
