@@ -234,7 +234,7 @@ impl AnalyzerApp {
             || !self.tracks.complete
             || self.filtered_tracks.as_ref().is_some_and(|f| !f.complete)
             || !self.pending_open.is_empty()
-            || matches!(self.visible, Visible::Some { done: false, .. })
+            || !self.filter_complete()
     }
     /// True when the list shows every row it will: no filter, or the filter has seen every
     /// frame (the map's and plots' tracks of the filtered frames may still be building).

@@ -104,10 +104,14 @@ impl Engine {
         links.sort_by(|a, b| a.imei.cmp(&b.imei).then(a.flow.cmp(&b.flow)));
         self.counters.flows_forgotten = self.an.forgotten();
         self.counters.datagrams_dropped = self.sockets.queue.dropped();
-        self.sink.tick(&self.counters, &links);
-        if self.last_flows.elapsed() >= Duration::from_secs(1) {
-            self.last_flows = Instant::now();
+        // Once a second: the kernel's table (a file read) and the flow summaries.
+        let second = self.last_flows.elapsed() >= Duration::from_secs(1);
+        if second {
             self.counters.datagrams_dropped_kernel = self.sockets.kernel.read();
+        }
+        self.sink.tick(&self.counters, &links);
+        if second {
+            self.last_flows = Instant::now();
             self.sink.flows(self.an.summaries());
         }
     }
