@@ -120,6 +120,7 @@ fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &
         server_ports: Vec::new(),
         cancel: Some(cancel),
         progress: Some(&mut progress),
+        decoders: None,
     };
     let outcome = pipeline::run_all(inputs, &mut opts, &mut |d| {
         builder.add(&d);

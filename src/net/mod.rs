@@ -22,6 +22,7 @@
 //! no per-packet list: in-order data is passed on without a copy, which is what a capture of
 //! small tracker messages mostly is.
 
+mod batch;
 mod defrag;
 mod flows;
 mod ip;
@@ -33,6 +34,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::capture::{Item, ItemKind, Timestamp};
+pub use batch::EventBatch;
 
 /// Identifies a flow within one [`Reassembler`]; numbered from 0 in order of opening.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,6 +5,7 @@
 //! all feed it the same way; only what they do with each [`Decoded`] frame differs.
 
 mod run;
+mod stages;
 
 /// Flow tables are keyed by addresses from the capture: a fast hasher, randomly seeded.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
+use super::stages::{self, Reader};
 use super::{Analyzer, FlowMeta, FlowSummary, Sink};
-use crate::capture::{self, CaptureError, ErrorKind, Item, Merged};
-use crate::net::{FlowEvent, NetConfig, NetStats, Reassembler, Side, SideBy};
+use crate::capture::{self, CaptureError, ErrorKind, Merged};
+use crate::net::{FlowEvent, FlowInfo, NetConfig, NetStats, Reassembler, Side, SideBy};
 use crate::protocol::{Diagnostic, Severity, Span};
 
 /// One input: a file (or `-` for standard input), or bytes already in memory (drag and drop).
@@ -56,6 +57,10 @@ pub struct RunOptions<'p> {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Called now and then with the progress.
     pub progress: Option<&'p mut dyn FnMut(Progress)>,
+    /// Decoder threads (0: the whole run on the caller's thread); `None` for the default, one
+    /// less than the processors (at least 1), or `BN407_DECODERS` when set. The frames and
+    /// their order are the same whatever the number.
+    pub decoders: Option<usize>,
 }
 
 /// Why a run stopped early.
@@ -114,67 +119,64 @@ pub fn run_all(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>)
             }
         }
     }
-    let mut merged = Merged::new(sources);
+    let merged = Merged::new(sources);
     let mut ports = vec![8888];
     ports.extend(opts.server_ports.iter().copied());
-    let mut net = Reassembler::new(NetConfig {
+    let net = Reassembler::new(NetConfig {
         server_ports: ports,
         ..NetConfig::default()
     });
-    let mut an = Analyzer::new(opts.tree);
+    let mut reader = Reader {
+        merged,
+        net,
+        cancel: opts.cancel.clone(),
+        per_batch: if inputs
+            .iter()
+            .any(|i| matches!(i, Input::Path(p) if capture::is_stream(p)))
+        {
+            1
+        } else {
+            stages::ITEMS_PER_BATCH
+        },
+    };
     let frames = std::cell::Cell::new(0u64);
+    let mut progress = opts.progress.take();
     let mut counting = |d: super::Decoded<'_>| {
         frames.set(frames.get() + 1);
         sink(d);
     };
-    let mut item = Item::new();
-    let mut items = 0u64;
-    let mut failure = None;
-    loop {
-        if opts
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-        {
-            break;
-        }
-        let source = match merged.next_into(&mut item) {
-            Ok(Some(source)) => source,
-            Ok(None) => break,
-            Err(e) => {
-                failure = Some(to_run_error(e));
-                break;
+    let staged = stages::run_staged(
+        &mut reader,
+        opts.tree,
+        opts.decoders.unwrap_or_else(stages::decoders),
+        &mut counting,
+        &mut |read| {
+            if let Some(p) = progress.as_mut() {
+                p(Progress {
+                    bytes_read: read.0,
+                    bytes_total: read.1,
+                    frames: frames.get(),
+                });
             }
-        };
-        net.feed(source, &item, &mut |ev| apply(&mut an, ev, &mut counting));
-        items += 1;
-        if items.is_multiple_of(256)
-            && let Some(p) = opts.progress.as_mut()
-        {
-            p(Progress {
-                bytes_read: merged.bytes_read(),
-                bytes_total: merged.total_bytes(),
-                frames: frames.get(),
-            });
-        }
-    }
-    net.finish(&mut |ev| apply(&mut an, ev, &mut counting));
-    let flows = an.finish(&mut counting);
-    if let Some(p) = opts.progress.as_mut() {
+        },
+    );
+    if let Some(p) = progress.as_mut() {
+        let read = reader.read_so_far();
         p(Progress {
-            bytes_read: merged.bytes_read(),
-            bytes_total: merged.total_bytes(),
+            bytes_read: read.0,
+            bytes_total: read.1,
             frames: frames.get(),
         });
     }
+    opts.progress = progress;
     RunOutcome {
-        flows,
-        net: net.stats().clone(),
-        error: failure,
+        flows: staged.flows,
+        net: staged.net,
+        error: staged.failure,
     }
 }
 
-fn to_run_error(e: CaptureError) -> RunError {
+pub(super) fn to_run_error(e: CaptureError) -> RunError {
     match e.kind {
         ErrorKind::Unreadable => RunError::Unreadable(e.to_string()),
         ErrorKind::Damaged => RunError::Damaged(e.to_string()),
@@ -188,19 +190,24 @@ pub(crate) fn side_index(side: Side) -> usize {
     }
 }
 
+/// What the pipeline keeps of a flow the network layer opened.
+pub(super) fn meta_of(info: &FlowInfo) -> FlowMeta {
+    FlowMeta {
+        id: info.id.0,
+        transport: info.transport.as_str(),
+        device: info.device,
+        server: info.server,
+        certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
+        source: info.source,
+        hint: info.hint,
+        from_log: info.side_by == SideBy::Log,
+    }
+}
+
 /// Hands one network event to the analyzer (also what the `net` and `tcp` fuzz targets run).
 pub(crate) fn apply(an: &mut Analyzer, ev: FlowEvent<'_>, sink: &mut Sink<'_>) {
     match ev {
-        FlowEvent::Open(info) => an.open_flow(FlowMeta {
-            id: info.id.0,
-            transport: info.transport.as_str(),
-            device: info.device,
-            server: info.server,
-            certain: matches!(info.side_by, SideBy::Syn | SideBy::Log | SideBy::Raw),
-            source: info.source,
-            hint: info.hint,
-            from_log: info.side_by == SideBy::Log,
-        }),
+        FlowEvent::Open(info) => an.open_flow(meta_of(info)),
         FlowEvent::Data {
             flow,
             side,
