@@ -201,14 +201,18 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_quoting_follows_rfc_4180() {
-        assert_eq!(cell("=1+2"), "'=1+2");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("-3"), "'-3");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("\r\n"), "\"'\r\n\"");
-        assert_eq!(cell("plain"), "plain");
+        for (raw, written) in [
+            ("=1+2", "'=1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-3", "'-3"),
+            ("\tx", "'\tx"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("\r\n", "\"'\r\n\""),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(cell(raw), written, "{raw:?}");
+        }
         let mut line = String::new();
         push_cell(&mut line, &num(Some(-9.5)));
         assert_eq!(line, "-9.5");

@@ -231,11 +231,15 @@ mod tests {
 
     #[test]
     fn device_text_cannot_become_markup() {
-        assert_eq!(escape("a|b"), "a\\|b");
-        assert_eq!(escape("[x](http://e)"), "\\[x\\](http://e)");
-        assert_eq!(escape("<img src=x>"), "\\<img src=x\\>");
-        assert_eq!(escape("# not a heading #1"), "\\# not a heading #1");
-        assert_eq!(escape("line\nbreak"), "line break");
+        for (text, escaped) in [
+            ("a|b", "a\\|b"),
+            ("[x](http://e)", "\\[x\\](http://e)"),
+            ("<img src=x>", "\\<img src=x\\>"),
+            ("# not a heading #1", "\\# not a heading #1"),
+            ("line\nbreak", "line break"),
+        ] {
+            assert_eq!(escape(text), escaped, "{text:?}");
+        }
         let r = Report {
             title: "T".into(),
             summary: String::new(),

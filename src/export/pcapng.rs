@@ -27,7 +27,8 @@ use crate::live::record::Conn;
 use crate::live::record::file::{pcap_error, raw_ip_writer};
 use crate::live::record::packets::{self, MAX_SEGMENT, Pair, Segment};
 use crate::model::SessionFinding;
-use crate::model::store::{FlowInfo, FrameRef, FrameStore};
+use crate::model::store::{FrameRef, FrameStore};
+use crate::pipeline::FlowMeta;
 use crate::protocol::Direction;
 
 /// One frame to write: its place in the store and its number in the run (as `decode` and the
@@ -91,7 +92,7 @@ pub fn comment(f: &FrameRef<'_>, number: u64, findings: &[&SessionFinding]) -> O
 }
 
 /// Addresses of a flow: its own, or documentation addresses when it has none.
-fn pair_of(info: Option<&FlowInfo>, flow: u32) -> Pair {
+fn pair_of(info: Option<&FlowMeta>, flow: u32) -> Pair {
     let device = info.and_then(|i| i.device).unwrap_or_else(|| {
         let host = u8::try_from(flow % 254 + 1).unwrap_or(1);
         let port = u16::try_from(40_000 + flow % 20_000).unwrap_or(40_000);

@@ -106,13 +106,13 @@ fn view_menu(ui: &mut Ui, settings: &Settings, cmds: &mut Vec<Command>) {
         send_on_click(ui, item, cmds, || Command::ShowSide(t));
     }
     ui.separator();
-    for (t, label) in [
-        (CentralTab::Frames, "Frame list"),
-        (CentralTab::Conversation, "Conversation"),
-        (CentralTab::Map, "Map"),
-        (CentralTab::Plots, "Plots"),
-        (CentralTab::Compare, "Compare"),
-    ] {
+    for (t, label) in CentralTab::ALL {
+        // The menu names the list in full.
+        let label = if t == CentralTab::Frames {
+            "Frame list"
+        } else {
+            label
+        };
         let item = ui.radio(settings.central == t, label);
         send_on_click(ui, item, cmds, || Command::ShowTab(t));
     }

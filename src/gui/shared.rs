@@ -1,6 +1,6 @@
 //! What several panels show alike, in one place they all read: a device's name and colour, an
-//! alarm's colour, a finding's evidence frames, and the "Only filtered frames" switch of the map
-//! and the plots, and the start of a panel's worker thread. Panels never import each other;
+//! alarm's colour, a finding's evidence frames, a row of tabs, the "Only filtered frames" switch
+//! of the map and the plots, and the start of a panel's worker thread. Panels never import each other;
 //! what two of them share lives here.
 
 use std::sync::Arc;
@@ -51,6 +51,24 @@ pub fn evidence_text(frames: &[u64]) -> String {
         "Frames {}{more}: click to select the first",
         shown.join(" ")
     )
+}
+
+/// A row of tabs (the central tabs, the side panel's), `current` selected: a click on another
+/// pushes `show` of it.
+pub fn tab_row<T: Copy + PartialEq>(
+    ui: &mut Ui,
+    current: T,
+    tabs: &[(T, &str)],
+    show: fn(T) -> Command,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        for &(tab, label) in tabs {
+            if ui.selectable_label(current == tab, label).clicked() {
+                commands.push(show(tab));
+            }
+        }
+    });
 }
 
 /// "Only filtered frames" beside the map's and the plots' tools, while a filter is in force:

@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::export::ExportCommand;
-use super::shared::evidence_text;
+use super::shared::{evidence_text, tab_row};
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, severity_letter};
 use crate::model::{SessionFinding, Stats};
@@ -21,18 +21,13 @@ pub struct SidePanel {
 impl SidePanel {
     /// Draws the panel with tab `tab`.
     pub fn ui(&mut self, ui: &mut Ui, tab: SideTab, view: &mut View<'_>) {
-        ui.horizontal(|ui| {
-            for (t, label) in [
-                (SideTab::Devices, "Devices"),
-                (SideTab::Flows, "Flows"),
-                (SideTab::Findings, "Findings"),
-                (SideTab::Live, "Live"),
-            ] {
-                if ui.selectable_label(tab == t, label).clicked() {
-                    view.commands.push(Command::ShowSide(t));
-                }
-            }
-        });
+        let tabs = [
+            (SideTab::Devices, "Devices"),
+            (SideTab::Flows, "Flows"),
+            (SideTab::Findings, "Findings"),
+            (SideTab::Live, "Live"),
+        ];
+        tab_row(ui, tab, &tabs, Command::ShowSide, view.commands);
         ui.separator();
         ui.style_mut().interaction.selectable_labels = false;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);

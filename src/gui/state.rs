@@ -61,6 +61,17 @@ pub enum SideTab {
     Live,
 }
 
+impl CentralTab {
+    /// Every tab with its label, in the order the tab bar and the View menu show them.
+    pub const ALL: [(CentralTab, &'static str); 5] = [
+        (CentralTab::Frames, "Frames"),
+        (CentralTab::Conversation, "Conversation"),
+        (CentralTab::Map, "Map"),
+        (CentralTab::Plots, "Plots"),
+        (CentralTab::Compare, "Compare"),
+    ];
+}
+
 /// Colour theme.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ThemeChoice {

@@ -8,9 +8,8 @@
 //! shows from its bytes, which takes about a microsecond.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
-use crate::pipeline::Decoded;
+use crate::pipeline::{Decoded, FlowMeta};
 use crate::protocol::{
     self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol, RawFrame,
     Severity, Span, Tags, Tree,
@@ -76,21 +75,6 @@ pub struct FrameRecord {
     flags: u8,
 }
 
-/// What a flow is, for the flow list and the conversation view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowInfo {
-    /// Flow id.
-    pub id: u32,
-    /// `tcp`, `udp` or `raw`.
-    pub transport: &'static str,
-    /// Device address.
-    pub device: Option<SocketAddr>,
-    /// Server address.
-    pub server: Option<SocketAddr>,
-    /// Input index.
-    pub source: usize,
-}
-
 /// Every frame of a capture.
 #[derive(Debug, Default, Clone)]
 pub struct FrameStore {
@@ -101,7 +85,8 @@ pub struct FrameStore {
     device_index: HashMap<Imei, u32>,
     protocols: Vec<&'static Protocol>,
     events: Vec<&'static str>,
-    flows: Vec<FlowInfo>,
+    /// What each flow is, for the flow list and the conversation view.
+    flows: Vec<FlowMeta>,
     flow_index: HashMap<u32, usize>,
 }
 
@@ -187,16 +172,16 @@ impl FrameStore {
     }
 
     /// Flows seen, in order of appearance.
-    pub fn flows(&self) -> &[FlowInfo] {
+    pub fn flows(&self) -> &[FlowMeta] {
         &self.flows
     }
 
     /// A flow by id.
-    pub fn flow(&self, id: u32) -> Option<&FlowInfo> {
+    pub fn flow(&self, id: u32) -> Option<&FlowMeta> {
         self.flows.get(*self.flow_index.get(&id)?)
     }
 
-    fn add_flow(&mut self, f: FlowInfo) {
+    fn add_flow(&mut self, f: FlowMeta) {
         if !self.flow_index.contains_key(&f.id) {
             self.flow_index.insert(f.id, self.flows.len());
             self.flows.push(f);
@@ -309,13 +294,7 @@ impl FrameStore {
             flags |= bit::OWN_IMEI;
         }
         if !self.flow_index.contains_key(&d.flow.id) {
-            self.add_flow(FlowInfo {
-                id: d.flow.id,
-                transport: d.flow.transport,
-                device: d.flow.device,
-                server: d.flow.server,
-                source: d.flow.source,
-            });
+            self.add_flow(d.flow.clone());
         }
         self.records.push(FrameRecord {
             ts: d.ts.unwrap_or(NO_TS),

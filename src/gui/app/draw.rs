@@ -5,6 +5,7 @@ use super::{AnalyzerApp, shown_feed};
 use crate::gui::bytes_view::BytesView;
 use crate::gui::map::MapView;
 use crate::gui::plots::PlotsView;
+use crate::gui::shared::tab_row;
 use crate::gui::state::{CentralTab, Command, TileSettings, View};
 use crate::gui::tree_view::TreeView;
 use eframe::egui::{self, Ui};
@@ -109,19 +110,7 @@ impl AnalyzerApp {
 
 /// The tabs of the central panel.
 pub(super) fn tab_bar(ui: &mut Ui, current: CentralTab, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        for (tab, label) in [
-            (CentralTab::Frames, "Frames"),
-            (CentralTab::Conversation, "Conversation"),
-            (CentralTab::Map, "Map"),
-            (CentralTab::Plots, "Plots"),
-            (CentralTab::Compare, "Compare"),
-        ] {
-            if ui.selectable_label(current == tab, label).clicked() {
-                commands.push(Command::ShowTab(tab));
-            }
-        }
-    });
+    tab_row(ui, current, &CentralTab::ALL, Command::ShowTab, commands);
 }
 
 /// The map over the plots, on the right beside the list.

@@ -3,7 +3,7 @@
 
 use super::Finding;
 use super::fleet::Context;
-use super::state::{DeviceState, EVIDENCE};
+use super::state::{DeviceState, EVIDENCE, Evidence};
 use crate::present::time::{fmt_clock, fmt_duration, fmt_zone};
 use crate::protocol::{Advice, Imei, Kind, Protocol, Severity};
 
@@ -227,34 +227,36 @@ fn clock(o: &mut Out<'_>, dev: &DeviceState) {
             ),
         }
     }
-    let worst_first = |worst: u64, frames: &[u64]| -> Vec<u64> {
-        std::iter::once(worst)
-            .chain(frames.iter().copied().filter(|f| *f != worst))
-            .collect()
-    };
-    if let Some((worst, frame)) = dev.worst_late {
-        o.add(
-            Severity::Warning,
-            "clock.late",
-            format!(
-                "{} captured long after their fix time (up to {} late; the first evidence frame is the latest): buffered while the unit had no connection and sent when it came back; the platform shows them as history, not live",
-                plural(dev.late.count, "report was", "reports were"),
-                fmt_duration(worst)
-            ),
-            &worst_first(frame, &dev.late.frames),
-        );
-    }
-    if let Some((worst, frame)) = dev.worst_early {
-        o.add(
-            Severity::Warning,
-            "clock.ahead",
-            format!(
-                "{} a fix time ahead of the moment it was captured (up to {}; the first evidence frame is the furthest ahead): the unit's date or time is wrong (a wrong time-zone setting shifts the date it derives)",
-                plural(dev.early.count, "report has", "reports have"),
-                fmt_clock(worst)
-            ),
-            &worst_first(frame, &dev.early.frames),
-        );
+    clock_skew(o, "clock.late", dev.worst_late, &dev.late, |worst| {
+        format!(
+            "{} captured long after their fix time (up to {} late; the first evidence frame is the latest): buffered while the unit had no connection and sent when it came back; the platform shows them as history, not live",
+            plural(dev.late.count, "report was", "reports were"),
+            fmt_duration(worst)
+        )
+    });
+    clock_skew(o, "clock.ahead", dev.worst_early, &dev.early, |worst| {
+        format!(
+            "{} a fix time ahead of the moment it was captured (up to {}; the first evidence frame is the furthest ahead): the unit's date or time is wrong (a wrong time-zone setting shifts the date it derives)",
+            plural(dev.early.count, "report has", "reports have"),
+            fmt_clock(worst)
+        )
+    });
+}
+
+/// A warning about reports captured far from their fix time, when there are any (`worst`:
+/// the furthest one's seconds and frame); its evidence starts with that frame.
+fn clock_skew(
+    o: &mut Out<'_>,
+    code: &'static str,
+    worst: Option<(i64, u64)>,
+    reports: &Evidence,
+    message: impl FnOnce(i64) -> String,
+) {
+    if let Some((worst, frame)) = worst {
+        let evidence: Vec<u64> = std::iter::once(frame)
+            .chain(reports.frames.iter().copied().filter(|f| *f != frame))
+            .collect();
+        o.add(Severity::Warning, code, message(worst), &evidence);
     }
 }
 
