@@ -1,104 +1,112 @@
 //! Flow events owned in batches, so the reassembler can run on one thread and the analyzer on
-//! another.
+//! others.
 //!
 //! A [`FlowEvent`] borrows the reassembler's buffers, which live only for the callback. A batch
-//! copies the events' bytes into one buffer of its own (one copy of each payload, which is
-//! cheaper than the framer's own copy) and replays them, in the order they were pushed, as
-//! borrowed events again. Batches are meant to be reused: [`EventBatch::clear`] keeps their
-//! allocations.
+//! copies the events' bytes into one buffer of its own and their flows' descriptions into a
+//! list (one copy of each payload, which is cheaper than the framer's own copy), keeps the
+//! events as [`FlowEventOf`] indices into those, and replays them, in the order they were
+//! pushed, as borrowed events again, as often as asked (each decoder thread replays the same
+//! batch). [`EventBatch::clear`] keeps the allocations for the next batch.
 
-use super::{FlowEvent, FlowId, FlowInfo, Side, Timestamp};
+use std::ops::Range;
 
-/// One event with its bytes held as a range of the batch's buffer.
-#[derive(Debug)]
-enum Held {
-    Open(FlowInfo),
-    Data {
-        flow: FlowId,
-        side: Side,
-        ts: Option<Timestamp>,
-        start: usize,
-        end: usize,
-    },
-    UnitEnd {
-        flow: FlowId,
-        side: Side,
-    },
-    Gap {
-        flow: FlowId,
-        side: Side,
-        ts: Option<Timestamp>,
-        missing: u64,
-    },
-    Note {
-        flow: FlowId,
-        side: Side,
-        ts: Option<Timestamp>,
-        code: &'static str,
-        message: String,
-    },
-    Close {
-        flow: FlowId,
-        packets: [u64; 2],
-        end: super::EndReason,
-    },
+use super::{FlowEvent, FlowEventOf, FlowId, FlowInfo};
+
+/// An event held in a batch: its flow description and its bytes as indices into the batch.
+type Held = FlowEventOf<usize, Range<usize>>;
+
+impl<I, B> FlowEventOf<I, B> {
+    /// The flow the event is about (`id` reads it from an opening event's description).
+    pub fn flow_with(&self, id: impl FnOnce(&I) -> FlowId) -> FlowId {
+        match self {
+            FlowEventOf::Open(info) => id(info),
+            FlowEventOf::Data { flow, .. }
+            | FlowEventOf::UnitEnd { flow, .. }
+            | FlowEventOf::Gap { flow, .. }
+            | FlowEventOf::Note { flow, .. }
+            | FlowEventOf::Close { flow, .. } => *flow,
+        }
+    }
+
+    /// The same event with its description and bytes replaced by `info` and `bytes` of them.
+    pub fn map<I2, B2>(
+        self,
+        info: impl FnOnce(I) -> I2,
+        bytes: impl FnOnce(B) -> B2,
+    ) -> FlowEventOf<I2, B2> {
+        match self {
+            FlowEventOf::Open(i) => FlowEventOf::Open(info(i)),
+            FlowEventOf::Data {
+                flow,
+                side,
+                ts,
+                bytes: b,
+            } => FlowEventOf::Data {
+                flow,
+                side,
+                ts,
+                bytes: bytes(b),
+            },
+            FlowEventOf::UnitEnd { flow, side } => FlowEventOf::UnitEnd { flow, side },
+            FlowEventOf::Gap {
+                flow,
+                side,
+                ts,
+                missing,
+            } => FlowEventOf::Gap {
+                flow,
+                side,
+                ts,
+                missing,
+            },
+            FlowEventOf::Note {
+                flow,
+                side,
+                ts,
+                code,
+                message,
+            } => FlowEventOf::Note {
+                flow,
+                side,
+                ts,
+                code,
+                message,
+            },
+            FlowEventOf::Close { flow, packets, end } => FlowEventOf::Close { flow, packets, end },
+        }
+    }
+}
+
+impl FlowEvent<'_> {
+    /// The flow the event is about.
+    pub fn flow(&self) -> FlowId {
+        self.flow_with(|info| info.id)
+    }
 }
 
 /// Events in the order the reassembler reported them, with their bytes.
 #[derive(Debug, Default)]
 pub struct EventBatch {
     events: Vec<Held>,
+    infos: Vec<FlowInfo>,
     bytes: Vec<u8>,
 }
 
 impl EventBatch {
     /// Keeps a copy of `ev`.
     pub fn push(&mut self, ev: FlowEvent<'_>) {
-        let held = match ev {
-            FlowEvent::Open(info) => Held::Open(info.clone()),
-            FlowEvent::Data {
-                flow,
-                side,
-                ts,
-                bytes,
-            } => {
-                let start = self.bytes.len();
-                self.bytes.extend_from_slice(bytes);
-                Held::Data {
-                    flow,
-                    side,
-                    ts,
-                    start,
-                    end: self.bytes.len(),
-                }
-            }
-            FlowEvent::UnitEnd { flow, side } => Held::UnitEnd { flow, side },
-            FlowEvent::Gap {
-                flow,
-                side,
-                ts,
-                missing,
-            } => Held::Gap {
-                flow,
-                side,
-                ts,
-                missing,
+        let (infos, bytes) = (&mut self.infos, &mut self.bytes);
+        let held = ev.map(
+            |info| {
+                infos.push(info.clone());
+                infos.len() - 1
             },
-            FlowEvent::Note {
-                flow,
-                side,
-                ts,
-                code,
-                message,
-            } => Held::Note {
-                flow,
-                side,
-                ts,
-                code,
-                message,
+            |b| {
+                let start = bytes.len();
+                bytes.extend_from_slice(b);
+                start..bytes.len()
             },
-            FlowEvent::Close { flow, packets, end } => Held::Close { flow, packets, end },
-        };
+        );
         self.events.push(held);
     }
 
@@ -120,95 +128,50 @@ impl EventBatch {
     /// Forgets the events, keeping the memory for the next batch.
     pub fn clear(&mut self) {
         self.events.clear();
+        self.infos.clear();
         self.bytes.clear();
     }
 
     /// Hands every event to `out`, in the order they were pushed.
     pub fn replay(&self, out: &mut dyn FnMut(FlowEvent<'_>)) {
         for held in &self.events {
-            let ev = match held {
-                Held::Open(info) => FlowEvent::Open(info),
-                Held::Data {
-                    flow,
-                    side,
-                    ts,
-                    start,
-                    end,
-                } => FlowEvent::Data {
-                    flow: *flow,
-                    side: *side,
-                    ts: *ts,
-                    bytes: self.bytes.get(*start..*end).unwrap_or_default(),
-                },
-                Held::UnitEnd { flow, side } => FlowEvent::UnitEnd {
-                    flow: *flow,
-                    side: *side,
-                },
-                Held::Gap {
-                    flow,
-                    side,
-                    ts,
-                    missing,
-                } => FlowEvent::Gap {
-                    flow: *flow,
-                    side: *side,
-                    ts: *ts,
-                    missing: *missing,
-                },
-                Held::Note {
-                    flow,
-                    side,
-                    ts,
-                    code,
-                    message,
-                } => FlowEvent::Note {
-                    flow: *flow,
-                    side: *side,
-                    ts: *ts,
-                    code,
-                    message: message.clone(),
-                },
-                Held::Close { flow, packets, end } => FlowEvent::Close {
-                    flow: *flow,
-                    packets: *packets,
-                    end: *end,
-                },
-            };
-            out(ev);
+            out(self.borrowed(held));
         }
     }
-}
 
-impl FlowEvent<'_> {
-    /// The flow the event is about.
-    pub fn flow(&self) -> FlowId {
-        match self {
-            FlowEvent::Open(info) => info.id,
-            FlowEvent::Data { flow, .. }
-            | FlowEvent::UnitEnd { flow, .. }
-            | FlowEvent::Gap { flow, .. }
-            | FlowEvent::Note { flow, .. }
-            | FlowEvent::Close { flow, .. } => *flow,
-        }
-    }
-}
-
-impl EventBatch {
     /// Calls `f` with every flow the batch opens.
     pub fn for_each_open(&self, f: &mut dyn FnMut(&FlowInfo)) {
-        for held in &self.events {
-            if let Held::Open(info) = held {
-                f(info);
-            }
+        for info in &self.infos {
+            f(info);
         }
     }
 
     /// Calls `f` with every flow the batch closes.
     pub fn for_each_close(&self, f: &mut dyn FnMut(FlowId)) {
         for held in &self.events {
-            if let Held::Close { flow, .. } = held {
+            if let FlowEventOf::Close { flow, .. } = held {
                 f(*flow);
             }
         }
     }
+
+    fn borrowed(&self, held: &Held) -> FlowEvent<'_> {
+        // Cloning a held event copies a few numbers (and a note's text, which is rare).
+        held.clone().map(
+            |i| self.infos.get(i).unwrap_or(&UNKNOWN),
+            |r| self.bytes.get(r).unwrap_or_default(),
+        )
+    }
 }
+
+/// Never read: every held opening event indexes a description of its batch.
+static UNKNOWN: FlowInfo = FlowInfo {
+    id: FlowId(u32::MAX),
+    transport: super::Transport::Raw,
+    device: None,
+    server: None,
+    side_by: super::SideBy::Raw,
+    first_ts: None,
+    source: 0,
+    hint: None,
+};

@@ -118,11 +118,15 @@ pub struct FlowInfo {
     pub hint: Option<crate::capture::ProtocolHint>,
 }
 
-/// What the reassembler reports.
-#[derive(Debug)]
-pub enum FlowEvent<'a> {
+/// What the reassembler reports: the flow's description and the bytes borrowed from it.
+pub type FlowEvent<'a> = FlowEventOf<&'a FlowInfo, &'a [u8]>;
+
+/// A flow event whose flow description is an `I` and whose bytes are a `B`: borrowed in a
+/// [`FlowEvent`], held as indices into a batch's own storage in an [`EventBatch`].
+#[derive(Debug, Clone)]
+pub enum FlowEventOf<I, B> {
     /// A new flow; its other events follow.
-    Open(&'a FlowInfo),
+    Open(I),
     /// Bytes one side sent, in order.
     Data {
         /// The flow.
@@ -132,7 +136,7 @@ pub enum FlowEvent<'a> {
         /// Capture time of the packet that completed them.
         ts: Option<Timestamp>,
         /// The bytes.
-        bytes: &'a [u8],
+        bytes: B,
     },
     /// The end of a UDP datagram or of a log line's message.
     UnitEnd {
