@@ -5,6 +5,9 @@
 use proptest::prop_assert_eq;
 use proptest::test_runner::{TestCaseError, TestRunner};
 
+mod cuts;
+pub use cuts::cut_at;
+
 use crate::protocol::{
     Builder, Direction, Fix, FrameFlags, Framer, Kind, Message, Protocol, RawFrame, Tree,
 };
@@ -37,17 +40,8 @@ pub fn frames_cut(
     stream: &[u8],
     cuts: &[usize],
 ) -> Vec<(Vec<u8>, FrameFlags)> {
-    let mut at: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
-    at.sort_unstable();
-    at.dedup();
-    let mut pieces = Vec::new();
-    let mut from = 0;
-    for c in at {
-        pieces.push(&stream[from..c]);
-        from = c;
-    }
-    pieces.push(&stream[from..]);
-    frames(p, dir, &pieces)
+    let at: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+    frames(p, dir, &cut_at(stream, &at))
 }
 
 /// For `proptest!` bodies: the frames of `stream` cut at `cuts` are those of the whole
