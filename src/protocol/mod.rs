@@ -252,27 +252,19 @@ pub fn decode_frame(
             all,
         ));
     }
-    if f.gap_before > 0 {
-        msg.diag(Diagnostic::new(
-            Severity::Warning,
-            "tcp.gap",
-            format!(
-                "{} bytes missing from the capture before this frame",
-                f.gap_before
-            ),
-            Span::new(0, 0),
-        ));
-    }
-    if f.gap_after > 0 {
-        msg.diag(Diagnostic::new(
-            Severity::Warning,
-            "tcp.gap",
-            format!(
-                "{} bytes missing from the capture after this frame: it is incomplete",
-                f.gap_after
-            ),
-            Span::new(frame.bytes.len(), frame.bytes.len()),
-        ));
+    let end = frame.bytes.len();
+    for (missing, at, place) in [
+        (f.gap_before, 0, "before this frame"),
+        (f.gap_after, end, "after this frame: it is incomplete"),
+    ] {
+        if missing > 0 {
+            msg.diag(Diagnostic::new(
+                Severity::Warning,
+                "tcp.gap",
+                format!("{missing} bytes missing from the capture {place}"),
+                Span::new(at, at),
+            ));
+        }
     }
     msg
 }

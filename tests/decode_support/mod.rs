@@ -73,17 +73,8 @@ pub fn covered(tree: &Tree, i: usize) -> bool {
         .any(|n| n.depth == 0 && n.span.contains(i))
 }
 
-/// `stream` cut at `cuts` (each at most its length; any order, repeats allowed) into pieces.
-pub fn cut_at<'s>(stream: &'s [u8], cuts: &[usize]) -> Vec<&'s [u8]> {
-    let mut cuts = cuts.to_vec();
-    cuts.sort_unstable();
-    cuts.dedup();
-    let mut pieces = Vec::new();
-    let mut from = 0;
-    for c in cuts {
-        pieces.push(&stream[from..c]);
-        from = c;
-    }
-    pieces.push(&stream[from..]);
-    pieces
-}
+// `cut_at`: the families' unit tests cut their streams with the same function.
+#[path = "../../src/protocol/kit/testing/cuts.rs"]
+mod cuts;
+#[allow(unused_imports)] // as `dead_code` above: not every test uses it
+pub use cuts::cut_at;

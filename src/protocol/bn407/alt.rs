@@ -64,8 +64,8 @@ pub fn decode(ctx: &mut Ctx<'_, '_, '_>, f: &Fields) {
             false
         }
     };
-    let lat = decimal_coord(ctx, get(9), &F::ALT_LAT, 90.0);
-    let lon = decimal_coord(ctx, get(10), &F::ALT_LON, 180.0);
+    let lat = decimal_coord(ctx, get(9), &F::ALT_LAT, true);
+    let lon = decimal_coord(ctx, get(10), &F::ALT_LON, false);
     let speed = ctx.number(&F::ALT_SPEED, get(11), 0);
     let course = ctx.number(&F::ALT_COURSE, get(12), 0);
     ctx.msg.vitals.altitude = ctx.number(&F::ALT_ALTITUDE, get(13), 0).map(|v| v as f32);
@@ -157,7 +157,7 @@ fn decimal_coord(
     ctx: &mut Ctx<'_, '_, '_>,
     s: Span,
     def: &'static crate::protocol::FieldDef,
-    limit: f64,
+    is_lat: bool,
 ) -> Option<f64> {
     let t = ctx.text(s);
     if t.is_empty() {
@@ -174,19 +174,6 @@ fn decimal_coord(
         return None;
     };
     ctx.add(def, s, Value::Coord(v));
-    if v.abs() > limit {
-        let code = if limit < 100.0 {
-            "coord.lat_range"
-        } else {
-            "coord.lon_range"
-        };
-        ctx.error(
-            code,
-            format!("{} {v}° is beyond ±{limit}°", def.label),
-            s,
-            def,
-        );
-        return None;
-    }
-    Some(v)
+    let m = |limit| format!("{} {v}° is beyond ±{limit}°", def.label);
+    ctx.coord_in_range(is_lat, v.abs(), s, def, m).then_some(v)
 }

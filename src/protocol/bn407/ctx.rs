@@ -60,6 +60,29 @@ impl Fields {
 pub type Ctx<'f, 'b, 't> = crate::protocol::kit::Dec<'f, 'b, 't>;
 
 impl Ctx<'_, '_, '_> {
+    /// Checks a coordinate's `magnitude` (degrees, sign dropped) against its axis's bound
+    /// (90° for a latitude, 180° for a longitude): beyond it, a `coord.lat_range` /
+    /// `coord.lon_range` error on `def` whose message `m` makes from the bound, and false.
+    pub fn coord_in_range(
+        &mut self,
+        is_lat: bool,
+        magnitude: f64,
+        s: Span,
+        def: &'static FieldDef,
+        m: impl FnOnce(f64) -> String,
+    ) -> bool {
+        let limit = if is_lat { 90.0 } else { 180.0 };
+        if magnitude > limit {
+            let code = if is_lat {
+                "coord.lat_range"
+            } else {
+                "coord.lon_range"
+            };
+            self.error(code, m(limit), s, def);
+            return false;
+        }
+        true
+    }
     /// Adds a node with tags, and records the tags on the message.
     pub fn tagged(&mut self, def: &'static FieldDef, span: Span, value: Value, tags: Tags) {
         self.msg.tags |= tags;

@@ -440,22 +440,9 @@ fn coord_value(
     }
     let v = sign * c.degrees;
     ctx.tagged(field, s, Value::Coord(v), t);
-    let limit = if is_lat { 90.0 } else { 180.0 };
-    if c.degrees > limit {
-        let code = if is_lat {
-            "coord.lat_range"
-        } else {
-            "coord.lon_range"
-        };
-        ctx.error(
-            code,
-            format!("{name} {:.5}° is beyond {limit}°", c.degrees),
-            s,
-            field,
-        );
-        return None;
-    }
-    Some(v)
+    let m = |limit| format!("{name} {:.5}° is beyond {limit}°", c.degrees);
+    ctx.coord_in_range(is_lat, c.degrees, s, field, m)
+        .then_some(v)
 }
 
 /// Speed (knots, with a derived km/h) and course at field `i`, `i + 1`.

@@ -6,7 +6,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{Direction, Kind};
-use proptest::prelude::*;
 
 // *HQ, id 4106012736, V1, 09:22:33 UTC, A, 50°35.3129' N, 4°31.8211' E, 12 kn, 90°,
 // 15 Mar 2024, status FFFFFBFF #
@@ -31,7 +30,7 @@ fn binary() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_confidences(
+    assert_probe(
         &PROTOCOL,
         &[
             (V1, 95),
@@ -39,12 +38,7 @@ fn probe_verdicts() {
             (&binary(), 85),
             (b"*TH,2020916012,V1,050316,A,", 72),
         ],
-    );
-    assert_eq!(probed_direction(&PROTOCOL, D1), Direction::ToDevice);
-    assert_prefixes_not_refused(&PROTOCOL, V1, 20);
-    assert_prefixes_not_refused(&PROTOCOL, &binary(), 12);
-    assert_refused(
-        &PROTOCOL,
+        &[(V1, 20), (&binary(), 12)],
         &[
             &b"**,imei:359586015829802,B;"[..],
             b"$GPRMC,081234.00,A",
@@ -54,6 +48,7 @@ fn probe_verdicts() {
             b"\x24\x41\x06\x01\x27\x36\x29\x2a",
         ],
     );
+    assert_eq!(probed_direction(&PROTOCOL, D1), Direction::ToDevice);
 }
 
 #[test]
@@ -91,10 +86,12 @@ fn frames_mix_text_and_binary() {
     );
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let s = stream(&[&binary(), V1, &binary(), &binary()]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(
+        &PROTOCOL,
+        &[&binary(), V1, &binary(), &binary()],
+        300,
+        Some(4),
+    );
 }

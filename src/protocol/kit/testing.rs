@@ -1,9 +1,12 @@
 //! Test helpers for the families: run a framer over pieces, check that any cutting of a
-//! stream gives the same frames, and decode with a tree.
+//! stream gives the same frames, check a probe's verdicts on samples, and decode with a tree.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use proptest::prop_assert_eq;
-use proptest::test_runner::TestCaseError;
+use proptest::test_runner::{TestCaseError, TestRunner};
+
+mod cuts;
+pub use cuts::cut_at;
 
 use crate::protocol::{
     Builder, Direction, Fix, FrameFlags, Framer, Kind, Message, Protocol, RawFrame, Tree,
@@ -37,17 +40,8 @@ pub fn frames_cut(
     stream: &[u8],
     cuts: &[usize],
 ) -> Vec<(Vec<u8>, FrameFlags)> {
-    let mut at: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
-    at.sort_unstable();
-    at.dedup();
-    let mut pieces = Vec::new();
-    let mut from = 0;
-    for c in at {
-        pieces.push(&stream[from..c]);
-        from = c;
-    }
-    pieces.push(&stream[from..]);
-    frames(p, dir, &pieces)
+    let at: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+    frames(p, dir, &cut_at(stream, &at))
 }
 
 /// For `proptest!` bodies: the frames of `stream` cut at `cuts` are those of the whole
@@ -65,6 +59,19 @@ pub fn same_frames_under_cuts(
     }
     prop_assert_eq!(frames_cut(p, dir, stream, cuts), whole);
     Ok(())
+}
+
+/// For a family's `any_cutting_gives_the_same_frames`: over random cuttings (up to 8 cuts,
+/// each below `max_cut`) of the device's stream of `parts`, [`same_frames_under_cuts`].
+pub fn assert_any_cutting(p: &Protocol, parts: &[&[u8]], max_cut: usize, count: Option<usize>) {
+    let s = stream(parts);
+    let cuts = proptest::collection::vec(0usize..max_cut, 0..8);
+    let run = TestRunner::default().run(&cuts, |cuts| {
+        same_frames_under_cuts(p, Direction::ToServer, &s, &cuts, count)
+    });
+    if let Err(e) = run {
+        panic!("{e}");
+    }
 }
 
 /// Asserts that every frame the framer cuts from `stream` is one of `expected`, in order, none
@@ -174,4 +181,20 @@ pub fn assert_refused(p: &Protocol, bytes: &[&[u8]]) {
             String::from_utf8_lossy(b)
         );
     }
+}
+
+/// A family's probe verdicts on its samples: the confidence of each match
+/// ([`assert_confidences`]), no prefix of `(bytes, upto)` refused
+/// ([`assert_prefixes_not_refused`]), and each of `refused` refused ([`assert_refused`]).
+pub fn assert_probe(
+    p: &Protocol,
+    confidences: &[(&[u8], u8)],
+    prefixes: &[(&[u8], usize)],
+    refused: &[&[u8]],
+) {
+    assert_confidences(p, confidences);
+    for &(b, upto) in prefixes {
+        assert_prefixes_not_refused(p, b, upto);
+    }
+    assert_refused(p, refused);
 }

@@ -8,7 +8,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{AlarmClass, Direction, Kind};
-use proptest::prelude::*;
 
 /// `<mark><flag><length>,<rest>*<checksum>\r\n`.
 fn frame(mark: &str, flag: char, rest: &[u8]) -> Vec<u8> {
@@ -43,11 +42,10 @@ fn ccc() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_confidences(&PROTOCOL, &[(&aaa("35"), 96), (&command(), 93)]);
-    assert_eq!(probed_direction(&PROTOCOL, &command()), Direction::ToDevice);
-    assert_prefixes_not_refused(&PROTOCOL, &aaa("35"), 24);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(&aaa("35"), 96), (&command(), 93)],
+        &[(&aaa("35"), 24)],
         &[
             &b"$GPRMC,081234.00,A"[..],
             b"$$,12,abc",
@@ -56,6 +54,7 @@ fn probe_verdicts() {
             b"\x24\x41\x06\x01\x27\x36",
         ],
     );
+    assert_eq!(probed_direction(&PROTOCOL, &command()), Direction::ToDevice);
 }
 
 #[test]
@@ -91,10 +90,7 @@ fn length_frames_binary_data() {
     );
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..500, 0..8)) {
-        let s = stream(&[&aaa("35"), &ccc(), &aaa("1")]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(&PROTOCOL, &[&aaa("35"), &ccc(), &aaa("1")], 500, Some(3));
 }

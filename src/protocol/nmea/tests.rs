@@ -7,7 +7,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{Direction, Kind};
-use proptest::prelude::*;
 
 // $GPRMC,<time 08:12:34.00>,<A valid>,<4807.038,N = 48°07.038'>,<01131.000,E>,<22.4 kn>,
 // <84.4°>,<date 23 Mar 2024>,<variation 003.1,W>*<xor>
@@ -26,10 +25,10 @@ fn with_checksum(body: &str) -> Vec<u8> {
 
 #[test]
 fn probe_names_position_sentences() {
-    assert_confidences(&PROTOCOL, &[(&rmc(), 92), (b"$GPGSV,3,1,11", 80)]);
-    assert_prefixes_not_refused(&PROTOCOL, &rmc(), 7);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(&rmc(), 92), (b"$GPGSV,3,1,11", 80)],
+        &[(&rmc(), 7)],
         &[
             &b"$$A35,86"[..],
             b"$GPrmc,",
@@ -74,12 +73,9 @@ fn frames_are_lines() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&rmc(), &gga()]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..200, 0..8)) {
-        let s = stream(&[&rmc(), &gga(), &rmc()]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, None)?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(&PROTOCOL, &[&rmc(), &gga(), &rmc()], 200, None);
 }
 
 #[test]

@@ -7,7 +7,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{Direction, Kind, ReplyOptions};
-use proptest::prelude::*;
 
 const GET: &[u8] = b"GET /?id=864251020001234&lat=-33.427136&lon=-70.619301&timestamp=1710497561&speed=24.3&bearing=90&altitude=110&batt=87 HTTP/1.1\r\nHost: tracker.example:8888\r\nUser-Agent: OsmAnd\r\n\r\n";
 const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
@@ -29,16 +28,14 @@ fn post_json() -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, GET), 92);
-    assert_eq!(
-        confidence(&PROTOCOL, b"GET /?lat=1&lon=2&id=5 HTTP/1.1"),
-        85
-    );
-    assert_eq!(confidence(&PROTOCOL, &post_json()), 60);
-    assert_eq!(probed_direction(&PROTOCOL, OK), Direction::ToDevice);
-    assert_prefixes_not_refused(&PROTOCOL, GET, 12);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[
+            (GET, 92),
+            (b"GET /?lat=1&lon=2&id=5 HTTP/1.1", 85),
+            (&post_json(), 60),
+        ],
+        &[(GET, 12)],
         &[
             &b"GET /index.html HTTP/1.1"[..],
             b"GET /?imei:359586015829802,tracker HTTP/1.1",
@@ -46,6 +43,7 @@ fn probe_verdicts() {
             b"POST /api/positions HTTP/1.1",
         ],
     );
+    assert_eq!(probed_direction(&PROTOCOL, OK), Direction::ToDevice);
 }
 
 #[test]
@@ -85,10 +83,7 @@ fn frames_follow_content_length() {
     assert_frames(&PROTOCOL, Direction::ToDevice, &s, &[OK, OK]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..700, 0..8)) {
-        let s = stream(&[GET, &post_json(), &post_form()]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(&PROTOCOL, &[GET, &post_json(), &post_form()], 700, Some(3));
 }

@@ -9,7 +9,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{AlarmClass, Direction, Kind, ReplyOptions};
-use proptest::prelude::*;
 
 const FRI: &[u8] = b"+RESP:GTFRI,270B01,864251020001234,gv300,,10,1,1,2,45.5,90,110.2,-70.619301,-33.427136,20240315101241,0730,0001,13A7,00AB12CD,00,1234.5,,,,100,210100,,,,20240315101243,1A2B$";
 const SOS: &[u8] = b"+RESP:GTSOS,270B01,864251020001234,gv300,,00,1,1,0.0,0,110.2,-70.619301,-33.427136,20240315101300,0730,0001,13A7,00AB12CD,,,20240315101301,1A2C$";
@@ -18,11 +17,10 @@ const SACK: &[u8] = b"+SACK:GTHBD,270B01,1A2D$";
 
 #[test]
 fn probe_verdicts() {
-    assert_confidences(&PROTOCOL, &[(FRI, 95), (HBD, 93)]);
-    assert_eq!(probed_direction(&PROTOCOL, SACK), Direction::ToDevice);
-    assert_prefixes_not_refused(&PROTOCOL, FRI, 8);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(FRI, 95), (HBD, 93)],
+        &[(FRI, 8)],
         &[
             &b"+CMGS:"[..],
             b"imei:359586015829802,",
@@ -30,6 +28,7 @@ fn probe_verdicts() {
             b"+RESP:XX",
         ],
     );
+    assert_eq!(probed_direction(&PROTOCOL, SACK), Direction::ToDevice);
 }
 
 #[test]
@@ -63,10 +62,7 @@ fn frames_end_at_dollar() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[FRI, SOS, HBD]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let s = stream(&[FRI, SOS, HBD]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(&PROTOCOL, &[FRI, SOS, HBD], 400, Some(3));
 }

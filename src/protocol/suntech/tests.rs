@@ -7,7 +7,6 @@
 use super::PROTOCOL;
 use crate::protocol::Direction;
 use crate::protocol::kit::testing::*;
-use proptest::prelude::*;
 
 // Model form: header; id; model; firmware; date; time; cell; lat; lon; speed; course;
 // satellites; fix; odometer; power; inputs; mode; message number; ...
@@ -19,11 +18,10 @@ const EMG: &[u8] = b"ST300EMG;205589913;05;527;20240315;10:13:00;be139;-25.39886
 
 #[test]
 fn probe_verdicts() {
-    assert_confidences(&PROTOCOL, &[(STT, 93), (UNIVERSAL, 85)]);
-    assert_prefixes_not_refused(&PROTOCOL, STT, 20);
-    assert_prefixes_not_refused(&PROTOCOL, UNIVERSAL, 16);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(STT, 93), (UNIVERSAL, 85)],
+        &[(STT, 20), (UNIVERSAL, 16)],
         &[
             &b"STX;123;"[..],
             b"ST300XYZ;123;",
@@ -52,10 +50,7 @@ fn frames_end_at_carriage_return() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[STT, UNIVERSAL, EMG]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let s = stream(&[STT, UNIVERSAL, EMG]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(&PROTOCOL, &[STT, UNIVERSAL, EMG], 400, Some(3));
 }

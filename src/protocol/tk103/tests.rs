@@ -8,7 +8,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{Direction, Kind, ReplyOptions};
-use proptest::prelude::*;
 
 // (  012345678901  BP05  356895037533388 (identity)  240315 A 2234.0297 N 11405.9101 E
 //    000.1 (km/h) 101241 (UTC) 323.87 (course) 00000000 L 0000ABCD )
@@ -30,12 +29,10 @@ const HANDSHAKE: &[u8] = b"(012345678901BP00012345678901HSO)";
 
 #[test]
 fn probe_verdicts() {
-    assert_confidences(&PROTOCOL, &[(LOGIN, 97), (LOGIN_ACK, 93), (COMMA, 90)]);
-    assert_eq!(probed_direction(&PROTOCOL, LOGIN_ACK), Direction::ToDevice);
-    assert_prefixes_not_refused(&PROTOCOL, LOGIN, 18);
-    assert_prefixes_not_refused(&PROTOCOL, COMMA, 22);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(LOGIN, 97), (LOGIN_ACK, 93), (COMMA, 90)],
+        &[(LOGIN, 18), (COMMA, 22)],
         &[
             &b"(hello world)"[..],
             b"##,imei:359586015829802,A;",
@@ -44,6 +41,7 @@ fn probe_verdicts() {
             b"[3G*1234567890*0002*LK]",
         ],
     );
+    assert_eq!(probed_direction(&PROTOCOL, LOGIN_ACK), Direction::ToDevice);
 }
 
 #[test]
@@ -97,10 +95,12 @@ fn frames_cut_at_parentheses() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[LOGIN, REPORT, COMMA]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let s = stream(&[LOGIN, b"\n", REPORT, b"junk", SOS]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(4))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(
+        &PROTOCOL,
+        &[LOGIN, b"\n", REPORT, b"junk", SOS],
+        400,
+        Some(4),
+    );
 }

@@ -7,7 +7,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{AlarmClass, Direction, Kind, ReplyOptions};
-use proptest::prelude::*;
 
 fn frame(content: &str) -> Vec<u8> {
     format!("[3G*8800000015*{:04X}*{content}]", content.len()).into_bytes()
@@ -23,14 +22,13 @@ fn ud(cmd: &str) -> Vec<u8> {
 
 #[test]
 fn probe_verdicts() {
-    assert_eq!(confidence(&PROTOCOL, &ud("UD")), 94);
-    assert_eq!(
-        confidence(&PROTOCOL, b"[ZJ*014111001350304*0034*0009*LK,0,0,19]"),
-        94
-    );
-    assert_prefixes_not_refused(&PROTOCOL, &ud("UD"), 26);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[
+            (&ud("UD"), 94),
+            (b"[ZJ*014111001350304*0034*0009*LK,0,0,19]", 94),
+        ],
+        &[(&ud("UD"), 26)],
         &[
             &b"[hello]"[..],
             b"(027044702512BP05",
@@ -77,10 +75,12 @@ fn frames_follow_the_length() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&a, &c, &b]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..300, 0..8)) {
-        let s = stream(&[&ud("UD"), &frame("LK,1000,0,67"), &ud("AL")]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(3))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(
+        &PROTOCOL,
+        &[&ud("UD"), &frame("LK,1000,0,67"), &ud("AL")],
+        300,
+        Some(3),
+    );
 }

@@ -8,7 +8,6 @@
 use super::PROTOCOL;
 use crate::protocol::kit::testing::*;
 use crate::protocol::{AlarmClass, Direction, Kind};
-use proptest::prelude::*;
 
 /// `<serial>,<phone>,GPRMC,...*hh,<signal>,<event>, imei:<IMEI>,<sats>,<altitude>,<battery>,...`
 fn report(serial_phone: &str, event: &str) -> Vec<u8> {
@@ -20,10 +19,10 @@ fn report(serial_phone: &str, event: &str) -> Vec<u8> {
 #[test]
 fn probe_verdicts() {
     let full = report("150324101241,+34600000000,", "");
-    assert_confidences(&PROTOCOL, &[(&full, 93), (&report("", ""), 88)]);
-    assert_prefixes_not_refused(&PROTOCOL, &full, 40);
-    assert_refused(
+    assert_probe(
         &PROTOCOL,
+        &[(&full, 93), (&report("", ""), 88)],
+        &[(&full, 40)],
         &[
             &b"$GPRMC,101241.000,A"[..],
             b"359586015829802;",
@@ -56,10 +55,15 @@ fn frames_end_after_the_imei_line() {
     assert_frames(&PROTOCOL, Direction::ToServer, &s, &[&a, &b]);
 }
 
-proptest! {
-    #[test]
-    fn any_cutting_gives_the_same_frames(cuts in proptest::collection::vec(0usize..400, 0..8)) {
-        let s = stream(&[&report("150324101241,+34600000000,", ""), &report("", "help me!")]);
-        same_frames_under_cuts(&PROTOCOL, Direction::ToServer, &s, &cuts, Some(2))?;
-    }
+#[test]
+fn any_cutting_gives_the_same_frames() {
+    assert_any_cutting(
+        &PROTOCOL,
+        &[
+            &report("150324101241,+34600000000,", ""),
+            &report("", "help me!"),
+        ],
+        400,
+        Some(2),
+    );
 }
