@@ -38,7 +38,6 @@ pub static PROTOCOL: Protocol = Protocol {
 };
 
 pub use hooks::interval_text;
-pub use server::CODES as COMMAND_CODES;
 
 /// Frames longer than this are not BN-407 frames (photo packets are about 1 KiB of hex).
 pub const MAX_FRAME: usize = 4096;
