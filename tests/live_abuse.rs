@@ -19,9 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bn407::live::LiveConfig;
+use bn407::live::{LiveConfig, LiveHandle};
 use cli_support::spawn_listen;
-use live_support::engine::{start, wait_until};
+use live_support::engine::{Seen, start, wait_until};
 
 const GOOD: &str = "359586015829802";
 
@@ -45,6 +45,25 @@ impl GoodDevice {
         self.stop.store(true, Ordering::Relaxed);
         prompt(&self.thread.join().unwrap());
     }
+}
+
+/// The engine with `cfg` (see [`start`]) and a [`GoodDevice`] talking to it, as every abuse
+/// begins: the engine's handle, its TCP address, what it saw, and the device.
+fn start_with_good_device(
+    cfg: LiveConfig,
+) -> (LiveHandle, SocketAddr, Arc<Mutex<Seen>>, GoodDevice) {
+    let (h, addr, seen) = start(cfg);
+    let good = GoodDevice::start(addr);
+    (h, addr, seen, good)
+}
+
+/// Connects to `addr` and reads: whether the connection was closed at once (the listener
+/// refused it), within 5 s.
+fn refused_at_once(addr: SocketAddr) -> bool {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut b = [0u8; 1];
+    matches!(s.read(&mut b), Ok(0) | Err(_))
 }
 
 /// The thread of a [`GoodDevice`]: logs in, then sends a heartbeat every 100 ms until `stop`
@@ -100,8 +119,7 @@ fn garbage(n: usize, mut x: u64) -> Vec<u8> {
 
 #[test]
 fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
-    let (h, addr, seen) = start(LiveConfig::default());
-    let good = GoodDevice::start(addr);
+    let (h, addr, seen, good) = start_with_good_device(LiveConfig::default());
     let mut closed = 0;
     for seed in 1..=4u64 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -127,8 +145,7 @@ fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
 
 #[test]
 fn a_client_sending_one_byte_a_second_is_served_and_delays_no_one() {
-    let (h, addr, _) = start(LiveConfig::default());
-    let good = GoodDevice::start(addr);
+    let (h, addr, _, good) = start_with_good_device(LiveConfig::default());
     let login = format!("##,imei:{},A;", "868683027793045");
     let mut slow = TcpStream::connect(addr).unwrap();
     for b in login.as_bytes()[..3].iter() {
@@ -150,12 +167,11 @@ fn a_client_sending_one_byte_a_second_is_served_and_delays_no_one() {
 /// from this side) are closed after the idle time. Both are counted, the slots come back.
 #[test]
 fn half_closed_and_silent_connections_are_closed_and_counted() {
-    let (h, addr, seen) = start(LiveConfig {
+    let (h, addr, seen, good) = start_with_good_device(LiveConfig {
         max_connections: 250,
         idle: Duration::from_secs(1),
         ..LiveConfig::default()
     });
-    let good = GoodDevice::start(addr);
     let mut half = Vec::new();
     for _ in 0..100 {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -185,11 +201,10 @@ fn half_closed_and_silent_connections_are_closed_and_counted() {
 /// getting its answers as the TCP one does.
 #[test]
 fn a_udp_flood_from_many_source_ports_keeps_the_peer_table_bounded() {
-    let (h, addr, seen) = start(LiveConfig {
+    let (h, addr, seen, good) = start_with_good_device(LiveConfig {
         max_udp_peers: 200,
         ..LiveConfig::default()
     });
-    let good = GoodDevice::start(addr);
     let dev = UdpSocket::bind("127.0.0.1:0").unwrap();
     dev.set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
@@ -236,26 +251,17 @@ fn a_udp_flood_from_many_source_ports_keeps_the_peer_table_bounded() {
 /// counted, while the devices already connected keep their timing.
 #[test]
 fn connections_past_the_limit_are_refused_while_connected_devices_keep_their_timing() {
-    let (h, addr, seen) = start(LiveConfig {
+    let (h, addr, seen, good) = start_with_good_device(LiveConfig {
         max_connections: 200,
         ..LiveConfig::default()
     });
-    let good = GoodDevice::start(addr);
     wait_until(&seen, |s| s.counters.open == 1);
     let mut held = Vec::new();
     for _ in 0..199 {
         held.push(TcpStream::connect(addr).unwrap());
     }
     wait_until(&seen, |s| s.counters.open == 200);
-    let mut refused = 0;
-    for _ in 0..300 {
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut b = [0u8; 1];
-        if matches!(s.read(&mut b), Ok(0) | Err(_)) {
-            refused += 1;
-        }
-    }
+    let refused = (0..300).filter(|_| refused_at_once(addr)).count();
     assert_eq!(refused, 300);
     wait_until(&seen, |s| {
         s.counters.refused_limit == 300 && s.refused() == 300
@@ -303,15 +309,7 @@ fn ten_thousand_connections_to_listen_and_the_next_ones_refused() {
     for _ in 0..9_999 {
         conns.push(TcpStream::connect(addr).unwrap());
     }
-    let mut refused = 0;
-    for _ in 0..50 {
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut b = [0u8; 1];
-        if matches!(s.read(&mut b), Ok(0) | Err(_)) {
-            refused += 1;
-        }
-    }
+    let refused = (0..50).filter(|_| refused_at_once(addr)).count();
     assert_eq!(refused, 50);
     // The first device is still served promptly with 10,000 connections open.
     let a = Instant::now();

@@ -272,6 +272,25 @@ impl Flows {
         }
     }
 
+    /// Opens the flow of a TCP segment or UDP datagram unless `key` is open: `sides` tells its
+    /// device end, its server end and how they were told apart.
+    pub(crate) fn open_packet_flow(
+        &mut self,
+        key: Key,
+        transport: Transport,
+        ts: Option<Timestamp>,
+        source: usize,
+        out: &mut dyn FnMut(FlowEvent<'_>),
+        sides: impl FnOnce(&Self) -> (SocketAddr, SocketAddr, SideBy),
+    ) {
+        if self.table.contains_key(&key) {
+            return;
+        }
+        let (device, server, by) = sides(self);
+        let ends = Some((Some(device), Some(server)));
+        self.open(key, transport, ends, by, ts, source, out);
+    }
+
     /// Closes the least recently active eighth of the flows.
     fn evict(&mut self, ts: Option<Timestamp>, out: &mut dyn FnMut(FlowEvent<'_>)) {
         let mut by_age: Vec<(u64, FlowId, Key)> = self
@@ -353,18 +372,9 @@ impl Flows {
         self.stats.udp_datagrams += 1;
         let (a, b) = pair(d.src, d.dst);
         let key = Key::Udp(a, b);
-        if !self.table.contains_key(&key) {
-            let (device, server, by) = self.side_by_port(d.src, d.dst);
-            self.open(
-                key,
-                Transport::Udp,
-                Some((Some(device), Some(server))),
-                by,
-                ts,
-                source,
-                out,
-            );
-        }
+        self.open_packet_flow(key, Transport::Udp, ts, source, out, |f| {
+            f.side_by_port(d.src, d.dst)
+        });
         self.unit(key, None, ts, d.payload, true, out, |f| f.side_of(d.src));
     }
 

@@ -91,22 +91,13 @@ impl Flows {
                 }
             }
         }
-        if !self.table.contains_key(&key) {
-            let (device, server, by) = match (seg.syn, seg.ack.is_some()) {
+        self.open_packet_flow(key, Transport::Tcp, ts, source, out, |f| {
+            match (seg.syn, seg.ack.is_some()) {
                 (true, false) => (seg.src, seg.dst, SideBy::Syn),
                 (true, true) => (seg.dst, seg.src, SideBy::Syn),
-                _ => self.side_by_port(seg.src, seg.dst),
-            };
-            self.open(
-                key,
-                Transport::Tcp,
-                Some((Some(device), Some(server))),
-                by,
-                ts,
-                source,
-                out,
-            );
-        }
+                _ => f.side_by_port(seg.src, seg.dst),
+            }
+        });
         let cap = self.config.max_buffered_per_direction;
         let Some(flow) = self.table.get_mut(&key) else {
             return;
