@@ -124,7 +124,7 @@ fn binary_garbage_is_closed_and_counted_while_a_device_keeps_its_timing() {
     for seed in 1..=4u64 {
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        for chunk in garbage(512 * 1024, seed * 0x9e37_79b9_7f4a_7c15).chunks(4096) {
+        for chunk in garbage(512 * 1024, seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)).chunks(4096) {
             if s.write_all(chunk).is_err() {
                 break;
             }
