@@ -7,7 +7,8 @@
 //! ([`FrameStore::append`]); the field tree is not kept: a view re-decodes the one frame it
 //! shows from its bytes, which takes about a microsecond.
 
-use std::collections::HashMap;
+/// Looked up for every frame: a fast hasher, randomly seeded.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use crate::pipeline::{Decoded, FlowMeta};
 use crate::protocol::{
