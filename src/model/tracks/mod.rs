@@ -24,6 +24,9 @@ mod simplify;
 
 use std::collections::BTreeMap;
 
+/// Looked up for every frame: a fast hasher, randomly seeded.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub use series::{Series, SeriesKind, TimeSeries};
 #[doc(hidden)]
 pub use simplify::segment_distance;
@@ -314,14 +317,16 @@ fn frame_time(t_ns: Option<i64>, fix_ms: Option<i64>) -> Option<f64> {
 
 /// Builds the tracks of a run, one frame at a time.
 ///
-/// The tracks stay where they were created, and a small ordered index finds them: a frame's
-/// look-up walks a tree of small nodes instead of nodes holding whole tracks, and a frame of the
-/// same device as the one before (a report and its answer) costs a comparison.
+/// The tracks stay where they were created. A hash index finds a frame's track (a frame of the
+/// same device as the one before, a report and its answer, costs a comparison), and a small
+/// ordered index, written once per device, lists them by device.
 #[derive(Debug, Clone, Default)]
 pub struct TrackBuilder {
     tracks: Vec<Track>,
     /// Where each device's track is in `tracks`, ordered by device.
     index: BTreeMap<Option<Imei>, usize>,
+    /// The same, for the look-up of every frame.
+    lookup: HashMap<Option<Imei>, usize>,
     /// The device of the last frame and its track.
     last: Option<(Option<Imei>, usize)>,
 }
@@ -353,9 +358,10 @@ impl TrackBuilder {
             Some((d, at)) if d == device => at,
             _ => {
                 let next = self.tracks.len();
-                let at = *self.index.entry(device).or_insert(next);
+                let at = *self.lookup.entry(device).or_insert(next);
                 if at == next {
                     self.tracks.push(Track::new(device, next));
+                    self.index.insert(device, next);
                 }
                 self.last = Some((device, at));
                 at
@@ -455,7 +461,7 @@ impl TrackBuilder {
 
     /// The track of `device` (`None`: frames no IMEI could be attributed to).
     pub fn track(&self, device: Option<&Imei>) -> Option<&Track> {
-        self.index
+        self.lookup
             .get(&device.copied())
             .and_then(|&i| self.tracks.get(i))
     }
