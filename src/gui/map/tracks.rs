@@ -19,7 +19,7 @@ pub(super) fn draw(canvas: &Canvas<'_>, track: &Track, colour: Color32, hover: &
     let mut too_many = false;
     let points = track.points();
     let world = track.world();
-    for &i in track.simplified(cam.zoom()) {
+    for i in track.simplified(cam.zoom()) {
         let (Some(p), Some(w)) = (points.get(i as usize), world.get(i as usize)) else {
             continue;
         };

@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 pub use series::{Series, SeriesKind, TimeSeries};
+pub use simplify::Simplified;
 #[doc(hidden)]
 pub use simplify::segment_distance;
 pub use simplify::{CHUNK, LEVELS, tolerance};
@@ -226,15 +227,15 @@ impl Track {
     /// ascending indices into [`Track::points`]: a subsequence of the track that stays within
     /// a pixel of it (half a pixel but where chunks meet), always holding the first and last
     /// points, invalid fixes and alarms. Cached: costs nothing to call every frame.
-    pub fn simplified(&self, zoom: f64) -> &[u32] {
+    pub fn simplified(&self, zoom: f64) -> Simplified<'_> {
         self.levels.get(zoom)
     }
 
     /// The points of [`Track::simplified`].
     pub fn simplified_points(&self, zoom: f64) -> impl Iterator<Item = &TrackPoint> {
         self.simplified(zoom)
-            .iter()
-            .filter_map(|&i| self.points.get(i as usize))
+            .into_iter()
+            .filter_map(|i| self.points.get(i as usize))
     }
 
     /// Every point in Web Mercator world coordinates (`[0, 1]²`), in the order of

@@ -12,7 +12,8 @@
 //! straight road; a dropped point is within one pixel of the drawn line (half a pixel from
 //! Douglas–Peucker, at most half more from a dropped junction). The index list of each level is
 //! extended once per chunk and never recomputed; points of the open chunk are in every level
-//! until the chunk is simplified.
+//! until the chunk is simplified, held once as a range rather than copied into every list
+//! ([`Simplified`] joins the two), so a point costs one byte until its chunk is settled.
 //!
 //! Cost: O(k log k) a chunk for ordinary tracks; ranges whose points all lie within the finest
 //! tolerance are settled at once, so a parked device or a straight road is linear. The worst
@@ -33,13 +34,74 @@ pub fn tolerance(z: usize) -> f64 {
     TOL0 / (1u64 << z.min(62)) as f64
 }
 
+/// The points of a track to draw at one zoom: ascending indices into its points, those of
+/// the settled chunks kept at that zoom and then every point of the open chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Simplified<'a> {
+    settled: &'a [u32],
+    open: (u32, u32),
+}
+
+impl<'a> Simplified<'a> {
+    /// Indices kept.
+    pub fn len(&self) -> usize {
+        self.settled.len() + (self.open.1 - self.open.0) as usize
+    }
+
+    /// True when no index is kept (an empty track).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The indices, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + 'a {
+        self.settled.iter().copied().chain(self.open.0..self.open.1)
+    }
+
+    /// The indices of the settled chunks (a list kept between calls, not recomputed).
+    pub fn settled(&self) -> &'a [u32] {
+        self.settled
+    }
+
+    /// The indices in a vector of their own.
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for Simplified<'a> {
+    type Item = u32;
+    type IntoIter =
+        std::iter::Chain<std::iter::Copied<std::slice::Iter<'a, u32>>, std::ops::Range<u32>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.settled.iter().copied().chain(self.open.0..self.open.1)
+    }
+}
+
+impl PartialEq<[u32]> for Simplified<'_> {
+    fn eq(&self, other: &[u32]) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter().copied())
+    }
+}
+
+impl PartialEq<&[u32]> for Simplified<'_> {
+    fn eq(&self, other: &&[u32]) -> bool {
+        *self == **other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u32; N]> for Simplified<'_> {
+    fn eq(&self, other: &&[u32; N]) -> bool {
+        *self == other[..]
+    }
+}
+
 /// The index lists of one track.
 #[derive(Debug, Clone)]
 pub(crate) struct Levels {
-    /// Per level, indices into the track's points, ascending.
+    /// Per level, indices into the track's points of the settled chunks, ascending.
     levels: Vec<Vec<u32>>,
-    /// Length of each level before the open chunk.
-    settled: Vec<usize>,
     /// First point of the open chunk.
     start: u32,
     /// Forced flags of the open chunk's points.
@@ -52,7 +114,6 @@ impl Default for Levels {
     fn default() -> Self {
         Self {
             levels: vec![Vec::new(); LEVELS],
-            settled: vec![0; LEVELS],
             start: 0,
             forced: Vec::new(),
             last_forced: true,
@@ -66,9 +127,6 @@ impl Levels {
     pub(crate) fn push(&mut self, index: u32, forced: bool) -> bool {
         if self.forced.is_empty() {
             self.start = index;
-        }
-        for level in &mut self.levels {
-            level.push(index);
         }
         self.forced.push(forced);
         self.forced.len() >= CHUNK
@@ -87,9 +145,9 @@ impl Levels {
             .collect();
         let sig = significance(&xy);
         let first_forced = self.forced.first().copied().unwrap_or(true);
-        for ((level, settled), z) in self.levels.iter_mut().zip(&mut self.settled).zip(0..) {
+        for (level, z) in self.levels.iter_mut().zip(0..) {
             let tol = tolerance(z);
-            level.truncate(*settled);
+            let settled = level.len();
             let kept = sig
                 .iter()
                 .zip(&self.forced)
@@ -99,25 +157,28 @@ impl Levels {
             level.extend(kept);
             // The chunk ends were kept for the chunks' sake only: drop them where they add
             // nothing at this level (the previous chunk's last point, then this one's first).
-            if *settled > 0 {
-                prune(level, *settled - 1, self.last_forced, tol, world);
+            if settled > 0 {
+                prune(level, settled - 1, self.last_forced, tol, world);
                 let at = level.partition_point(|&i| i < start);
                 prune(level, at, first_forced, tol, world);
             }
-            *settled = level.len();
         }
         self.last_forced = self.forced.last().copied().unwrap_or(true);
         self.forced.clear();
     }
 
     /// The index list for `zoom` (rounded up; beyond the last level, the last level).
-    pub(crate) fn get(&self, zoom: f64) -> &[u32] {
+    pub(crate) fn get(&self, zoom: f64) -> Simplified<'_> {
         let z = if zoom.is_nan() {
             LEVELS - 1
         } else {
             (zoom.ceil().max(0.0) as usize).min(LEVELS - 1)
         };
-        self.levels.get(z).map_or(&[], Vec::as_slice)
+        let open = u32::try_from(self.forced.len()).unwrap_or(u32::MAX);
+        Simplified {
+            settled: self.levels.get(z).map_or(&[], Vec::as_slice),
+            open: (self.start, self.start.saturating_add(open)),
+        }
     }
 }
 
