@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates samples/: loopback captures of the BN-407 simulator (examples/simulate.rs), a
+# Regenerates samples/: loopback captures of the BN-407 simulator (examples/simulate/), a
 # Traccar-style server log of the same first-report session, and a copy of the raw corpus.
 #
 #   tests/crosscheck/make-samples.sh            # from anywhere inside the checkout
