@@ -118,3 +118,57 @@ fn a_capture_damaged_part_way_decodes_the_same_on_decoder_threads() {
     );
     assert_same("damaged", &[as_input("damaged.pcap", bytes)]);
 }
+
+#[test]
+fn a_pipe_s_frames_arrive_while_it_is_still_being_written() {
+    let dir = std::env::temp_dir().join(format!("bn407-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let fifo = dir.join("capture.pcapng");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/first-report.pcapng");
+    let bytes = std::fs::read(sample).expect("sample");
+    let arrived = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for decoders in [0, 1, 2] {
+        arrived.store(0, std::sync::atomic::Ordering::SeqCst);
+        let writer = {
+            let (fifo, bytes, arrived) = (fifo.clone(), bytes.clone(), Arc::clone(&arrived));
+            std::thread::spawn(move || {
+                use std::io::Write as _;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&fifo)
+                    .expect("open fifo");
+                f.write_all(&bytes).expect("write");
+                f.flush().expect("flush");
+                // The pipe stays open, as a capture being written does, until the frames
+                // written so far have reached the consumer (or 10 s have passed).
+                let start = std::time::Instant::now();
+                while arrived.load(std::sync::atomic::Ordering::SeqCst) < 23
+                    && start.elapsed() < std::time::Duration::from_secs(10)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                arrived.load(std::sync::atomic::Ordering::SeqCst)
+            })
+        };
+        let mut opts = RunOptions {
+            decoders: Some(decoders),
+            ..RunOptions::default()
+        };
+        let out = pipeline::run_all(&[Input::Path(fifo.clone())], &mut opts, &mut |_| {
+            arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let before_close = writer.join().expect("writer");
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert_eq!(
+            before_close, 23,
+            "{decoders} decoders: frames that reached the consumer while the pipe was open"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

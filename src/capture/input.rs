@@ -45,6 +45,7 @@ impl Input {
             name,
             read: self.offset(),
             size: self.size(),
+            buffered: self.available().len(),
         }
     }
     /// Offset of the first byte not yet consumed.

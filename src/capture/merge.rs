@@ -90,6 +90,14 @@ impl Merged {
         self.slots.iter().map(|s| s.source.as_ref())
     }
 
+    /// Bytes read from the sources' inputs and not consumed yet (see [`super::Position`]).
+    pub fn buffered(&self) -> usize {
+        self.slots
+            .iter()
+            .map(|s| s.source.position().buffered)
+            .sum()
+    }
+
     /// Bytes consumed from all sources so far.
     pub fn bytes_read(&self) -> u64 {
         self.slots.iter().map(|s| s.source.bytes_read()).sum()

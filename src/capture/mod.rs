@@ -302,6 +302,9 @@ pub struct Position<'a> {
     pub read: u64,
     /// The input's size, when known (files; not standard input).
     pub size: Option<u64>,
+    /// Bytes read from the input but not consumed yet: when few, the next item probably waits
+    /// for the input (a pipe being written).
+    pub buffered: usize,
 }
 
 /// A stream of [`Item`]s read from one input.

@@ -17,6 +17,7 @@ pub fn diff(data: &[u8]) {
         let mut p = crate::model::diff::Profile::new(label);
         let mut opts = RunOptions {
             tree: true,
+            decoders: Some(0),
             ..Default::default()
         };
         let out = pipeline::run_all(

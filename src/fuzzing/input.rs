@@ -102,21 +102,41 @@ pub fn capture(data: &[u8]) {
     }]);
 }
 
-/// Runs inputs through the pipeline with trees and every consumer of decoded frames.
+/// Runs inputs through the pipeline with trees and every consumer of decoded frames, on one
+/// thread; then again on two decoder threads, which must give the same frames in the same order.
 fn run_pipeline(inputs: Vec<Input>) {
     let mut stats = Stats::default();
     let mut store = StoreBuilder::new();
     let mut opts = RunOptions {
         tree: true,
+        decoders: Some(0),
         ..Default::default()
     };
+    let mut seen = Vec::new();
     let out = pipeline::run_all(&inputs, &mut opts, &mut |d| {
+        seen.push(fingerprint(&d));
         check_decoded(&d);
         stats.add(&d);
         store.add(&d);
         let _ = crate::present::frame_line(&d);
         let _ = crate::present::frame_json(&d).to_string();
     });
+    let mut threaded = Vec::new();
+    let again = pipeline::run_all(
+        &inputs,
+        &mut RunOptions {
+            tree: true,
+            decoders: Some(2),
+            ..Default::default()
+        },
+        &mut |d| threaded.push(fingerprint(&d)),
+    );
+    assert_eq!(seen, threaded, "decoder threads change the frames");
+    assert_eq!(
+        format!("{:?} {:?} {:?}", out.flows, out.net, out.error),
+        format!("{:?} {:?} {:?}", again.flows, again.net, again.error),
+        "decoder threads change the flows"
+    );
     stats.net = out.net;
     stats.finish(out.flows);
     let _ = crate::cli::diagnose::text(&stats);
@@ -130,6 +150,24 @@ fn run_pipeline(inputs: Vec<Input>) {
         let _ = f.decode(&mut tree);
         check_tree(&tree, f.bytes().len());
     }
+}
+
+/// What a consumer sees of a frame, to compare two runs.
+fn fingerprint(d: &crate::pipeline::Decoded<'_>) -> String {
+    format!(
+        "{} {:?} {} {:?} {} {} {:?} {:?}/{:?} {:?} {:?}",
+        d.index,
+        d.ts,
+        d.flow.id,
+        d.direction,
+        d.protocol.name,
+        d.offset,
+        d.flags,
+        d.device,
+        d.device_no,
+        d.bytes,
+        d.message,
+    )
 }
 
 /// Target `logline`: each line of the bytes through the server-log line parser and the

@@ -99,13 +99,26 @@ fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &
     let stream = inputs
         .iter()
         .any(|i| matches!(i, Input::Path(p) if crate::capture::is_stream(p)));
-    let mut builder = StoreBuilder::new();
+    // Both the sink and the progress callback (called on the same thread, one after the other)
+    // hand batches over.
+    let builder = std::cell::RefCell::new(StoreBuilder::new());
     let mut stats = Stats::default();
     let mut tracks = TrackBuilder::new();
-    let mut last = Instant::now();
+    let last = std::cell::Cell::new(Instant::now());
+    let send = || {
+        last.set(Instant::now());
+        let batch = builder.borrow_mut().take();
+        let _ = tx.send(LoadMsg::Batch(batch));
+        wake();
+    };
     let mut last_progress = Instant::now();
     let ptx = tx.clone();
     let mut progress = |p: Progress| {
+        // After every few hundred packets: frames waiting for longer than a tick go now (the
+        // sink itself does not read the clock, which costs as much as a frame's statistics).
+        if last.get().elapsed() >= TICK && builder.borrow().pending() > 0 {
+            send();
+        }
         if last_progress.elapsed() >= TICK || p.bytes_total == Some(p.bytes_read) {
             last_progress = Instant::now();
             let _ = ptx.send(LoadMsg::Progress(LoadProgress {
@@ -123,22 +136,20 @@ fn load(inputs: &[Input], tx: &Sender<LoadMsg>, cancel: Arc<AtomicBool>, wake: &
         decoders: None,
     };
     let outcome = pipeline::run_all(inputs, &mut opts, &mut |d| {
-        builder.add(&d);
+        let pending = {
+            let mut b = builder.borrow_mut();
+            b.add(&d);
+            b.pending()
+        };
         stats.add(&d);
         tracks.add(&d);
-        // The clock is read every 64 frames: reading it costs as much as a frame's statistics.
-        if stream
-            || builder.pending() >= BATCH
-            || (builder.pending().is_multiple_of(64) && last.elapsed() >= TICK)
-        {
-            last = Instant::now();
-            let _ = tx.send(LoadMsg::Batch(builder.take()));
-            wake();
+        if stream || pending >= BATCH {
+            send();
         }
     });
     drop(opts);
-    if builder.pending() > 0 {
-        let _ = tx.send(LoadMsg::Batch(builder.take()));
+    if builder.borrow().pending() > 0 {
+        send();
     }
     // A damaged input still has its flows: everything before the damage counts.
     let error = outcome.error.map(|e| e.to_string());

@@ -130,14 +130,9 @@ pub fn run_all(inputs: &[Input], opts: &mut RunOptions<'_>, sink: &mut Sink<'_>)
         merged,
         net,
         cancel: opts.cancel.clone(),
-        per_batch: if inputs
+        stream: inputs
             .iter()
-            .any(|i| matches!(i, Input::Path(p) if capture::is_stream(p)))
-        {
-            1
-        } else {
-            stages::ITEMS_PER_BATCH
-        },
+            .any(|i| matches!(i, Input::Path(p) if capture::is_stream(p))),
     };
     let frames = std::cell::Cell::new(0u64);
     let mut progress = opts.progress.take();

@@ -15,6 +15,12 @@
 //! on every sample. Channels are bounded, so memory stays bounded however far one stage runs
 //! ahead of another.
 //!
+//! Limits, knowingly: after a cancel, the batches already read (a few thousand packets at
+//! most) are still decoded and delivered, where a run on one thread stops at the next packet;
+//! a batch can hold more than its usual size when the network layer closes many flows at once
+//! (evictions, the end of the input), bounded by what the reassembler itself held; and a panic
+//! (a bug) while a pipe is quiet surfaces only when the reader's blocked read returns.
+//!
 //! Why not rayon: the stages are a pipeline over a stream of unknown length, not a data-parallel
 //! loop over a slice, and the consumer must stay on the caller's thread; plain threads and
 //! bounded channels say that directly. `BN407_DECODERS=N` sets the number of decoder threads
@@ -31,8 +37,11 @@ use crate::capture::{Item, Merged};
 use crate::net::{EventBatch, FlowEvent, NetStats, Reassembler};
 use crate::protocol::{Direction, FrameFlags, Imei, Message, Protocol, Tree};
 
-/// Items between two batches (and two progress reports) of a file.
-pub(super) const ITEMS_PER_BATCH: u32 = 256;
+/// Items between two batches (and two progress reports).
+const ITEMS_PER_BATCH: u32 = 256;
+/// Of a stream: fewer bytes read and not consumed than this end a batch (a pipe's next item
+/// probably waits for the writer; a pipe read in 64 KiB chunks still makes batches of hundreds).
+const STREAM_WAIT_BELOW: usize = 2048;
 /// Payload bytes that end a batch early.
 const BYTES_PER_BATCH: usize = 256 * 1024;
 /// Batches in flight on each channel.
@@ -43,17 +52,21 @@ const MAX_DECODERS: usize = 8;
 /// Bytes read so far and in all, when known.
 pub(super) type ReadSoFar = (u64, Option<u64>);
 
-/// The number of decoder threads: `BN407_DECODERS` when set, else one less than the processors.
+/// Decoder threads at most, whoever asks.
+const MAX_ASKED: usize = 64;
+
+/// The number of decoder threads: `BN407_DECODERS` when set, else one less than the processors
+/// (none on one processor: the whole run on the caller's thread).
 pub(super) fn decoders() -> usize {
     if let Some(n) = std::env::var("BN407_DECODERS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
     {
-        return n.min(64);
+        return n.min(MAX_ASKED);
     }
     std::thread::available_parallelism()
-        .map_or(1, |n| n.get().saturating_sub(1))
-        .clamp(1, MAX_DECODERS)
+        .map_or(0, |n| n.get().saturating_sub(1))
+        .min(MAX_DECODERS)
 }
 
 /// The first stage: reading the inputs and reassembling flows.
@@ -61,9 +74,10 @@ pub(super) struct Reader {
     pub(super) merged: Merged,
     pub(super) net: Reassembler,
     pub(super) cancel: Option<Arc<AtomicBool>>,
-    /// Items a batch holds at most: 1 for a stream (a pipe being written while it is read),
-    /// whose frames must reach the consumer as they arrive, not 255 packets later.
-    pub(super) per_batch: u32,
+    /// True when an input is a stream (a pipe being written while it is read): its frames
+    /// must reach the consumer as they arrive, not 255 packets later, so a batch also ends
+    /// whenever what was read from the input is (nearly) consumed and the next read may wait.
+    pub(super) stream: bool,
 }
 
 impl Reader {
@@ -95,7 +109,10 @@ impl Reader {
             };
             self.net.feed(source, &item, &mut |ev| batch.push(ev));
             items += 1;
-            if items >= self.per_batch || batch.byte_len() >= BYTES_PER_BATCH {
+            if items >= ITEMS_PER_BATCH
+                || batch.byte_len() >= BYTES_PER_BATCH
+                || (self.stream && self.merged.buffered() < STREAM_WAIT_BELOW)
+            {
                 items = 0;
                 if !flush(batch, self.read_so_far()) {
                     return failure;
@@ -128,6 +145,7 @@ pub(super) fn run_staged(
     sink: &mut Sink<'_>,
     progress: &mut dyn FnMut(ReadSoFar),
 ) -> Staged {
+    let decoders = decoders.min(MAX_ASKED);
     if decoders > 0
         && let Some(done) = parallel(reader, tree, decoders, sink, progress)
     {
