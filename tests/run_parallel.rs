@@ -17,21 +17,7 @@ fn seen(inputs: &[Input], decoders: usize) -> Vec<String> {
         ..RunOptions::default()
     };
     let out = pipeline::run_all(inputs, &mut opts, &mut |d: Decoded<'_>| {
-        lines.push(format!(
-            "#{} ts={:?} flow={} {:?} {} off={} {:?} dev={:?}/{:?} bytes={:?} msg={:?} tree={:?}",
-            d.index,
-            d.ts,
-            d.flow.id,
-            d.direction,
-            d.protocol.name,
-            d.offset,
-            d.flags,
-            d.device,
-            d.device_no,
-            d.bytes,
-            d.message,
-            d.tree,
-        ));
+        lines.push(bn407::fuzzing::fingerprint(&d));
     });
     for f in &out.flows {
         lines.push(format!("{f:?}"));

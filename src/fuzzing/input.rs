@@ -152,10 +152,11 @@ fn run_pipeline(inputs: Vec<Input>) {
     }
 }
 
-/// What a consumer sees of a frame, to compare two runs.
-fn fingerprint(d: &crate::pipeline::Decoded<'_>) -> String {
+/// What a consumer sees of a frame, tree included, as text: two runs that must agree (one
+/// thread and decoder threads) compare these (also `tests/run_parallel.rs`).
+pub fn fingerprint(d: &crate::pipeline::Decoded<'_>) -> String {
     format!(
-        "{} {:?} {} {:?} {} {} {:?} {:?}/{:?} {:?} {:?}",
+        "#{} ts={:?} flow={} {:?} {} off={} {:?} dev={:?}/{:?} bytes={:?} msg={:?} tree={:?}",
         d.index,
         d.ts,
         d.flow.id,
@@ -167,6 +168,7 @@ fn fingerprint(d: &crate::pipeline::Decoded<'_>) -> String {
         d.device_no,
         d.bytes,
         d.message,
+        d.tree,
     )
 }
 

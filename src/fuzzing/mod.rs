@@ -23,7 +23,7 @@ pub use diff::diff;
 pub use filter::filter;
 pub use flows::{LINKS, net, tcp};
 pub use frames::protocol;
-pub use input::{capture, logline};
+pub use input::{capture, fingerprint, logline};
 pub use tiles::{mvt_labels, pmtiles, pmtiles_tiles};
 
 use crate::pipeline::Decoded;
