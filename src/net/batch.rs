@@ -16,18 +16,6 @@ use super::{FlowEvent, FlowEventOf, FlowId, FlowInfo};
 type Held = FlowEventOf<usize, Range<usize>>;
 
 impl<I, B> FlowEventOf<I, B> {
-    /// The flow the event is about (`id` reads it from an opening event's description).
-    pub fn flow_with(&self, id: impl FnOnce(&I) -> FlowId) -> FlowId {
-        match self {
-            FlowEventOf::Open(info) => id(info),
-            FlowEventOf::Data { flow, .. }
-            | FlowEventOf::UnitEnd { flow, .. }
-            | FlowEventOf::Gap { flow, .. }
-            | FlowEventOf::Note { flow, .. }
-            | FlowEventOf::Close { flow, .. } => *flow,
-        }
-    }
-
     /// The same event with its description and bytes replaced by `info` and `bytes` of them.
     pub fn map<I2, B2>(
         self,
@@ -80,7 +68,14 @@ impl<I, B> FlowEventOf<I, B> {
 impl FlowEvent<'_> {
     /// The flow the event is about.
     pub fn flow(&self) -> FlowId {
-        self.flow_with(|info| info.id)
+        match self {
+            FlowEventOf::Open(info) => info.id,
+            FlowEventOf::Data { flow, .. }
+            | FlowEventOf::UnitEnd { flow, .. }
+            | FlowEventOf::Gap { flow, .. }
+            | FlowEventOf::Note { flow, .. }
+            | FlowEventOf::Close { flow, .. } => *flow,
+        }
     }
 }
 
@@ -108,16 +103,6 @@ impl EventBatch {
             },
         );
         self.events.push(held);
-    }
-
-    /// Events held.
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    /// True when no event is held.
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
     }
 
     /// Payload bytes held.

@@ -332,14 +332,7 @@ impl Analyzer {
                 *flow_device = message.imei;
             }
             let device = message.imei.or(*flow_device);
-            let device_no = device.and_then(|imei| match *numbered {
-                Some((known, no)) if known == imei => no,
-                _ => {
-                    let no = number(numbers, imei);
-                    *numbered = Some((imei, no));
-                    no
-                }
-            });
+            let device_no = device_number(numbers, numbered, device);
             let d = Decoded {
                 index: *next,
                 ts,
@@ -358,6 +351,24 @@ impl Analyzer {
             sink(d);
         };
         op(&mut f.conv, &mut out);
+    }
+}
+
+/// The number of `device`, through `numbered`, a flow's cache of its last device and that
+/// device's number: a comparison while the flow's device stays the same, else a look-up.
+fn device_number(
+    numbers: &mut HashMap<Imei, u32>,
+    numbered: &mut Option<(Imei, Option<u32>)>,
+    device: Option<Imei>,
+) -> Option<u32> {
+    let imei = device?;
+    match *numbered {
+        Some((known, no)) if known == imei => no,
+        _ => {
+            let no = number(numbers, imei);
+            *numbered = Some((imei, no));
+            no
+        }
     }
 }
 

@@ -57,8 +57,8 @@ pub struct RunOptions<'p> {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Called now and then with the progress.
     pub progress: Option<&'p mut dyn FnMut(Progress)>,
-    /// Decoder threads (0: the whole run on the caller's thread); `None` for the default, one
-    /// less than the processors (at least 1), or `BN407_DECODERS` when set. The frames and
+    /// Decoder threads (0: the whole run on the caller's thread; at most 64); `None` for the
+    /// default, one less than the processors (at most 8), or `BN407_DECODERS` when set. The frames and
     /// their order are the same whatever the number.
     pub decoders: Option<usize>,
 }

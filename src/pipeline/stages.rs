@@ -25,14 +25,14 @@
 //! loop over a slice, and the consumer must stay on the caller's thread; plain threads and
 //! bounded channels say that directly. `BN407_DECODERS=N` sets the number of decoder threads
 //! (0: everything on the caller's thread, as the benchmarks compare); by default it is one less
-//! than the processors available, at least 1 and at most 8.
+//! than the processors available (none on one processor), at most 8.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
 use super::run::{apply, meta_of, to_run_error};
-use super::{Analyzer, Decoded, FlowMeta, FlowSummary, HashMap, Sink, number};
+use super::{Analyzer, Decoded, FlowMeta, FlowSummary, HashMap, Sink, device_number};
 use crate::capture::{Item, Merged};
 use crate::net::{EventBatch, FlowEvent, NetStats, Reassembler};
 use crate::protocol::{Direction, FrameFlags, Imei, Message, Protocol, Tree};
@@ -291,15 +291,7 @@ impl Merger {
             let Some(flow) = self.flows.get_mut(&h.flow) else {
                 continue;
             };
-            let numbers = &mut self.numbers;
-            let device_no = h.device.and_then(|imei| match flow.numbered {
-                Some((known, no)) if known == imei => no,
-                _ => {
-                    let no = number(numbers, imei);
-                    flow.numbered = Some((imei, no));
-                    no
-                }
-            });
+            let device_no = device_number(&mut self.numbers, &mut flow.numbered, h.device);
             let d = Decoded {
                 index: self.next,
                 ts: h.ts,

@@ -55,7 +55,7 @@ impl<'a> Simplified<'a> {
 
     /// The indices, ascending.
     pub fn iter(&self) -> impl Iterator<Item = u32> + 'a {
-        self.settled.iter().copied().chain(self.open.0..self.open.1)
+        self.into_iter()
     }
 
     /// The indices of the settled chunks (a list kept between calls, not recomputed).
