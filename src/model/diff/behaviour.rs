@@ -166,7 +166,8 @@ impl Behaviour {
             example |= tally(list, what, d.index);
         }
         if let Some((code, frame, at)) = command {
-            let late = matches!((at, d.ts), (Some(a), Some(b)) if b - a > ANSWER_WINDOW_NS);
+            let late =
+                matches!((at, d.ts), (Some(a), Some(b)) if b.saturating_sub(a) > ANSWER_WINDOW_NS);
             example |= if late {
                 self.answer(code, NO_ANSWER, frame)
             } else {
@@ -291,7 +292,7 @@ impl Behaviour {
         };
         for d in self.devices.values() {
             let Some((a, b)) = d.span else { continue };
-            let h = (b - a) as f64 / 3.6e12;
+            let h = b.saturating_sub(a) as f64 / 3.6e12;
             if h < 1.0 / 60.0 {
                 continue;
             }

@@ -261,7 +261,7 @@ impl Profile {
     /// Capture hours the side covers (none without capture times or under a minute).
     pub fn hours(&self) -> Option<f64> {
         let (a, b) = self.span?;
-        let h = (b - a) as f64 / 3.6e12;
+        let h = b.saturating_sub(a) as f64 / 3.6e12;
         (h >= 1.0 / 60.0).then_some(h)
     }
 }
