@@ -434,8 +434,8 @@ fn the_map_and_the_plots_show_what_the_filter_keeps() {
             .unwrap()
             .series()
             .get(SeriesKind::Speed)
-            .points
-            .clone()
+            .points()
+            .collect::<Vec<_>>()
     };
     let fast = speeds(&h);
     assert!(

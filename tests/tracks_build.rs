@@ -309,26 +309,38 @@ fn series_intervals_and_validity() {
     let t = only(&b);
     let s = t.series();
     let t0 = T0 as f64 / 1e9;
-    let rel = |k: SeriesKind| -> Vec<[f64; 2]> {
-        s.get(k).points.iter().map(|p| [p[0] - t0, p[1]]).collect()
-    };
+    let rel =
+        |k: SeriesKind| -> Vec<[f64; 2]> { s.get(k).points().map(|p| [p[0] - t0, p[1]]).collect() };
     assert_eq!(
         rel(SeriesKind::ReportInterval),
         vec![[40.0, 30.0], [70.0, 30.0], [100.0, 30.0]]
     );
-    assert_eq!(s.get(SeriesKind::ReportInterval).frames, vec![4, 7, 8]);
+    assert_eq!(
+        s.get(SeriesKind::ReportInterval)
+            .frames()
+            .collect::<Vec<_>>(),
+        vec![4, 7, 8]
+    );
     assert_eq!(
         rel(SeriesKind::HeartbeatInterval),
         vec![[61.0, 60.0], [181.0, 120.0]]
     );
-    assert_eq!(s.get(SeriesKind::HeartbeatInterval).frames, vec![5, 9]);
+    assert_eq!(
+        s.get(SeriesKind::HeartbeatInterval)
+            .frames()
+            .collect::<Vec<_>>(),
+        vec![5, 9]
+    );
     // Validity counts every fix, placed or not.
     assert_eq!(
         rel(SeriesKind::FixValid),
         vec![[10.0, 1.0], [40.0, 1.0], [70.0, 0.0], [100.0, 0.0]]
     );
     assert_eq!(rel(SeriesKind::Battery), vec![[10.0, 90.0], [40.0, 89.0]]);
-    assert_eq!(s.get(SeriesKind::Battery).frames, vec![3, 4]);
+    assert_eq!(
+        s.get(SeriesKind::Battery).frames().collect::<Vec<_>>(),
+        vec![3, 4]
+    );
     assert!(
         s.get(SeriesKind::Temperature).is_empty(),
         "NaN is not plotted"
@@ -398,12 +410,13 @@ fn bike_ride_sample() {
     let s = t.series();
     let speed = s.get(SeriesKind::Speed);
     assert_eq!(speed.len(), 150);
-    assert!(speed.points.windows(2).all(|w| w[0][0] <= w[1][0]));
+    let points: Vec<[f64; 2]> = speed.points().collect();
+    assert!(points.windows(2).all(|w| w[0][0] <= w[1][0]));
     let valid = s.get(SeriesKind::FixValid);
-    assert_eq!(valid.points.iter().filter(|p| p[1] == 0.0).count(), 5);
+    assert_eq!(valid.points().filter(|p| p[1] == 0.0).count(), 5);
     let reports = s.get(SeriesKind::ReportInterval);
     assert!(reports.len() >= 149, "{}", reports.len());
-    assert!(reports.points.iter().all(|p| p[1] >= 0.0 && p[1] < 5.0));
+    assert!(reports.points().all(|p| p[1] >= 0.0 && p[1] < 5.0));
     let hb = s.get(SeriesKind::HeartbeatInterval);
     assert!(!hb.is_empty());
     assert!(!s.get(SeriesKind::Battery).is_empty());

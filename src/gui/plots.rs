@@ -15,7 +15,7 @@ use egui_plot::{GridInput, GridMark, HoverPosition, Line, Plot, PlotPoint, Point
 
 use super::shared::{device_name, filter_toggle};
 use super::state::{Command, HiddenDevices, View};
-use crate::model::tracks::{SeriesKind, Track, TrackBuilder};
+use crate::model::tracks::{Series, SeriesKind, Track, TrackBuilder};
 use crate::present::time::fmt_axis_time;
 use crate::protocol::Imei;
 
@@ -35,41 +35,41 @@ struct Cached {
 }
 
 impl Cached {
-    fn update(&mut self, src: &[[f64; 2]]) {
-        if src.len() == self.source_len {
+    fn update(&mut self, src: &Series<'_>) {
+        let len = src.len();
+        if len == self.source_len {
             return;
         }
-        if src.len() <= MAX_POINTS && src.len() > self.source_len {
+        if len <= MAX_POINTS && len > self.source_len {
             // Appended samples only.
             let from = self.points.len();
-            self.points.extend(
-                src.get(from..)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|p| PlotPoint::new(p[0], p[1])),
-            );
+            self.points
+                .extend(src.points().skip(from).map(|p| PlotPoint::new(p[0], p[1])));
         } else {
-            self.points = decimate(src, MAX_POINTS);
+            self.points = decimate(len, |i| src.point(i), MAX_POINTS);
         }
-        self.source_len = src.len();
+        self.source_len = len;
     }
 }
 
-/// At most about `max` points: the lowest and highest sample of each run, in time order.
-fn decimate(src: &[[f64; 2]], max: usize) -> Vec<PlotPoint> {
-    if src.len() <= max {
-        return src.iter().map(|p| PlotPoint::new(p[0], p[1])).collect();
+/// At most about `max` points of the `len` samples `at(i)` (`[t, value]`): the lowest and
+/// highest sample of each run, in time order.
+fn decimate(len: usize, at: impl Fn(usize) -> Option<[f64; 2]>, max: usize) -> Vec<PlotPoint> {
+    let point = |p: [f64; 2]| PlotPoint::new(p[0], p[1]);
+    if len <= max {
+        return (0..len).filter_map(&at).map(point).collect();
     }
-    let run = src.len().div_ceil((max / 2).max(1));
+    let run = len.div_ceil((max / 2).max(1));
     let mut out = Vec::with_capacity(max + 2);
-    for chunk in src.chunks(run) {
-        let lo = chunk.iter().min_by(|a, b| a[1].total_cmp(&b[1]));
-        let hi = chunk.iter().max_by(|a, b| a[1].total_cmp(&b[1]));
+    for first in (0..len).step_by(run) {
+        let chunk = || (first..(first + run).min(len)).filter_map(&at);
+        let lo = chunk().min_by(|a, b| a[1].total_cmp(&b[1]));
+        let hi = chunk().max_by(|a, b| a[1].total_cmp(&b[1]));
         if let (Some(lo), Some(hi)) = (lo, hi) {
             let (a, b) = if lo[0] <= hi[0] { (lo, hi) } else { (hi, lo) };
-            out.push(PlotPoint::new(a[0], a[1]));
+            out.push(point(a));
             if a != b {
-                out.push(PlotPoint::new(b[0], b[1]));
+                out.push(point(b));
             }
         }
     }
@@ -347,7 +347,7 @@ impl PlotsView {
         for (_, t) in chosen {
             for s in t.series().iter() {
                 let c = self.cache.entry((t.device().copied(), s.kind)).or_default();
-                c.update(&s.points);
+                c.update(&s);
             }
         }
         self.cache
@@ -466,26 +466,34 @@ fn plot(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::model::tracks::TimeSeries;
 
     #[test]
     fn long_series_keep_their_extremes() {
-        let src: Vec<[f64; 2]> = (0..100_000)
-            .map(|i| {
-                [
-                    f64::from(i),
-                    if i == 77_777 { 500.0 } else { f64::from(i % 7) },
-                ]
-            })
-            .collect();
-        let d = decimate(&src, 1000);
+        let value = |i: u32| if i == 77_777 { 500.0 } else { f64::from(i % 7) };
+        let src: Vec<[f64; 2]> = (0..100_000).map(|i| [f64::from(i), value(i)]).collect();
+        let d = decimate(src.len(), |i| src.get(i).copied(), 1000);
         assert!(d.len() <= 1002, "{}", d.len());
         assert!(d.windows(2).all(|w| w[0].x <= w[1].x));
         assert!(d.iter().any(|p| p.y == 500.0));
+        // A series that grows, as while a capture loads.
+        let mut ts = TimeSeries::default();
         let mut c = Cached::default();
-        c.update(&src[..10]);
-        c.update(&src[..20]);
+        let add = |ts: &mut TimeSeries, range: std::ops::Range<u32>| {
+            for i in range {
+                ts.frame(f64::from(i), u64::from(i));
+                ts.push(SeriesKind::Speed, value(i));
+            }
+        };
+        add(&mut ts, 0..10);
+        c.update(&ts.get(SeriesKind::Speed));
+        add(&mut ts, 10..20);
+        c.update(&ts.get(SeriesKind::Speed));
         assert_eq!(c.points.len(), 20);
-        c.update(&src);
+        assert!(c.points.iter().zip(0..).all(|(p, i)| p.x == f64::from(i)));
+        add(&mut ts, 20..100_000);
+        c.update(&ts.get(SeriesKind::Speed));
         assert!(c.points.len() <= MAX_POINTS + 2);
+        assert!(c.points.iter().any(|p| p.y == 500.0));
     }
 }

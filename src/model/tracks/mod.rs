@@ -372,10 +372,8 @@ impl TrackBuilder {
             return;
         };
         let fix_ms = message.fix.and_then(|f| f.time);
-        let t = frame_time(ts, fix_ms);
-        if let Some(t) = t {
-            track.series.frame(t, frame);
-        }
+        // A frame's samples go with it on the device's timeline, so only when it is there.
+        let t = frame_time(ts, fix_ms).filter(|&t| track.series.frame(t, frame));
         if direction == Direction::ToDevice {
             return;
         }
@@ -416,19 +414,14 @@ impl TrackBuilder {
         let Some(t) = t else { return };
         let s = &mut track.series;
         match message.kind {
-            Kind::Report => s.report(t, frame),
-            Kind::Heartbeat => s.heartbeat(t, frame),
+            Kind::Report => s.report(t),
+            Kind::Heartbeat => s.heartbeat(t),
             _ => {}
         }
         if let Some(fix) = message.fix {
-            s.push(
-                SeriesKind::FixValid,
-                t,
-                if fix.valid { 1.0 } else { 0.0 },
-                frame,
-            );
+            s.push(SeriesKind::FixValid, if fix.valid { 1.0 } else { 0.0 });
             if let Some(v) = fix.speed_kmh {
-                s.push(SeriesKind::Speed, t, f64::from(v), frame);
+                s.push(SeriesKind::Speed, f64::from(v));
             }
         }
         let v = &message.vitals;
@@ -439,11 +432,11 @@ impl TrackBuilder {
             (SeriesKind::Temperature, v.temperature),
         ] {
             if let Some(value) = value {
-                s.push(kind, t, f64::from(value), frame);
+                s.push(kind, f64::from(value));
             }
         }
         if let Some(acc) = v.acc {
-            s.push(SeriesKind::Ignition, t, if acc { 1.0 } else { 0.0 }, frame);
+            s.push(SeriesKind::Ignition, if acc { 1.0 } else { 0.0 });
         }
     }
 

@@ -1,10 +1,13 @@
 //! Time series of one device for the plots, over capture time.
 //!
-//! Every series holds `[t, value]` pairs, `t` in seconds since the Unix epoch (capture time;
-//! when a frame has none, as in a raw byte stream, the fix time in UTC; frames with neither are
-//! not plotted), and beside them the frame index of each sample, so that a point under the
-//! cursor leads back to its frame. Samples come in the order frames arrive, which is capture
-//! time order; lookups stay correct (and linear) if they are not.
+//! Every frame of the device with a time is put on its timeline, `(t, frame)`, `t` in seconds
+//! since the Unix epoch (capture time; when a frame has none, as in a raw byte stream, the fix
+//! time in UTC; frames with neither are not plotted). A series' sample is the place of its frame
+//! on that timeline and an `f32` value: eight bytes, where a `[t, value]` pair and a frame number
+//! took 24 (the window holds every sample of every device; a 1 GiB capture has tens of millions).
+//! [`Series`] is a view that gives back `[t, value]` and the frame of each sample, so that a
+//! point under the cursor leads back to its frame. Samples come in the order frames arrive,
+//! which is capture time order; lookups stay correct (and linear) if they are not.
 
 use serde::Serialize;
 
@@ -46,6 +49,11 @@ impl SeriesKind {
         SeriesKind::HeartbeatInterval,
     ];
 
+    /// Position in [`SeriesKind::ALL`] (the declaration order).
+    fn index(self) -> usize {
+        self as usize
+    }
+
     /// A label for a plot legend.
     pub fn label(self) -> &'static str {
         match self {
@@ -74,109 +82,136 @@ impl SeriesKind {
     }
 }
 
-/// One series: samples and the frame of each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Series {
-    /// What it measures.
-    pub kind: SeriesKind,
-    /// `[t, value]`: seconds since the Unix epoch, and the value (always finite). The shape
-    /// `egui_plot::PlotPoints` takes (`PlotPoints::from(series.points.clone())`).
-    pub points: Vec<[f64; 2]>,
-    /// Frame index of each sample, parallel to `points`.
-    pub frames: Vec<u64>,
-    #[serde(skip)]
+/// One sample of a series: where its frame is on the device's timeline, and the value.
+///
+/// Eight bytes: the time and frame number are the timeline's (every sample belongs to a frame
+/// already on it), and values arrive as `f32` (speed, vitals) or are small (0/1 flags, intervals
+/// in seconds, where `f32` keeps a microsecond over a day).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sample {
+    /// Index into [`TimeSeries::timeline`].
+    at: u32,
+    /// The value (always finite).
+    value: f32,
+}
+
+/// The samples of one kind.
+#[derive(Debug, Clone, PartialEq)]
+struct Samples {
+    samples: Vec<Sample>,
+    /// Whether the samples' times never decrease.
     sorted: bool,
 }
 
-impl Series {
-    /// An empty series.
-    pub fn new(kind: SeriesKind) -> Self {
+impl Default for Samples {
+    fn default() -> Self {
         Self {
-            kind,
-            points: Vec::new(),
-            frames: Vec::new(),
+            samples: Vec::new(),
             sorted: true,
         }
     }
+}
 
-    /// Adds a sample; ignored unless `t` and `value` are finite.
-    pub fn push(&mut self, t: f64, value: f64, frame: u64) {
-        if !(t.is_finite() && value.is_finite()) {
-            return;
-        }
-        if self.points.last().is_some_and(|p| p[0] > t) {
-            self.sorted = false;
-        }
-        self.points.push([t, value]);
-        self.frames.push(frame);
-    }
+/// One series of a device, as a view over its samples and the device's timeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Series<'a> {
+    /// What it measures.
+    pub kind: SeriesKind,
+    samples: &'a Samples,
+    timeline: &'a [(f64, u64)],
+}
 
+impl<'a> Series<'a> {
     /// Number of samples.
     pub fn len(&self) -> usize {
-        self.points.len()
+        self.samples.samples.len()
     }
 
     /// True when there is no sample.
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
+        self.samples.samples.is_empty()
+    }
+
+    fn entry(&self, s: &Sample) -> (f64, u64) {
+        self.timeline
+            .get(s.at as usize)
+            .copied()
+            .unwrap_or((f64::NAN, u64::MAX))
+    }
+
+    /// Sample `i` as `[t, value]`: seconds since the Unix epoch, and the value.
+    pub fn point(&self, i: usize) -> Option<[f64; 2]> {
+        let s = self.samples.samples.get(i)?;
+        Some([self.entry(s).0, f64::from(s.value)])
+    }
+
+    /// Every sample as `[t, value]`, in arrival order.
+    pub fn points(&self) -> impl ExactSizeIterator<Item = [f64; 2]> + 'a {
+        let timeline = self.timeline;
+        self.samples.samples.iter().map(move |s| {
+            let t = timeline.get(s.at as usize).map_or(f64::NAN, |e| e.0);
+            [t, f64::from(s.value)]
+        })
+    }
+
+    /// Frame index of sample `i`.
+    pub fn frame(&self, i: usize) -> Option<u64> {
+        let s = self.samples.samples.get(i)?;
+        self.timeline.get(s.at as usize).map(|e| e.1)
+    }
+
+    /// Frame index of every sample, parallel to [`Series::points`].
+    pub fn frames(&self) -> impl ExactSizeIterator<Item = u64> + 'a {
+        let timeline = self.timeline;
+        self.samples
+            .samples
+            .iter()
+            .map(move |s| timeline.get(s.at as usize).map_or(u64::MAX, |e| e.1))
     }
 
     /// Index of the sample nearest in time to `t` (the earlier one on a tie, the first of
     /// several at the same time), `None` when empty or `t` is NaN. Binary search while samples are in time order.
     pub fn nearest(&self, t: f64) -> Option<usize> {
-        nearest_index(&self.points, |p| p[0], self.sorted, t)
+        nearest_index(
+            &self.samples.samples,
+            |s| self.entry(s).0,
+            self.samples.sorted,
+            t,
+        )
     }
 
     /// Frame of the sample nearest in time to `t`.
     pub fn nearest_frame(&self, t: f64) -> Option<u64> {
-        self.nearest(t).and_then(|i| self.frames.get(i).copied())
+        self.nearest(t).and_then(|i| self.frame(i))
     }
 
     /// Smallest and largest value, `None` when empty.
     pub fn value_range(&self) -> Option<(f64, f64)> {
-        range(self.points.iter().map(|p| p[1]))
+        range(self.samples.samples.iter().map(|s| f64::from(s.value)))
     }
 
     /// First and last time, `None` when empty.
     pub fn time_range(&self) -> Option<(f64, f64)> {
-        range(self.points.iter().map(|p| p[0]))
+        range(self.points().map(|p| p[0]))
     }
 }
 
 /// All series of one device, and the time of every frame of it for the shared cursor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimeSeries {
-    speed: Series,
-    altitude: Series,
-    battery: Series,
-    fuel: Series,
-    temperature: Series,
-    fix_valid: Series,
-    ignition: Series,
-    report_interval: Series,
-    heartbeat_interval: Series,
+    /// Per kind, in [`SeriesKind::ALL`] order.
+    kinds: [Samples; SeriesKind::ALL.len()],
     /// `(t, frame)` of every frame of the device, both directions.
     timeline: Vec<(f64, u64)>,
-    #[serde(skip)]
     timeline_sorted: bool,
-    #[serde(skip)]
     last_report: Option<f64>,
-    #[serde(skip)]
     last_heartbeat: Option<f64>,
 }
 
 impl Default for TimeSeries {
     fn default() -> Self {
         Self {
-            speed: Series::new(SeriesKind::Speed),
-            altitude: Series::new(SeriesKind::Altitude),
-            battery: Series::new(SeriesKind::Battery),
-            fuel: Series::new(SeriesKind::Fuel),
-            temperature: Series::new(SeriesKind::Temperature),
-            fix_valid: Series::new(SeriesKind::FixValid),
-            ignition: Series::new(SeriesKind::Ignition),
-            report_interval: Series::new(SeriesKind::ReportInterval),
-            heartbeat_interval: Series::new(SeriesKind::HeartbeatInterval),
+            kinds: Default::default(),
             timeline: Vec::new(),
             timeline_sorted: true,
             last_report: None,
@@ -187,36 +222,20 @@ impl Default for TimeSeries {
 
 impl TimeSeries {
     /// The series of `kind`.
-    pub fn get(&self, kind: SeriesKind) -> &Series {
-        match kind {
-            SeriesKind::Speed => &self.speed,
-            SeriesKind::Altitude => &self.altitude,
-            SeriesKind::Battery => &self.battery,
-            SeriesKind::Fuel => &self.fuel,
-            SeriesKind::Temperature => &self.temperature,
-            SeriesKind::FixValid => &self.fix_valid,
-            SeriesKind::Ignition => &self.ignition,
-            SeriesKind::ReportInterval => &self.report_interval,
-            SeriesKind::HeartbeatInterval => &self.heartbeat_interval,
-        }
-    }
-
-    fn get_mut(&mut self, kind: SeriesKind) -> &mut Series {
-        match kind {
-            SeriesKind::Speed => &mut self.speed,
-            SeriesKind::Altitude => &mut self.altitude,
-            SeriesKind::Battery => &mut self.battery,
-            SeriesKind::Fuel => &mut self.fuel,
-            SeriesKind::Temperature => &mut self.temperature,
-            SeriesKind::FixValid => &mut self.fix_valid,
-            SeriesKind::Ignition => &mut self.ignition,
-            SeriesKind::ReportInterval => &mut self.report_interval,
-            SeriesKind::HeartbeatInterval => &mut self.heartbeat_interval,
+    pub fn get(&self, kind: SeriesKind) -> Series<'_> {
+        static EMPTY: Samples = Samples {
+            samples: Vec::new(),
+            sorted: true,
+        };
+        Series {
+            kind,
+            samples: self.kinds.get(kind.index()).unwrap_or(&EMPTY),
+            timeline: &self.timeline,
         }
     }
 
     /// Every series, in [`SeriesKind::ALL`] order (empty ones included).
-    pub fn iter(&self) -> impl Iterator<Item = &Series> {
+    pub fn iter(&self) -> impl Iterator<Item = Series<'_>> {
         SeriesKind::ALL.into_iter().map(|k| self.get(k))
     }
 
@@ -242,31 +261,54 @@ impl TimeSeries {
         self.timeline.len()
     }
 
-    pub(crate) fn push(&mut self, kind: SeriesKind, t: f64, value: f64, frame: u64) {
-        self.get_mut(kind).push(t, value, frame);
+    /// Adds a sample of `kind` to the frame last put on the timeline ([`TimeSeries::frame`]);
+    /// ignored unless `value` is finite (as an `f32`) and a frame is there.
+    pub(crate) fn push(&mut self, kind: SeriesKind, value: f64) {
+        let value = value as f32;
+        let Some(last) = self.timeline.len().checked_sub(1) else {
+            return;
+        };
+        let (Ok(at), true) = (u32::try_from(last), value.is_finite()) else {
+            return;
+        };
+        let t = self.timeline.get(last).map_or(f64::NAN, |e| e.0);
+        let timeline = &self.timeline;
+        let Some(k) = self.kinds.get_mut(kind.index()) else {
+            return;
+        };
+        if let Some(prev) = k.samples.last()
+            && timeline.get(prev.at as usize).is_some_and(|e| e.0 > t)
+        {
+            k.sorted = false;
+        }
+        k.samples.push(Sample { at, value });
     }
 
-    pub(crate) fn frame(&mut self, t: f64, frame: u64) {
+    /// Puts a frame on the timeline; ignored when `t` is not finite (and then so are its
+    /// samples).
+    pub(crate) fn frame(&mut self, t: f64, frame: u64) -> bool {
         if !t.is_finite() {
-            return;
+            return false;
         }
         if self.timeline.last().is_some_and(|p| p.0 > t) {
             self.timeline_sorted = false;
         }
         self.timeline.push((t, frame));
+        true
     }
 
-    /// Records a report at `t` and its interval from the previous one.
-    pub(crate) fn report(&mut self, t: f64, frame: u64) {
+    /// Records a report at `t` (the frame last put on the timeline) and its interval from the
+    /// previous one.
+    pub(crate) fn report(&mut self, t: f64) {
         if let Some(prev) = self.last_report.replace(t) {
-            self.push(SeriesKind::ReportInterval, t, t - prev, frame);
+            self.push(SeriesKind::ReportInterval, t - prev);
         }
     }
 
     /// Records a heartbeat at `t` and its interval from the previous one.
-    pub(crate) fn heartbeat(&mut self, t: f64, frame: u64) {
+    pub(crate) fn heartbeat(&mut self, t: f64) {
         if let Some(prev) = self.last_heartbeat.replace(t) {
-            self.push(SeriesKind::HeartbeatInterval, t, t - prev, frame);
+            self.push(SeriesKind::HeartbeatInterval, t - prev);
         }
     }
 }
@@ -310,4 +352,16 @@ fn range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
         None => Some((v, v)),
         Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_index_in_all_order() {
+        for (i, k) in SeriesKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+        }
+    }
 }
