@@ -56,8 +56,8 @@ fn error(expr: &str) -> (usize, String) {
 
 #[test]
 #[allow(clippy::assertions_on_constants)]
-fn a_record_is_at_most_64_bytes() {
-    assert!(RECORD_SIZE <= 64, "{RECORD_SIZE}");
+fn a_record_is_at_most_48_bytes() {
+    assert!(RECORD_SIZE <= 48, "{RECORD_SIZE}");
 }
 
 #[test]

@@ -1,8 +1,10 @@
 //! The frame store: every frame of a capture kept compactly for the window.
 //!
-//! One small fixed-size record per frame ([`FrameRecord`], 64 bytes), one byte arena holding the
-//! bytes of every frame back to back, and the rare diagnostics in a side table. Ten million
-//! frames of a typical capture fit in about a gigabyte. The store is built from [`Decoded`]
+//! One small fixed-size record per frame ([`FrameRecord`], 48 bytes), one byte arena holding the
+//! bytes of every frame back to back (a frame ends where the next begins, so no length is
+//! kept), the rare diagnostics in a side table found by frame, and keywords interned (a fleet
+//! sends a few dozen distinct ones). Ten million frames of a typical capture fit in about a
+//! gigabyte. The store is built from [`Decoded`]
 //! frames by a [`StoreBuilder`] in the loader thread and handed over in batches
 //! ([`FrameStore::append`]); the field tree is not kept: a view re-decodes the one frame it
 //! shows from its bytes, which takes about a microsecond.
@@ -13,12 +15,11 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 use crate::pipeline::{Decoded, FlowMeta};
 use crate::protocol::{
     self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol, RawFrame,
-    Severity, Span, Tags, Tree,
+    Severity, Tags, Tree,
 };
 
-/// A keyword span whose `start` is this holds an event name instead: `end` indexes
-/// [`FrameStore::events`] (binary protocols name their events rather than carry text).
-const EVENT_MARK: u32 = u32::MAX;
+/// No keyword (index into [`FrameStore::keywords`]).
+const NO_KEYWORD: u32 = u32::MAX;
 
 /// No device (index into [`FrameStore::devices`]).
 const NO_DEVICE: u32 = u32::MAX;
@@ -33,6 +34,8 @@ mod bit {
     pub const TRUNCATED: u8 = 8;
     pub const OWN_IMEI: u8 = 16;
     pub const SPEED: u8 = 32;
+    /// The direction's code ([`super::dir_code`]) sits in the top two bits.
+    pub const DIR_SHIFT: u8 = 6;
 }
 
 /// One frame, compactly: what the list, the filters and the side panels need.
@@ -40,7 +43,7 @@ mod bit {
 pub struct FrameRecord {
     /// Capture time in ns since the epoch, `i64::MIN` when unknown.
     ts: i64,
-    /// Offset of the frame's bytes in the arena.
+    /// Offset of the frame's bytes in the arena (they end where the next frame's begin).
     start: u64,
     /// Latitude of the fix (f32 keeps about a metre).
     lat: f32,
@@ -48,31 +51,23 @@ pub struct FrameRecord {
     lon: f32,
     /// Speed, km/h.
     speed: f32,
-    /// Number of bytes.
-    len: u32,
     /// Flow id (as in [`crate::pipeline::FlowMeta::id`]).
     flow: u32,
     /// Device index, [`NO_DEVICE`] when none.
     device: u32,
     /// Firmware tags.
     tags: Tags,
-    /// Keyword span inside the frame (empty when none).
-    keyword: Span,
-    /// First diagnostic in the side table.
-    diag_start: u32,
-    /// Number of diagnostics.
-    diag_count: u16,
+    /// Keyword (or a binary protocol's event name) in [`FrameStore::keywords`], [`NO_KEYWORD`]
+    /// when none.
+    keyword: u32,
     /// Protocol index in [`FrameStore::protocols`].
     protocol: u8,
-    /// Direction (see [`dir_code`]).
-    direction: u8,
-    /// Kind (index in [`Kind::ALL`]).
-    kind: u8,
     /// Firmware generation code.
     firmware: u8,
-    /// Worst severity: 0 none, 1 info, 2 warning, 3 error.
-    severity: u8,
-    /// [`bit`] flags.
+    /// Kind (index in [`Kind::ALL`], below 64) and, in the top two bits, the worst severity
+    /// (0 none, 1 info, 2 warning, 3 error).
+    kind_severity: u8,
+    /// [`bit`] flags, the direction in the top two bits.
     flags: u8,
 }
 
@@ -82,10 +77,14 @@ pub struct FrameStore {
     records: Vec<FrameRecord>,
     arena: Vec<u8>,
     diags: Vec<Diagnostic>,
+    /// `(frame, first diagnostic in diags)` of each frame that has any, by frame; a frame's
+    /// diagnostics run to the next entry's first.
+    diag_index: Vec<(usize, usize)>,
     devices: Vec<Imei>,
     device_index: HashMap<Imei, u32>,
     protocols: Vec<&'static Protocol>,
-    events: Vec<&'static str>,
+    keywords: Vec<Box<str>>,
+    keyword_index: HashMap<Box<str>, u32>,
     /// What each flow is, for the flow list and the conversation view.
     flows: Vec<FlowMeta>,
     flow_index: HashMap<u32, usize>,
@@ -106,6 +105,17 @@ fn dir_of(c: u8) -> Direction {
         _ => Direction::Unknown,
     }
 }
+
+fn kind_code(k: Kind) -> u8 {
+    Kind::ALL
+        .iter()
+        .position(|x| *x == k)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(KIND_MASK)
+}
+
+/// The kind's bits of [`FrameRecord::kind_severity`].
+const KIND_MASK: u8 = 0x3f;
 
 fn sev_code(s: Option<Severity>) -> u8 {
     match s {
@@ -143,6 +153,7 @@ impl FrameStore {
         Some(FrameRef {
             store: self,
             rec,
+            pos: i,
             index: i,
         })
     }
@@ -156,6 +167,7 @@ impl FrameStore {
         Some(FrameRef {
             store: self,
             rec,
+            pos: i,
             index: number,
         })
     }
@@ -168,6 +180,7 @@ impl FrameStore {
             .map(move |(index, rec)| FrameRef {
                 store: self,
                 rec,
+                pos: index,
                 index,
             })
     }
@@ -207,12 +220,19 @@ impl FrameStore {
         u8::try_from(self.protocols.len() - 1).unwrap_or(u8::MAX)
     }
 
-    fn intern_event(&mut self, e: &'static str) -> u32 {
-        if let Some(i) = self.events.iter().position(|q| *q == e) {
-            return u32::try_from(i).unwrap_or(0);
+    fn intern_keyword(&mut self, k: &str) -> u32 {
+        if let Some(&i) = self.keyword_index.get(k) {
+            return i;
         }
-        self.events.push(e);
-        u32::try_from(self.events.len() - 1).unwrap_or(0)
+        let Ok(i) = u32::try_from(self.keywords.len()) else {
+            return NO_KEYWORD;
+        };
+        if i == NO_KEYWORD {
+            return NO_KEYWORD;
+        }
+        self.keywords.push(k.into());
+        self.keyword_index.insert(k.into(), i);
+        i
     }
 
     /// Moves the frames of `batch` to the end of this store.
@@ -221,30 +241,39 @@ impl FrameStore {
             records,
             arena,
             diags,
+            diag_index,
             devices,
             device_index: _,
             protocols,
-            events,
+            keywords,
+            keyword_index: _,
             flows,
             flow_index: _,
         } = batch;
         let base = self.arena.len() as u64;
-        let diag_base = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
+        let (frame_base, diag_base) = (self.records.len(), self.diags.len());
         let dev_map: Vec<u32> = devices.iter().map(|d| self.intern_device(*d)).collect();
         let proto_map: Vec<u8> = protocols.iter().map(|p| self.intern_protocol(p)).collect();
-        let event_map: Vec<u32> = events.iter().map(|e| self.intern_event(e)).collect();
+        let keyword_map: Vec<u32> = keywords.iter().map(|k| self.intern_keyword(k)).collect();
         self.arena.extend_from_slice(&arena);
         self.diags.extend(diags);
+        self.diag_index.extend(
+            diag_index
+                .into_iter()
+                .map(|(f, d)| (f.saturating_add(frame_base), d.saturating_add(diag_base))),
+        );
         self.records.reserve(records.len());
         for mut r in records {
             r.start += base;
-            r.diag_start = r.diag_start.saturating_add(diag_base);
             if r.device != NO_DEVICE {
                 r.device = dev_map.get(r.device as usize).copied().unwrap_or(NO_DEVICE);
             }
             r.protocol = proto_map.get(r.protocol as usize).copied().unwrap_or(0);
-            if r.keyword.start == EVENT_MARK {
-                r.keyword.end = event_map.get(r.keyword.end as usize).copied().unwrap_or(0);
+            if r.keyword != NO_KEYWORD {
+                r.keyword = keyword_map
+                    .get(r.keyword as usize)
+                    .copied()
+                    .unwrap_or(NO_KEYWORD);
             }
             self.records.push(r);
         }
@@ -257,19 +286,21 @@ impl FrameStore {
         let m: &Message = &d.message;
         let start = self.arena.len() as u64;
         self.arena.extend_from_slice(d.bytes);
-        let diag_start = u32::try_from(self.diags.len()).unwrap_or(u32::MAX);
-        let diag_count = u16::try_from(m.diagnostics.len()).unwrap_or(u16::MAX);
-        self.diags
-            .extend(m.diagnostics.iter().take(diag_count as usize).cloned());
+        if !m.diagnostics.is_empty() {
+            self.diag_index.push((self.records.len(), self.diags.len()));
+            self.diags.extend(m.diagnostics.iter().cloned());
+        }
         let device = imei.map_or(NO_DEVICE, |i| self.intern_device(i));
         let protocol = self.intern_protocol(d.protocol);
         let keyword = match (m.keyword, m.event) {
-            (Some(k), _) => k,
-            (None, Some(e)) => Span {
-                start: EVENT_MARK,
-                end: self.intern_event(e),
-            },
-            (None, None) => Span::default(),
+            // The default span is no keyword; text that is not UTF-8 is none either.
+            (Some(k), _) if !(k.is_empty() && k.start == 0) => {
+                std::str::from_utf8(k.slice(d.bytes))
+                    .ok()
+                    .map_or(NO_KEYWORD, |k| self.intern_keyword(k))
+            }
+            (None, Some(e)) => self.intern_keyword(e),
+            _ => NO_KEYWORD,
         };
         let mut flags = 0;
         let (mut lat, mut lon, mut speed) = (0.0, 0.0, 0.0);
@@ -297,28 +328,20 @@ impl FrameStore {
         if !self.flow_index.contains_key(&d.flow.id) {
             self.add_flow(d.flow.clone());
         }
+        flags |= dir_code(d.direction) << bit::DIR_SHIFT;
         self.records.push(FrameRecord {
             ts: d.ts.unwrap_or(NO_TS),
             start,
             lat,
             lon,
             speed,
-            len: u32::try_from(d.bytes.len()).unwrap_or(u32::MAX),
             flow: d.flow.id,
             device,
             tags: m.tags,
             keyword,
-            diag_start,
-            diag_count,
             protocol,
-            direction: dir_code(d.direction),
-            kind: Kind::ALL
-                .iter()
-                .position(|k| *k == m.kind)
-                .and_then(|i| u8::try_from(i).ok())
-                .unwrap_or(u8::MAX),
             firmware: d.protocol.firmware.code(m.firmware),
-            severity: sev_code(m.max_severity()),
+            kind_severity: kind_code(m.kind) | (sev_code(m.max_severity()) << 6),
             flags,
         });
     }
@@ -357,6 +380,8 @@ impl StoreBuilder {
 pub struct FrameRef<'s> {
     store: &'s FrameStore,
     rec: &'s FrameRecord,
+    /// Position in the store.
+    pos: usize,
     index: usize,
 }
 
@@ -377,9 +402,15 @@ impl<'s> FrameRef<'s> {
     }
     /// The frame's bytes.
     pub fn bytes(&self) -> &'s [u8] {
-        let start = usize::try_from(self.rec.start).unwrap_or(usize::MAX);
-        let end = start.saturating_add(self.rec.len as usize);
-        self.store.arena.get(start..end).unwrap_or(&[])
+        let arena = &self.store.arena;
+        let offset = |r: &FrameRecord| usize::try_from(r.start).unwrap_or(usize::MAX);
+        let start = offset(self.rec);
+        let end = self
+            .store
+            .records
+            .get(self.pos.saturating_add(1))
+            .map_or(arena.len(), offset);
+        arena.get(start..end).unwrap_or(&[])
     }
     /// Flow id.
     pub fn flow(&self) -> u32 {
@@ -387,7 +418,7 @@ impl<'s> FrameRef<'s> {
     }
     /// Which way it travelled.
     pub fn direction(&self) -> Direction {
-        dir_of(self.rec.direction)
+        dir_of(self.rec.flags >> bit::DIR_SHIFT)
     }
     /// The protocol that decoded it.
     pub fn protocol(&self) -> &'static Protocol {
@@ -400,7 +431,7 @@ impl<'s> FrameRef<'s> {
     /// Kind of message.
     pub fn kind(&self) -> Kind {
         Kind::ALL
-            .get(self.rec.kind as usize)
+            .get(usize::from(self.rec.kind_severity & KIND_MASK))
             .copied()
             .unwrap_or(Kind::Unknown)
     }
@@ -414,19 +445,10 @@ impl<'s> FrameRef<'s> {
     }
     /// Keyword text (or a binary protocol's event name), when the frame has one.
     pub fn keyword(&self) -> Option<&'s str> {
-        let k = self.rec.keyword;
-        if k.start == EVENT_MARK {
-            return self.store.events.get(k.end as usize).copied();
-        }
-        if k.is_empty() && k.start == 0 {
-            return None;
-        }
-        std::str::from_utf8(k.slice(self.bytes())).ok()
-    }
-    /// Keyword span (none for an event name).
-    pub fn keyword_span(&self) -> Option<Span> {
-        let k = self.rec.keyword;
-        (!(k.is_empty() && k.start == 0) && k.start != EVENT_MARK).then_some(k)
+        self.store
+            .keywords
+            .get(self.rec.keyword as usize)
+            .map(|k| &**k)
     }
     /// `(lat, lon, valid)` of the fix.
     pub fn fix(&self) -> Option<(f64, f64, bool)> {
@@ -458,7 +480,7 @@ impl<'s> FrameRef<'s> {
     }
     /// Worst diagnostic.
     pub fn severity(&self) -> Option<Severity> {
-        match self.rec.severity {
+        match self.rec.kind_severity >> 6 {
             1 => Some(Severity::Info),
             2 => Some(Severity::Warning),
             3 => Some(Severity::Error),
@@ -467,11 +489,16 @@ impl<'s> FrameRef<'s> {
     }
     /// Diagnostics.
     pub fn diagnostics(&self) -> &'s [Diagnostic] {
-        let s = self.rec.diag_start as usize;
-        self.store
-            .diags
-            .get(s..s.saturating_add(self.rec.diag_count as usize))
-            .unwrap_or(&[])
+        let store = self.store;
+        let index = &store.diag_index;
+        let Ok(at) = index.binary_search_by_key(&self.pos, |e| e.0) else {
+            return &[];
+        };
+        let start = index.get(at).map_or(0, |e| e.1);
+        let end = index
+            .get(at.saturating_add(1))
+            .map_or(store.diags.len(), |e| e.1);
+        store.diags.get(start..end).unwrap_or(&[])
     }
 
     /// Decodes the frame again without its tree (for the list's summary column).
