@@ -48,7 +48,7 @@ fn ride_points(h: &Harness<'_, AnalyzerApp>) -> Vec<(usize, f64, f64)> {
     track
         .points()
         .iter()
-        .map(|p| (p.frame as usize, p.lon, p.lat))
+        .map(|p| (p.frame() as usize, p.lon(), p.lat()))
         .collect()
 }
 
@@ -110,7 +110,7 @@ fn clicking_a_point_on_the_map_selects_its_frame_in_the_list() {
     let track = h.state().tracks().tracks().max_by_key(|t| t.len()).unwrap();
     let points: Vec<(usize, f64, f64)> = track
         .simplified_points(map.zoom())
-        .map(|p| (p.frame as usize, p.lon, p.lat))
+        .map(|p| (p.frame() as usize, p.lon(), p.lat()))
         .collect();
     let screen: Vec<(usize, Pos2)> = points
         .iter()
@@ -150,7 +150,7 @@ fn fit_to_tracks_shows_every_track() {
     let map = h.state().map();
     for t in h.state().tracks().tracks() {
         for p in t.points() {
-            let s = map.screen_pos(p.lon, p.lat).unwrap();
+            let s = map.screen_pos(p.lon(), p.lat()).unwrap();
             assert!(map.rect().contains(s), "{s:?} off {:?}", map.rect());
         }
     }
@@ -255,14 +255,14 @@ fn follow_keeps_the_newest_position_in_view() {
         .tracks()
         .tracks()
         .filter_map(|t| t.end())
-        .max_by_key(|p| p.frame)
+        .max_by_key(|p| p.frame())
         .cloned()
         .unwrap();
     let map = h.state().map();
     assert!(map.follow());
     let (lon, lat) = map.center_lonlat();
-    assert!((lon - newest.lon).abs() < 1e-6 && (lat - newest.lat).abs() < 1e-6);
-    let s = map.screen_pos(newest.lon, newest.lat).unwrap();
+    assert!((lon - newest.lon()).abs() < 1e-6 && (lat - newest.lat()).abs() < 1e-6);
+    let s = map.screen_pos(newest.lon(), newest.lat()).unwrap();
     assert!(s.distance(map.rect().center()) < 1.0);
 }
 
@@ -481,7 +481,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
         .find(|t| {
             t.points()
                 .iter()
-                .all(|p| (-9.20..-9.10).contains(&p.lon) && (38.70..38.76).contains(&p.lat))
+                .all(|p| (-9.20..-9.10).contains(&p.lon()) && (38.70..38.76).contains(&p.lat()))
         })
         .map(|t| t.device().copied())
         .expect("a device in Lisbon");
@@ -512,7 +512,7 @@ fn a_vector_pmtiles_file_adds_detail_offline() {
     assert!(labels.len() <= 200, "{}", labels.len());
     // The tracks and the selection still work over the tiles.
     let track = h.state().tracks().track(lisbon.as_ref()).unwrap();
-    let frame = track.points()[1].frame as usize;
+    let frame = track.points()[1].frame() as usize;
     h.state_mut().command(Command::SelectFrame(frame));
     settle(&mut h);
     assert_eq!(h.state().map().selected().map(|p| p.frame), Some(frame));

@@ -68,7 +68,7 @@ fn check_levels(track: &Track) {
     let pts = track.points();
     let world: Vec<(f64, f64)> = pts
         .iter()
-        .map(|p| geo::lonlat_to_world(p.lon, p.lat))
+        .map(|p| geo::lonlat_to_world(p.lon(), p.lat()))
         .collect();
     for z in 0..=20usize {
         let kept = track.simplified(z as f64).to_vec();
@@ -88,7 +88,7 @@ fn check_levels(track: &Track) {
             "zoom {z}: end"
         );
         for (i, p) in pts.iter().enumerate() {
-            if !p.valid || p.alarm.is_some() {
+            if !p.valid() || p.is_alarm() {
                 assert!(
                     kept.contains(&(i as u32)),
                     "zoom {z}: forced point {i} dropped"
@@ -127,8 +127,8 @@ fn straight_line_collapses_to_its_ends() {
     for z in [0.0, 3.0, 10.0, 15.5, 20.0, 25.0] {
         assert_eq!(t.simplified(z), &[0, 9999], "zoom {z}");
     }
-    assert_eq!(t.start().map(|p| p.frame), Some(0));
-    assert_eq!(t.end().map(|p| p.frame), Some(9999));
+    assert_eq!(t.start().map(|p| p.frame()), Some(0));
+    assert_eq!(t.end().map(|p| p.frame()), Some(9999));
     check_levels(t);
     // Cached: the same slice every time.
     assert!(std::ptr::eq(
@@ -154,7 +154,9 @@ fn alarms_and_invalid_fixes_survive() {
     assert_eq!(alarms[0].point, Some(1234));
     assert_eq!(&*alarms[0].keyword, "help me");
     assert_eq!(alarms[0].meaning, Some("SOS button"));
-    assert_eq!(t.points()[9000].alarm.as_deref(), Some("help me"));
+    assert!(t.points()[9000].is_alarm());
+    assert_eq!(t.alarm_at(9000).map(|a| &*a.keyword), Some("help me"));
+    assert!(!t.points()[9001].is_alarm() && t.alarm_at(9001).is_none());
     check_levels(t);
 }
 
@@ -358,7 +360,7 @@ fn series_intervals_and_validity() {
     assert_eq!(s.time_range(), Some((t0, t0 + 181.0)));
     assert_eq!(b.nearest_frame(t0 + 62.0), Some(5));
     assert_eq!(t.nearest_point(t0 + 66.0), Some(2));
-    assert_eq!(t.points()[2].frame, 7);
+    assert_eq!(t.points()[2].frame(), 7);
 }
 
 fn sample(name: &str) -> PathBuf {
@@ -387,12 +389,12 @@ fn bike_ride_sample() {
     assert_eq!(t.device().map(|d| d.as_str()), Some("864035052277564"));
     assert_eq!(t.len(), 150);
     assert_eq!(t.valid_len(), 145);
-    assert_eq!(t.points().iter().filter(|p| !p.valid).count(), 5);
+    assert_eq!(t.points().iter().filter(|p| !p.valid()).count(), 5);
     assert_eq!(t.alarms().len(), 1);
     let alarm = &t.alarms()[0];
     assert_eq!(&*alarm.keyword, "sensor alarm");
     let at = alarm.point.expect("the alarm has a fix") as usize;
-    assert_eq!(t.points()[at].frame, alarm.frame);
+    assert_eq!(t.points()[at].frame(), alarm.frame);
     // About 6 km through Amsterdam.
     let km = t.length_m() / 1000.0;
     assert!((4.0..8.0).contains(&km), "{km} km");
@@ -404,7 +406,7 @@ fn bike_ride_sample() {
     let far = t.simplified(8.0).to_vec();
     assert!(far.len() < 40, "{}", far.len());
     assert!(far.contains(&(at as u32)));
-    assert_eq!(t.simplified_points(8.0).filter(|p| !p.valid).count(), 5);
+    assert_eq!(t.simplified_points(8.0).filter(|p| !p.valid()).count(), 5);
     check_levels(t);
     // Series over capture time, in order; report and heartbeat intervals.
     let s = t.series();
@@ -424,7 +426,7 @@ fn bike_ride_sample() {
     let p = &t.points()[77];
     let tp = p.t_seconds().expect("capture time");
     assert_eq!(t.nearest_point(tp), Some(77));
-    assert_eq!(speed.nearest_frame(tp), Some(p.frame));
+    assert_eq!(speed.nearest_frame(tp), Some(p.frame()));
 }
 
 #[test]

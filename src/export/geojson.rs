@@ -19,7 +19,7 @@ fn round6(v: f64) -> f64 {
 }
 
 fn position(p: &TrackPoint) -> [f64; 2] {
-    [round6(p.lon), round6(p.lat)]
+    [round6(p.lon()), round6(p.lat())]
 }
 
 fn time(ms: Option<i64>) -> JsonValue {
@@ -53,7 +53,7 @@ pub fn collection(devices: &[DeviceTrack<'_>]) -> FeatureCollection {
             p.insert("points".into(), points.len().into());
             p.insert(
                 "valid_points".into(),
-                points.iter().filter(|p| p.valid).count().into(),
+                points.iter().filter(|p| p.valid()).count().into(),
             );
             let times = points.iter().filter_map(point_time_ms);
             p.insert("start".into(), time(times.clone().min()));

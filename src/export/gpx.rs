@@ -76,7 +76,7 @@ fn waypoint<W: Write>(
     a: &crate::model::tracks::AlarmEvent,
     p: &TrackPoint,
 ) -> io::Result<()> {
-    let (lat, lon) = (coord(p.lat), coord(lon_half_open(p.lon)));
+    let (lat, lon) = (coord(p.lat()), coord(lon_half_open(p.lon())));
     w.create_element("wpt")
         .with_attributes([("lat", lat.as_str()), ("lon", lon.as_str())])
         .write_inner_content(|w| {
@@ -120,10 +120,10 @@ fn track<W: Write>(w: &mut Writer<W>, d: &DeviceTrack<'_>, count: &mut GpxCount)
 }
 
 fn point<W: Write>(w: &mut Writer<W>, p: &TrackPoint) -> io::Result<()> {
-    let (lat, lon) = (coord(p.lat), coord(lon_half_open(p.lon)));
-    let speed = speed_ms(p.speed_kmh);
+    let (lat, lon) = (coord(p.lat()), coord(lon_half_open(p.lon())));
+    let speed = speed_ms(p.speed_kmh());
     let course = p
-        .course
+        .course()
         .filter(|c| c.is_finite() && (0.0..360.0).contains(c));
     w.create_element("trkpt")
         .with_attributes([("lat", lat.as_str()), ("lon", lon.as_str())])
@@ -131,7 +131,7 @@ fn point<W: Write>(w: &mut Writer<W>, p: &TrackPoint) -> io::Result<()> {
             if let Some(t) = point_time_ms(p).and_then(fmt_time_ms) {
                 element(w, "time", &t)?;
             }
-            if !p.valid {
+            if !p.valid() {
                 element(w, "fix", "none")?;
             }
             if speed.is_none() && course.is_none() {

@@ -20,7 +20,7 @@ fn kml_colour([r, g, b]: [u8; 3]) -> String {
 }
 
 fn lon_lat(p: &TrackPoint) -> String {
-    format!("{},{}", coord(p.lon), coord(p.lat))
+    format!("{},{}", coord(p.lon()), coord(p.lat()))
 }
 
 /// Writes `devices` as KML; `title` names the document. Returns the placemarks written.

@@ -74,7 +74,7 @@ pub fn segments(
     let mut start = 0;
     let mut prev: Option<(Option<u32>, Option<i64>)> = None;
     for (i, p) in points.iter().enumerate() {
-        let here = (flow_of(p.frame), point_time_ms(p));
+        let here = (flow_of(p.frame()), point_time_ms(p));
         if let Some((flow, t)) = prev {
             let silent = match (t, here.1) {
                 (Some(a), Some(b)) => (b - a).abs() as f64 > silence_s * 1000.0,
@@ -96,7 +96,8 @@ pub fn segments(
 /// When a point was taken, ms since the epoch: the device's fix time (UTC), else the capture
 /// time.
 pub fn point_time_ms(p: &TrackPoint) -> Option<i64> {
-    p.fix_time_ms.or(p.t_ns.map(|t| t.div_euclid(1_000_000)))
+    p.fix_time_ms()
+        .or(p.t_ns().map(|t| t.div_euclid(1_000_000)))
 }
 
 /// An alarm's time, ms: its point's time, else its capture time.
@@ -132,18 +133,7 @@ mod tests {
     use super::*;
 
     fn pt(frame: u64, secs: i64) -> TrackPoint {
-        TrackPoint {
-            frame,
-            t_ns: None,
-            fix_time_ms: Some(secs * 1000),
-            lat: 1.0,
-            lon: 1.0,
-            valid: true,
-            speed_kmh: None,
-            course: None,
-            alarm: None,
-            alarm_class: None,
-        }
+        TrackPoint::new(frame, 1.0, 1.0).with_times(None, Some(secs * 1000))
     }
 
     #[test]

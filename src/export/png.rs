@@ -146,7 +146,7 @@ fn draw(devices: &[DeviceTrack<'_>], w: u32, h: u32) -> Option<Pixmap> {
     }
     for d in devices {
         for (a, p) in d.placed_alarms() {
-            let at = proj.px(p.lon, p.lat);
+            let at = proj.px(p.lon(), p.lat());
             alarm(&mut pixmap, at);
             if let Some(f) = &font {
                 let label: String = a
@@ -215,7 +215,7 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
         let points = d.segment(s);
         let mut pb = PathBuilder::new();
         for (i, p) in points.iter().enumerate() {
-            let (x, y) = proj.px(p.lon, p.lat);
+            let (x, y) = proj.px(p.lon(), p.lat());
             if i == 0 {
                 pb.move_to(x, y);
             } else {
@@ -225,7 +225,7 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
         if points.len() == 1
             && let Some(p) = points.first()
         {
-            circle(pixmap, proj.px(p.lon, p.lat), 3.5, Some(d.colour), None);
+            circle(pixmap, proj.px(p.lon(), p.lat()), 3.5, Some(d.colour), None);
         }
         if let Some(path) = pb.finish() {
             let id = Transform::identity();
@@ -233,10 +233,10 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
             pixmap.stroke_path(&path, &paint(d.colour), &stroke(3.2), id, None);
         }
     }
-    for p in d.track.points().iter().filter(|p| !p.valid) {
+    for p in d.track.points().iter().filter(|p| !p.valid()) {
         circle(
             pixmap,
-            proj.px(p.lon, p.lat),
+            proj.px(p.lon(), p.lat()),
             3.0,
             Some([255, 255, 255]),
             Some((INVALID, 1.5)),
@@ -245,7 +245,7 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
     if let Some(p) = d.track.start() {
         circle(
             pixmap,
-            proj.px(p.lon, p.lat),
+            proj.px(p.lon(), p.lat()),
             6.5,
             Some([255, 255, 255]),
             Some((d.colour, 3.0)),
@@ -254,7 +254,7 @@ fn track(pixmap: &mut Pixmap, proj: &Projection, d: &DeviceTrack<'_>) {
     if let Some(p) = d.track.end() {
         circle(
             pixmap,
-            proj.px(p.lon, p.lat),
+            proj.px(p.lon(), p.lat()),
             6.5,
             Some(d.colour),
             Some(([255, 255, 255], 2.0)),

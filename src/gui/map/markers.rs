@@ -79,7 +79,7 @@ pub(super) fn draw(
         if let Some(ptr) = hover.pointer {
             // Alarms win over ordinary points at the same place.
             let dist = (ptr.distance(s) - 2.0).max(0.0);
-            hover.offer(dist, track, i as usize, p.frame, s);
+            hover.offer(dist, track, i as usize, p.frame(), s);
         }
     }
 }
@@ -127,29 +127,36 @@ pub(super) fn point<'a>(tracks: &'a TrackBuilder, pref: &PointRef) -> Option<&'a
         .and_then(|t| t.points().get(pref.point))
 }
 
-/// The hovered point's tooltip: its frame, device, times, speed, keyword, alarm and position.
-pub(super) fn tooltip(ui: &mut Ui, pref: &PointRef, p: &TrackPoint, keyword: Option<String>) {
+/// The hovered point's tooltip: its frame, device, times, speed, keyword, alarm (`alarm`, the
+/// keyword of the alarm at the point) and position.
+pub(super) fn tooltip(
+    ui: &mut Ui,
+    pref: &PointRef,
+    p: &TrackPoint,
+    keyword: Option<String>,
+    alarm: Option<&str>,
+) {
     ui.strong(format!("Frame #{}", pref.frame + 1));
     ui.label(format!("Device {}", device_name(pref.device.as_ref())));
-    match p.t_ns {
+    match p.t_ns() {
         Some(t) => ui.label(format!("Captured {}", fmt_ts(t))),
         None => ui.label("No capture time"),
     };
-    if let Some(ms) = p.fix_time_ms {
+    if let Some(ms) = p.fix_time_ms() {
         ui.label(format!("Fix time {}", fmt_ts(ms.saturating_mul(1_000_000))));
     }
-    match p.speed_kmh {
+    match p.speed_kmh() {
         Some(v) => ui.label(format!("Speed {}", fmt_speed(f64::from(v)))),
         None => ui.label("No speed"),
     };
     if let Some(k) = keyword {
         ui.label(format!("Keyword {k}"));
     }
-    if let Some(a) = &p.alarm {
-        ui.colored_label(alarm_colour(p.alarm_class), format!("Alarm: {a}"));
+    if let Some(a) = alarm.filter(|_| p.is_alarm()) {
+        ui.colored_label(alarm_colour(p.alarm_class()), format!("Alarm: {a}"));
     }
-    ui.label(fmt_position_fine(p.lat, p.lon));
-    if !p.valid {
+    ui.label(fmt_position_fine(p.lat(), p.lon()));
+    if !p.valid() {
         ui.weak("Last-known position (invalid fix)");
     }
     ui.weak("Click to select the frame");

@@ -104,7 +104,7 @@ impl Canvas<'_> {
     /// Where `p` is on screen.
     fn at(&self, p: &TrackPoint) -> Pos2 {
         self.cam
-            .to_screen(self.rect, geo::lonlat_to_world(p.lon, p.lat))
+            .to_screen(self.rect, geo::lonlat_to_world(p.lon(), p.lat()))
     }
 }
 
@@ -174,8 +174,10 @@ impl Default for MapView {
 /// The point of `frame` in `track`, if the frame placed one.
 fn point_of_frame(track: &Track, frame: usize) -> Option<usize> {
     let pts = track.points();
-    let i = pts.partition_point(|p| (p.frame as usize) < frame);
-    pts.get(i).filter(|p| p.frame as usize == frame).map(|_| i)
+    let i = pts.partition_point(|p| (p.frame() as usize) < frame);
+    pts.get(i)
+        .filter(|p| p.frame() as usize == frame)
+        .map(|_| i)
 }
 
 impl MapView {
@@ -319,15 +321,15 @@ impl MapView {
         let at = self
             .selected
             .and_then(|sel| markers::point(tracks, &sel))
-            .map(|p| (p.lon, p.lat));
+            .map(|p| (p.lon(), p.lat()));
         self.camera
             .follow_selection(selection, at, view.tracks_complete);
         let newest = tracks
             .tracks()
             .filter(shown)
             .filter_map(Track::end)
-            .max_by(|a, b| a.frame.cmp(&b.frame))
-            .map(|p| (p.lon, p.lat));
+            .max_by(|a, b| a.frame().cmp(&b.frame()))
+            .map(|p| (p.lon(), p.lat()));
         self.camera.follow_newest(newest);
         self.camera.give_if_moved(before, &mut self.memory);
     }
@@ -431,8 +433,14 @@ impl MapView {
                     .store
                     .get(pref.frame)
                     .and_then(|f| f.keyword().map(str::to_string));
+                let alarm = tracks
+                    .track(pref.device.as_ref())
+                    .and_then(|t| t.alarm_at(pref.point))
+                    .map(|a| &*a.keyword);
                 let response = response.clone();
-                response.on_hover_ui_at_pointer(|ui| markers::tooltip(ui, &pref, p, keyword));
+                response.on_hover_ui_at_pointer(|ui| {
+                    markers::tooltip(ui, &pref, p, keyword, alarm);
+                });
             }
             if response.clicked() {
                 self.camera.clicked(pref.frame);

@@ -26,7 +26,7 @@ pub(super) fn draw(canvas: &Canvas<'_>, track: &Track, colour: Color32, hover: &
         let s = cam.to_screen(rect, *w);
         if clip.contains(s) {
             if dots.len() < DOTS_BELOW {
-                dots.push((s, p.valid));
+                dots.push((s, p.valid()));
             } else {
                 too_many = true;
             }
@@ -34,10 +34,10 @@ pub(super) fn draw(canvas: &Canvas<'_>, track: &Track, colour: Color32, hover: &
             if let Some(d2) = hover.pointer.map(|ptr| ptr.distance_sq(s))
                 && d2 <= HOVER_RADIUS * HOVER_RADIUS
             {
-                hover.offer(d2.sqrt(), track, i as usize, p.frame, s);
+                hover.offer(d2.sqrt(), track, i as usize, p.frame(), s);
             }
         }
-        if !p.valid {
+        if !p.valid() {
             continue;
         }
         let visible = prev.is_none_or(|q| Rect::from_two_pos(q, s).intersects(clip));

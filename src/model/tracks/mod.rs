@@ -58,32 +58,126 @@ pub fn device_rgb(i: usize) -> [u8; 3] {
         .unwrap_or([0x80, 0x80, 0x80])
 }
 
+/// No time, in [`TrackPoint`]'s compact fields.
+const NO_TIME: i64 = i64::MIN;
+
 /// One placed position.
+///
+/// 56 bytes, read through its methods: times and speed are kept without `Option`'s tag (a
+/// sentinel and NaN), and an alarm's keyword is the track's ([`Track::alarm_at`]), since a
+/// capture of a fleet holds millions of points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackPoint {
-    /// Frame index in the run.
-    pub frame: u64,
-    /// Capture time, ns since the Unix epoch.
-    pub t_ns: Option<i64>,
-    /// Fix time (UTC), ms since the Unix epoch, when the device's date is known.
-    pub fix_time_ms: Option<i64>,
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// False for a last-known position (`V`).
-    pub valid: bool,
-    /// Speed, km/h.
-    pub speed_kmh: Option<f32>,
-    /// Course, degrees.
-    pub course: Option<f32>,
-    /// The alarm keyword as sent (`help me`), when the report is an alarm.
-    pub alarm: Option<Box<str>>,
-    /// What the alarm is about.
-    pub alarm_class: Option<AlarmClass>,
+    frame: u64,
+    /// Capture time, ns since the Unix epoch, [`NO_TIME`] when none.
+    t_ns: i64,
+    /// Fix time, ms since the Unix epoch, [`NO_TIME`] when none.
+    fix_time_ms: i64,
+    lat: f64,
+    lon: f64,
+    /// km/h, NaN when none.
+    speed_kmh: f32,
+    /// Degrees, NaN when none.
+    course: f32,
+    alarm_class: Option<AlarmClass>,
+    alarm: bool,
+    valid: bool,
 }
 
 impl TrackPoint {
+    /// A valid position of frame `frame`, with no time, speed, course or alarm.
+    pub fn new(frame: u64, lat: f64, lon: f64) -> Self {
+        Self {
+            frame,
+            t_ns: NO_TIME,
+            fix_time_ms: NO_TIME,
+            lat,
+            lon,
+            speed_kmh: f32::NAN,
+            course: f32::NAN,
+            alarm_class: None,
+            alarm: false,
+            valid: true,
+        }
+    }
+
+    /// With its capture time (ns) and fix time (ms) since the Unix epoch.
+    pub fn with_times(mut self, t_ns: Option<i64>, fix_time_ms: Option<i64>) -> Self {
+        self.t_ns = t_ns.unwrap_or(NO_TIME);
+        self.fix_time_ms = fix_time_ms.unwrap_or(NO_TIME);
+        self
+    }
+
+    /// With its speed (km/h) and course (degrees).
+    pub fn with_motion(mut self, speed_kmh: Option<f32>, course: Option<f32>) -> Self {
+        self.speed_kmh = speed_kmh.unwrap_or(f32::NAN);
+        self.course = course.unwrap_or(f32::NAN);
+        self
+    }
+
+    /// Valid, or a last-known position.
+    pub fn with_valid(mut self, valid: bool) -> Self {
+        self.valid = valid;
+        self
+    }
+
+    /// Whether the report is an alarm, and what the frame's alarm is about.
+    pub fn with_alarm(mut self, alarm: bool, class: Option<AlarmClass>) -> Self {
+        self.alarm = alarm;
+        self.alarm_class = class;
+        self
+    }
+
+    /// Frame index in the run.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// Capture time, ns since the Unix epoch.
+    pub fn t_ns(&self) -> Option<i64> {
+        (self.t_ns != NO_TIME).then_some(self.t_ns)
+    }
+
+    /// Fix time (UTC), ms since the Unix epoch, when the device's date is known.
+    pub fn fix_time_ms(&self) -> Option<i64> {
+        (self.fix_time_ms != NO_TIME).then_some(self.fix_time_ms)
+    }
+
+    /// Latitude, degrees.
+    pub fn lat(&self) -> f64 {
+        self.lat
+    }
+
+    /// Longitude, degrees.
+    pub fn lon(&self) -> f64 {
+        self.lon
+    }
+
+    /// False for a last-known position (`V`).
+    pub fn valid(&self) -> bool {
+        self.valid
+    }
+
+    /// Speed, km/h.
+    pub fn speed_kmh(&self) -> Option<f32> {
+        (!self.speed_kmh.is_nan()).then_some(self.speed_kmh)
+    }
+
+    /// Course, degrees.
+    pub fn course(&self) -> Option<f32> {
+        (!self.course.is_nan()).then_some(self.course)
+    }
+
+    /// True when the report is an alarm (its keyword: [`Track::alarm_at`]).
+    pub fn is_alarm(&self) -> bool {
+        self.alarm
+    }
+
+    /// What the frame's alarm is about.
+    pub fn alarm_class(&self) -> Option<AlarmClass> {
+        self.alarm_class
+    }
+
     /// `(lon, lat)`.
     pub fn lon_lat(&self) -> (f64, f64) {
         (self.lon, self.lat)
@@ -91,7 +185,7 @@ impl TrackPoint {
 
     /// The time to plot it at: capture time, else fix time; seconds since the Unix epoch.
     pub fn t_seconds(&self) -> Option<f64> {
-        frame_time(self.t_ns, self.fix_time_ms)
+        frame_time(self.t_ns(), self.fix_time_ms())
     }
 }
 
@@ -213,6 +307,12 @@ impl Track {
         &self.alarms
     }
 
+    /// The alarm placed at point `index` of [`Track::points`], if that point is an alarm.
+    pub fn alarm_at(&self, index: usize) -> Option<&AlarmEvent> {
+        let index = u32::try_from(index).ok()?;
+        self.alarms.iter().find(|a| a.point == Some(index))
+    }
+
     /// Fixes that were not placed.
     pub fn skipped(&self) -> Skipped {
         self.skipped
@@ -287,7 +387,7 @@ impl Track {
             self.last_valid = Some((lon, lat));
             self.valid_points += 1;
         }
-        let forced = index == 0 || !point.valid || point.alarm.is_some();
+        let forced = index == 0 || !point.valid || point.alarm;
         let t = point.t_seconds();
         let prev_t = self.points.last().map(TrackPoint::t_seconds);
         self.points_sorted &= match (prev_t, t) {
@@ -388,18 +488,13 @@ impl TrackBuilder {
         });
         let mut placed = None;
         if let Some(fix) = message.fix {
-            placed = track.place(TrackPoint {
-                frame,
-                t_ns: ts,
-                fix_time_ms: fix.time,
-                lat: fix.lat,
-                lon: fix.lon,
-                valid: fix.valid,
-                speed_kmh: fix.speed_kmh,
-                course: fix.course,
-                alarm: alarm.clone(),
-                alarm_class: message.alarm_class,
-            });
+            placed = track.place(
+                TrackPoint::new(frame, fix.lat, fix.lon)
+                    .with_times(ts, fix.time)
+                    .with_valid(fix.valid)
+                    .with_motion(fix.speed_kmh, fix.course)
+                    .with_alarm(alarm.is_some(), message.alarm_class),
+            );
         }
         if let Some(keyword) = alarm {
             track.alarms.push(AlarmEvent {
