@@ -502,3 +502,46 @@ fn the_theme_command_switches_light_and_dark() {
         bn407::gui::state::ThemeChoice::Dark
     );
 }
+
+/// A large capture's frame bytes go to a temporary file (here from the first byte): the list,
+/// the selected frame's tree and bytes, a text filter and the map's tracks are the same as with
+/// every byte in memory.
+#[test]
+fn frame_bytes_read_back_from_the_temporary_file_show_the_same() {
+    let run = |spill: bool| {
+        let mut app = AnalyzerApp::new(
+            gui_support::offline(),
+            vec![path("samples/bike-ride.pcapng")],
+        );
+        if spill {
+            app.set_spill_after(0);
+        }
+        let mut h = Harness::builder()
+            .with_size(eframe::egui::vec2(1400.0, 900.0))
+            .build_ui_state(|ui, app: &mut AnalyzerApp| app.ui(ui), app);
+        settle(&mut h);
+        let (held, spilled) = h.state().with_store(|s| s.arena_bytes());
+        assert_eq!(spilled == held, spill, "{held} {spilled}");
+        let rows = h.state().row_count();
+        let bytes: Vec<Vec<u8>> = h
+            .state()
+            .with_store(|s| s.iter().map(|f| f.bytes().to_vec()).collect());
+        command(&mut h, Command::SelectFrame(rows / 2));
+        let tree: Vec<_> = h
+            .state()
+            .detail()
+            .unwrap()
+            .tree
+            .nodes
+            .iter()
+            .map(|n| (n.def.name, n.span))
+            .collect();
+        let points: usize = h.state().shown_tracks().tracks().map(|t| t.len()).sum();
+        type_filter(&mut h, "tracker");
+        (rows, bytes, tree, points, h.state().row_count())
+    };
+    let memory = run(false);
+    let spilled = run(true);
+    assert!(memory.0 > 100 && memory.3 > 100 && memory.4 > 0 && !memory.2.is_empty());
+    assert_eq!(memory, spilled);
+}

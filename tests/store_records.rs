@@ -1,7 +1,8 @@
 //! The window's frame store gives back what the pipeline decoded: every frame's bytes, kind,
 //! direction, keyword or event name, device, fix, severity and diagnostics, whether frames came
 //! in one batch or in many (batches are appended as the loader hands them over, and each keeps
-//! its own device, protocol and keyword tables until then).
+//! its own device, protocol and keyword tables until then), and whether the bytes stay in memory
+//! or go to the store's temporary file.
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -63,11 +64,10 @@ fn inputs() -> Vec<Input> {
     ]
 }
 
-/// Runs `input`, storing frames in batches of `batch` (0: one batch at the end).
-fn run(input: &Input, batch: usize) -> (Vec<Expected>, FrameStore) {
+/// Runs `input`, storing frames in batches of `batch` (0: one batch at the end) in `store`.
+fn run(input: &Input, batch: usize, mut store: FrameStore) -> (Vec<Expected>, FrameStore) {
     let mut expected = Vec::new();
     let mut builder = StoreBuilder::new();
-    let mut store = FrameStore::new();
     pipeline::run(
         std::slice::from_ref(input),
         &mut RunOptions::default(),
@@ -114,8 +114,24 @@ fn stored(store: &FrameStore) -> Vec<Expected> {
 fn the_store_gives_back_every_frame_in_any_batching() {
     let (mut events, mut diagnosed) = (0, 0);
     for input in inputs() {
-        for batch in [0, 1, 7, 500] {
-            let (expected, store) = run(&input, batch);
+        // In memory, and with the bytes moved to a temporary file at once or now and then.
+        let stores = [
+            (0, None),
+            (1, None),
+            (7, Some(0)),
+            (500, None),
+            (1, Some(2_000)),
+            (0, Some(0)),
+        ];
+        for (batch, threshold) in stores {
+            let store = threshold.map_or_else(FrameStore::new, FrameStore::spilling);
+            let (expected, store) = run(&input, batch, store);
+            let (held, spilled) = store.arena_bytes();
+            assert_eq!(
+                spilled > 0,
+                threshold.is_some_and(|t| held > t as u64),
+                "{input:?}: {held} {spilled}"
+            );
             assert_eq!(store.len(), expected.len());
             let got = stored(&store);
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {

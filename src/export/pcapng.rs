@@ -153,7 +153,7 @@ pub fn write<W: Write>(
         let udp = info.is_some_and(|i| i.transport == "udp");
         let mut first = true;
         if udp {
-            if packets::udp(&mut packet, &conn.pair, from_device, f.bytes()).is_err() {
+            if packets::udp(&mut packet, &conn.pair, from_device, &f.bytes()).is_err() {
                 count.skipped += 1;
                 continue;
             }

@@ -159,7 +159,7 @@ enum Keep {
         flows: Vec<(u64, u32)>,
     },
     Pcap {
-        store: StoreBuilder,
+        store: Box<StoreBuilder>,
         rows: Vec<(u64, bool)>,
         diagnoser: Box<Diagnoser>,
     },
@@ -192,7 +192,7 @@ pub fn run(
             flows: Vec::new(),
         },
         Format::Pcapng => Keep::Pcap {
-            store: StoreBuilder::new(),
+            store: Box::new(StoreBuilder::new()),
             rows: Vec::new(),
             diagnoser: Box::default(),
         },

@@ -225,7 +225,7 @@ fn frame_row(
     });
     cell(row, &mut |ui| diag_cell(ui, f, palette));
     cell(row, &mut |ui| {
-        ui.add(egui::Label::new(summary(&msg, f.bytes())).truncate());
+        ui.add(egui::Label::new(summary(&msg, &f.bytes())).truncate());
     });
 }
 

@@ -13,13 +13,14 @@ pub const TRACK_BUDGET: Duration = Duration::from_millis(8);
 /// Adds stored frame `frame` (if there is one) to `tracks`.
 pub fn add_frame(tracks: &mut TrackBuilder, store: &FrameStore, frame: usize) {
     if let Some(f) = store.get(frame) {
+        let (message, bytes) = f.message_and_bytes();
         tracks.add_message(
             frame as u64,
             f.ts(),
             f.direction(),
             f.imei().copied(),
-            &f.message(),
-            f.bytes(),
+            &message,
+            &bytes,
         );
     }
 }

@@ -2,6 +2,7 @@
 //! photos and totals, built frame by frame from [`Decoded`] frames, the same for the headless
 //! `stats` command and the window.
 
+pub mod arena;
 pub mod checklist;
 pub mod diagnose;
 pub mod diff;

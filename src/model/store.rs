@@ -12,6 +12,9 @@
 /// Looked up for every frame: a fast hasher, randomly seeded.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+use std::borrow::Cow;
+
+use super::arena::Arena;
 use crate::pipeline::{Decoded, FlowMeta};
 use crate::protocol::{
     self, Diagnostic, Direction, FrameFlags, Generation, Imei, Kind, Message, Protocol, RawFrame,
@@ -75,7 +78,7 @@ pub struct FrameRecord {
 #[derive(Debug, Default, Clone)]
 pub struct FrameStore {
     records: Vec<FrameRecord>,
-    arena: Vec<u8>,
+    arena: Arena,
     diags: Vec<Diagnostic>,
     /// `(frame, first diagnostic in diags)` of each frame that has any, by frame; a frame's
     /// diagnostics run to the next entry's first.
@@ -142,9 +145,18 @@ impl FrameStore {
         self.records.is_empty()
     }
 
-    /// Bytes of frame data held.
-    pub fn arena_bytes(&self) -> usize {
-        self.arena.len()
+    /// A store whose frame bytes go to a temporary file once there are more than `threshold`
+    /// of them (see [`Arena`]): the window's, for large captures.
+    pub fn spilling(threshold: usize) -> Self {
+        Self {
+            arena: Arena::spilling(threshold),
+            ..Self::default()
+        }
+    }
+
+    /// Bytes of frame data held, and how many of them are in the temporary file.
+    pub fn arena_bytes(&self) -> (u64, u64) {
+        (self.arena.len(), self.arena.spilled())
     }
 
     /// Frame `i` (its number in the run).
@@ -250,12 +262,11 @@ impl FrameStore {
             flows,
             flow_index: _,
         } = batch;
-        let base = self.arena.len() as u64;
         let (frame_base, diag_base) = (self.records.len(), self.diags.len());
         let dev_map: Vec<u32> = devices.iter().map(|d| self.intern_device(*d)).collect();
         let proto_map: Vec<u8> = protocols.iter().map(|p| self.intern_protocol(p)).collect();
         let keyword_map: Vec<u32> = keywords.iter().map(|k| self.intern_keyword(k)).collect();
-        self.arena.extend_from_slice(&arena);
+        let base = self.arena.append(arena);
         self.diags.extend(diags);
         self.diag_index.extend(
             diag_index
@@ -284,8 +295,8 @@ impl FrameStore {
 
     fn push(&mut self, d: &Decoded<'_>, imei: Option<Imei>) {
         let m: &Message = &d.message;
-        let start = self.arena.len() as u64;
-        self.arena.extend_from_slice(d.bytes);
+        let start = self.arena.push(d.bytes);
+        self.arena.settle();
         if !m.diagnostics.is_empty() {
             self.diag_index.push((self.records.len(), self.diags.len()));
             self.diags.extend(m.diagnostics.iter().cloned());
@@ -401,16 +412,16 @@ impl<'s> FrameRef<'s> {
         (self.rec.ts != NO_TS).then_some(self.rec.ts)
     }
     /// The frame's bytes.
-    pub fn bytes(&self) -> &'s [u8] {
+    ///
+    /// Borrowed from memory, or read back from the store's temporary file (see [`Arena`]).
+    pub fn bytes(&self) -> Cow<'s, [u8]> {
         let arena = &self.store.arena;
-        let offset = |r: &FrameRecord| usize::try_from(r.start).unwrap_or(usize::MAX);
-        let start = offset(self.rec);
         let end = self
             .store
             .records
             .get(self.pos.saturating_add(1))
-            .map_or(arena.len(), offset);
-        arena.get(start..end).unwrap_or(&[])
+            .map_or(arena.len(), |r| r.start);
+        arena.get(self.rec.start, end)
     }
     /// Flow id.
     pub fn flow(&self) -> u32 {
@@ -503,25 +514,32 @@ impl<'s> FrameRef<'s> {
 
     /// Decodes the frame again without its tree (for the list's summary column).
     pub fn message(&self) -> Message {
+        self.message_and_bytes().0
+    }
+
+    /// [`FrameRef::message`] and the frame's bytes, read once.
+    pub fn message_and_bytes(&self) -> (Message, Cow<'s, [u8]>) {
+        let bytes = self.bytes();
         let raw = RawFrame {
-            bytes: self.bytes(),
+            bytes: &bytes,
             offset: 0,
             flags: FrameFlags::default(),
         };
         let want = self.kind();
-        let m = protocol::decode_frame(self.protocol(), &raw, self.direction(), None);
-        if m.kind == want {
-            return m;
+        let mut m = protocol::decode_frame(self.protocol(), &raw, self.direction(), None);
+        if m.kind != want {
+            m = protocol::decode_frame(self.protocol(), &raw, Direction::Unknown, None);
         }
-        protocol::decode_frame(self.protocol(), &raw, Direction::Unknown, None)
+        (m, bytes)
     }
 
     /// Decodes the frame again, with its field tree, into `tree`; returns the message summary.
     ///
     /// The frame's diagnostics are the stored ones (they include what lower layers noted).
     pub fn decode(&self, tree: &mut Tree) -> Message {
+        let bytes = self.bytes();
         let raw = RawFrame {
-            bytes: self.bytes(),
+            bytes: &bytes,
             offset: 0,
             flags: FrameFlags {
                 truncated: self.truncated(),

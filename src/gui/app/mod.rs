@@ -53,6 +53,8 @@ pub struct AnalyzerApp {
     settings: Settings,
     session: Session,
     store: Arc<RwLock<FrameStore>>,
+    /// Frame bytes kept in memory before the store moves them to a temporary file.
+    spill_after: usize,
     store_complete: Arc<AtomicBool>,
     loader: Option<Loader>,
     filter_job: Option<FilterJob>,
@@ -102,15 +104,31 @@ fn shown_feed<'a>(
     }
 }
 
+/// Frame bytes the window keeps in memory (about a 130 MiB capture's); past that the store moves
+/// them to a temporary file and reads back those it shows (see [`crate::model::arena`]).
+/// `BN407_SPILL_AFTER=N` sets it in bytes.
+pub const SPILL_AFTER: usize = 64 << 20;
+
 impl AnalyzerApp {
+    /// Frame bytes kept in memory before the store spills them to a temporary file (for tests
+    /// of large-capture behaviour on small captures); applies from the next file opened.
+    pub fn set_spill_after(&mut self, bytes: usize) {
+        self.spill_after = bytes;
+    }
+
     /// A window with these settings that opens `files` on its first frame.
     pub fn new(settings: Settings, files: Vec<PathBuf>) -> Self {
         let pending_open = files.into_iter().map(Input::Path).collect();
+        let spill_after = std::env::var("BN407_SPILL_AFTER")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SPILL_AFTER);
         Self {
             frame_stats: Default::default(),
             settings,
             session: Session::default(),
-            store: Arc::new(RwLock::new(FrameStore::new())),
+            store: Arc::new(RwLock::new(FrameStore::spilling(spill_after))),
+            spill_after,
             store_complete: Arc::new(AtomicBool::new(true)),
             loader: None,
             filter_job: None,

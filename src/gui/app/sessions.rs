@@ -149,7 +149,7 @@ impl AnalyzerApp {
     /// start over.
     pub(super) fn new_session(&mut self, session: Session) {
         self.session = session;
-        self.store = Arc::new(RwLock::new(FrameStore::new()));
+        self.store = Arc::new(RwLock::new(FrameStore::spilling(self.spill_after)));
         self.store_complete = Arc::new(AtomicBool::new(false));
         self.selection = Selection::default();
         self.detail = None;

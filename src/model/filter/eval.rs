@@ -1,6 +1,10 @@
 //! Evaluation of a parsed [`Filter`] on stored frames: built-in fields from the frame record,
 //! decoded fields from the frame's tree (decoded again only when the filter names one).
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::ops::Deref;
+
 use super::{DIRECTIONS, Expr, Field, Filter, Lit, Op, parse_num, sev_ord};
 use crate::model::store::FrameRef;
 use crate::protocol::{self, Kind, Tree, Value};
@@ -34,7 +38,31 @@ impl Matcher {
             f.decode(tree);
             *decoded_for = Some(f.index());
         }
-        eval(&filter.expr, f, tree)
+        let frame = Frame {
+            f,
+            bytes: OnceCell::new(),
+        };
+        eval(&filter.expr, &frame, tree)
+    }
+}
+
+/// A frame being evaluated: its bytes are read once, and only when a term needs them (they may
+/// come back from the store's temporary file, see [`crate::model::arena`]).
+struct Frame<'f, 's> {
+    f: &'f FrameRef<'s>,
+    bytes: OnceCell<Cow<'s, [u8]>>,
+}
+
+impl<'s> Deref for Frame<'_, 's> {
+    type Target = FrameRef<'s>;
+    fn deref(&self) -> &FrameRef<'s> {
+        self.f
+    }
+}
+
+impl Frame<'_, '_> {
+    fn bytes(&self) -> &[u8] {
+        self.bytes.get_or_init(|| self.f.bytes())
     }
 }
 
@@ -69,7 +97,7 @@ fn cmp_lit(op: Op, have: Option<f64>, lit: &Lit) -> bool {
     }
 }
 
-fn eval(e: &Expr, f: &FrameRef<'_>, tree: &Tree) -> bool {
+fn eval(e: &Expr, f: &Frame<'_, '_>, tree: &Tree) -> bool {
     match e {
         Expr::Or(a, b) => eval(a, f, tree) || eval(b, f, tree),
         Expr::And(a, b) => eval(a, f, tree) && eval(b, f, tree),
@@ -80,7 +108,7 @@ fn eval(e: &Expr, f: &FrameRef<'_>, tree: &Tree) -> bool {
     }
 }
 
-fn has(field: Field, f: &FrameRef<'_>, tree: &Tree) -> bool {
+fn has(field: Field, f: &Frame<'_, '_>, tree: &Tree) -> bool {
     match field {
         Field::Imei => f.imei().is_some(),
         Field::Keyword => f.keyword().is_some_and(|k| !k.is_empty()),
@@ -102,7 +130,7 @@ fn has(field: Field, f: &FrameRef<'_>, tree: &Tree) -> bool {
     }
 }
 
-fn cmp(field: Field, op: Op, lit: &Lit, f: &FrameRef<'_>, tree: &Tree) -> bool {
+fn cmp(field: Field, op: Op, lit: &Lit, f: &Frame<'_, '_>, tree: &Tree) -> bool {
     let s = |have: Option<&str>| match (have, lit) {
         (Some(h), Lit::Str(w)) => cmp_str(op, h, w),
         _ => false,
