@@ -8,6 +8,12 @@
 //!
 //! `cargo run --release --example window_bench -- CAPTURE [FRAMES]`
 //!
+//! `window_bench --live DEVICES RATE SECONDS` measures the window in live mode instead: it
+//! starts the window's listener on a loopback port with recording, runs `examples/live_load`
+//! (built beside it: `cargo build --release --examples`) as DEVICES units sending RATE reports a
+//! second together for SECONDS, draws the window at 60 frames a second meanwhile, and reports
+//! the UI frame times, what the units sent against what the window holds, and memory.
+//!
 //! Memory is the process's resident set (Linux `/proc/self/status`): `VmRSS` after the empty
 //! window's first frame is the baseline; the figure is the peak (`VmHWM`) and the resident set
 //! once loaded, minus the baseline. Frame times are the wall time of one frame (the app's `ui`,
@@ -121,20 +127,112 @@ fn frames(
         .collect()
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let capture = PathBuf::from(args.get(1).expect("usage: window_bench CAPTURE [FRAMES]"));
-    let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(300);
-    let size = std::fs::metadata(&capture).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
+/// Offline settings, and the resident memory of an empty window drawn three times (MiB): the
+/// baseline the figures are measured from.
+fn offline_baseline() -> (Settings, f64) {
     let mut settings = Settings::default();
     settings.tiles.online = false;
-
     let mut empty = Window::new(AnalyzerApp::new(settings.clone(), Vec::new()));
     for _ in 0..3 {
         empty.step();
     }
-    let base = status_mib("VmRSS:");
-    drop(empty);
+    (settings, status_mib("VmRSS:"))
+}
+
+/// The window in live mode under `live_load`'s units (see the module documentation).
+fn live(args: &[String]) {
+    let arg = |i: usize, default: f64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let (devices, rate, seconds) = (arg(2, 10_000.0), arg(3, 50_000.0), arg(4, 20.0));
+    let port = 18_000 + (std::process::id() % 1000) as u16;
+    let dir = std::env::temp_dir().join(format!("bn407-window-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (settings, base) = offline_baseline();
+    let mut h = Window::new(AnalyzerApp::new(settings, Vec::new()));
+    let config = bn407::live::LiveConfig {
+        port,
+        bind: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+        udp: false,
+        max_connections: devices as usize + 100,
+        record: Some(bn407::live::record::RecordConfig::new(
+            dir.join("live.pcapng"),
+        )),
+        ..Default::default()
+    };
+    h.state_mut().command(Command::StartLive(Box::new(config)));
+    for _ in 0..30 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let load = std::env::current_exe().unwrap().with_file_name("live_load");
+    let mut child = std::process::Command::new(&load)
+        .args([
+            format!("127.0.0.1:{port}"),
+            devices.to_string(),
+            rate.to_string(),
+            seconds.to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e} (cargo build --release --examples)", load.display()));
+    let cpu0 = cpu_seconds();
+    let start = Instant::now();
+    let mut steps = Vec::new();
+    let mut ended = None;
+    // At 60 frames a second, until two seconds after the units stopped.
+    while ended.is_none_or(|e: Instant| e.elapsed() < Duration::from_secs(2)) {
+        let t = Instant::now();
+        h.step();
+        steps.push(t.elapsed());
+        if ended.is_none() && child.try_wait().ok().flatten().is_some() {
+            ended = Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(16).saturating_sub(t.elapsed()));
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
+    let mut sent = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        use std::io::Read as _;
+        out.read_to_string(&mut sent).unwrap();
+    }
+    child.wait().unwrap();
+    let rss = status_mib("VmRSS:") - base;
+    let peak = status_mib("VmHWM:") - base;
+    let c = h
+        .state()
+        .live_status()
+        .map(|s| s.counters)
+        .unwrap_or_default();
+    let stored = h.state().frame_count();
+    h.state_mut().command(Command::StopLive);
+    for _ in 0..10 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (p50, p99) = p50_p99(steps.clone());
+    let max = steps.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    println!("units: {}", sent.trim());
+    println!(
+        "window: {} connections accepted, {} refused; {} frames decoded, {} in the store; {} answers",
+        c.accepted, c.refused_limit, c.frames, stored, c.replies
+    );
+    println!(
+        "UI frames while live ({} frames in {wall:.1} s): p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.0} ms; {cpu:.1} s of CPU in the window's process",
+        steps.len()
+    );
+    println!("memory beyond an empty window: {rss:.0} MiB resident at the end, peak {peak:.0} MiB");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "--live") {
+        return live(&args);
+    }
+    let capture = PathBuf::from(args.get(1).expect("usage: window_bench CAPTURE [FRAMES]"));
+    let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(300);
+    let size = std::fs::metadata(&capture).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
+    let (settings, base) = offline_baseline();
 
     let start = Instant::now();
     let cpu0 = cpu_seconds();

@@ -13,8 +13,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use bn407::gui::Command;
+use bn407::gui::{AnalyzerApp, Command};
 use bn407::live::LiveConfig;
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 const IMEI: &str = "359586015829802";
@@ -27,10 +28,8 @@ fn now_fields() -> (String, String) {
     )
 }
 
-#[test]
-fn the_checklist_fills_in_and_a_command_reaches_the_device() {
-    let mut h = gui_support::harness(Vec::new());
-    h.run_steps(2);
+/// Starts the window's listener on a loopback port and steps until it is bound; its address.
+fn listen(h: &mut Harness<'_, AnalyzerApp>) -> SocketAddr {
     h.state_mut()
         .command(Command::StartLive(Box::new(LiveConfig {
             port: 0,
@@ -38,7 +37,7 @@ fn the_checklist_fills_in_and_a_command_reaches_the_device() {
             ..LiveConfig::default()
         })));
     let start = Instant::now();
-    let port = loop {
+    loop {
         h.step();
         let bound = h
             .state()
@@ -46,11 +45,18 @@ fn the_checklist_fills_in_and_a_command_reaches_the_device() {
             .map(|s| s.bound.clone())
             .unwrap_or_default();
         if let Some(a) = bound.iter().find_map(|b| b.strip_prefix("tcp ")) {
-            break a.parse::<SocketAddr>().unwrap();
+            return a.parse::<SocketAddr>().unwrap();
         }
         assert!(start.elapsed() < Duration::from_secs(10), "not listening");
         std::thread::sleep(Duration::from_millis(10));
-    };
+    }
+}
+
+#[test]
+fn the_checklist_fills_in_and_a_command_reaches_the_device() {
+    let mut h = gui_support::harness(Vec::new());
+    h.run_steps(2);
+    let port = listen(&mut h);
     // Nothing has happened yet: every step is still to come.
     assert!(h.query_by_label("Start listening").is_none());
     h.get_by_label("Stop listening");
@@ -132,4 +138,43 @@ fn the_checklist_fills_in_and_a_command_reaches_the_device() {
     h.run_steps(2);
     assert!(!h.state().live_status().unwrap().running);
     h.get_by_label("Start listening");
+}
+
+/// With more devices than the panel draws, it says how many it shows and finds the others by
+/// part of their IMEI (a fleet of thousands on the port would take seconds a frame to lay out).
+#[test]
+fn a_fleet_shows_fifty_devices_and_finds_the_others() {
+    let mut h = gui_support::harness(Vec::new());
+    h.run_steps(2);
+    let port = listen(&mut h);
+    let imei = |i: usize| format!("3595860158{i:05}");
+    let mut units = Vec::new();
+    for i in 0..55 {
+        let mut s = TcpStream::connect(port).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(format!("##,imei:{},A;", imei(i)).as_bytes())
+            .unwrap();
+        let mut b = [0u8; 4];
+        s.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"LOAD");
+        units.push(s);
+    }
+    let start = Instant::now();
+    while h.state().live_status().map_or(0, |s| s.checklists.len()) < 55 {
+        assert!(start.elapsed() < Duration::from_secs(10), "checklists");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    h.get_by_label("50 of 55 devices shown; type part of an IMEI to find the others");
+    let cards = |h: &Harness<'_, AnalyzerApp>| h.query_all_by_label("Logged in").count();
+    assert_eq!(cards(&h), 50);
+    let find = h.get_by_role_and_label(eframe::egui::accesskit::Role::TextInput, "Find a device");
+    find.focus();
+    find.type_text("00054");
+    h.run_steps(3);
+    assert_eq!(cards(&h), 1);
+    assert!(h.query_by_label_contains("devices shown").is_none());
+    h.state_mut().command(Command::StopLive);
+    h.run_steps(2);
 }

@@ -12,6 +12,7 @@ use eframe::egui::{self, RichText, Ui};
 use super::shared::evidence_text;
 use super::state::{Command, SideTab, View};
 use super::theme::{Palette, badge, severity_letter};
+use crate::model::SessionFinding;
 use crate::protocol::Severity;
 
 /// Findings shown at most; the rest are counted.
@@ -34,13 +35,20 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
         .collect();
-    findings.sort_by(|a, b| {
+    let order = |a: &&SessionFinding, b: &&SessionFinding| {
         b.severity
             .cmp(&a.severity)
             .then(a.code.cmp(b.code))
             .then(a.imei.cmp(&b.imei))
             .then(a.flow.cmp(&b.flow))
-    });
+    };
+    // The first few in order, without sorting thousands every frame (a live fleet).
+    let total = findings.len();
+    if total > SHOWN {
+        findings.select_nth_unstable_by(SHOWN, order);
+        findings.truncate(SHOWN + 1);
+    }
+    findings.sort_by(order);
     for f in findings.iter().take(SHOWN) {
         ui.horizontal(|ui| {
             badge(ui, severity_letter(f.severity), p.severity(f.severity));
@@ -78,9 +86,9 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
             .on_hover_text(format!("{}: {}", f.code, f.message));
         });
     }
-    if findings.len() > SHOWN {
+    if total > SHOWN {
         ui.horizontal(|ui| {
-            ui.label(format!("and {} more finding(s)", findings.len() - SHOWN));
+            ui.label(format!("and {} more finding(s)", total - SHOWN));
             if ui.small_button("Show all").clicked() {
                 view.commands.push(Command::ShowSide(SideTab::Findings));
             }

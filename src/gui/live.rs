@@ -187,7 +187,13 @@ pub struct LivePanel {
     addresses: Vec<IpAddr>,
     addresses_at: Option<Instant>,
     form_error: Option<String>,
+    /// Part of an IMEI: the devices shown when there are more than [`SHOWN_DEVICES`].
+    find: String,
 }
+
+/// Device cards drawn at most: a fleet of thousands on the port would take seconds a frame to
+/// lay out (an installer's few devices are always all shown); the others are found by IMEI.
+const SHOWN_DEVICES: usize = 50;
 
 impl Default for LivePanel {
     fn default() -> Self {
@@ -206,6 +212,7 @@ impl Default for LivePanel {
             addresses: Vec::new(),
             addresses_at: None,
             form_error: None,
+            find: String::new(),
         }
     }
 }
@@ -443,10 +450,37 @@ impl LivePanel {
             .ok()
             .and_then(|d| i64::try_from(d.as_nanos()).ok())
             .unwrap_or(0);
-        for cl in &s.checklists {
+        let many = s.checklists.len() > SHOWN_DEVICES;
+        if many {
+            ui.separator();
+            ui.horizontal(|ui| {
+                let label = ui.label("Find a device");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.find)
+                        .hint_text("part of an IMEI")
+                        .desired_width(160.0),
+                )
+                .labelled_by(label.id);
+            });
+        }
+        let find = self.find.trim().to_string();
+        let matching: Vec<&Checklist> = s
+            .checklists
+            .iter()
+            .filter(|cl| !many || cl.imei.contains(find.as_str()))
+            .collect();
+        for cl in matching.iter().take(SHOWN_DEVICES) {
             let link = s.links.iter().rev().find(|l| l.imei == cl.imei);
             ui.separator();
             self.device(ui, p, cl, link, now, s.running, commands);
+        }
+        if matching.len() > SHOWN_DEVICES {
+            ui.separator();
+            ui.weak(format!(
+                "{} of {} devices shown; type part of an IMEI to find the others",
+                SHOWN_DEVICES,
+                matching.len()
+            ));
         }
         if !s.events.is_empty() {
             egui::CollapsingHeader::new(format!("Events ({})", s.events.len()))
