@@ -6,7 +6,7 @@
 //! batches the loader does), so the list, tree, map, plots and findings show them. The panel
 //! only asks for things through commands; the window owns the running session.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
@@ -469,8 +469,17 @@ impl LivePanel {
             .iter()
             .filter(|cl| !many || cl.imei.contains(find.as_str()))
             .collect();
-        for cl in matching.iter().take(SHOWN_DEVICES) {
-            let link = s.links.iter().rev().find(|l| l.imei == cl.imei);
+        let shown = matching.get(..SHOWN_DEVICES).unwrap_or(&matching);
+        // Each shown device's latest link, in one pass over the links (thousands on a fleet).
+        let wanted: HashSet<&str> = shown.iter().map(|cl| cl.imei.as_str()).collect();
+        let mut links: HashMap<&str, &DeviceLink> = HashMap::new();
+        for l in &s.links {
+            if let Some(imei) = wanted.get(l.imei.as_str()) {
+                links.insert(imei, l);
+            }
+        }
+        for cl in shown {
+            let link = links.get(cl.imei.as_str()).copied();
             ui.separator();
             self.device(ui, p, cl, link, now, s.running, commands);
         }
