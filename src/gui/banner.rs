@@ -29,18 +29,21 @@ pub fn wanted(view: &View<'_>) -> bool {
 /// Draws the banner.
 pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
     let p = Palette::of(ui);
-    let mut findings: Vec<_> = view
+    // With their place in the session's list, so that equal findings keep their order.
+    let mut findings: Vec<(usize, &SessionFinding)> = view
         .session
         .device_findings
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
+        .enumerate()
         .collect();
-    let order = |a: &&SessionFinding, b: &&SessionFinding| {
+    let order = |(i, a): &(usize, &SessionFinding), (j, b): &(usize, &SessionFinding)| {
         b.severity
             .cmp(&a.severity)
             .then(a.code.cmp(b.code))
             .then(a.imei.cmp(&b.imei))
             .then(a.flow.cmp(&b.flow))
+            .then(i.cmp(j))
     };
     // The first few in order, without sorting thousands every frame (a live fleet).
     let total = findings.len();
@@ -49,6 +52,7 @@ pub fn ui(ui: &mut Ui, view: &mut View<'_>) {
         findings.truncate(SHOWN + 1);
     }
     findings.sort_by(order);
+    let findings: Vec<&SessionFinding> = findings.into_iter().map(|(_, f)| f).collect();
     for f in findings.iter().take(SHOWN) {
         ui.horizontal(|ui| {
             badge(ui, severity_letter(f.severity), p.severity(f.severity));

@@ -116,8 +116,8 @@ fn bubble(
     width: f32,
 ) -> egui::Response {
     let to_device = f.direction() == Direction::ToDevice;
-    let msg = f.message();
-    let text = format!("{} · {}", f.kind().as_str(), summary(&msg, &f.bytes()));
+    let (msg, bytes) = f.message_and_bytes();
+    let text = format!("{} · {}", f.kind().as_str(), summary(&msg, &bytes));
     let (rect, resp) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::click());
     let mut child = ui.new_child(
         egui::UiBuilder::new()

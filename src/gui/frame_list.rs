@@ -170,7 +170,7 @@ fn frame_row(
     bg: Option<Color32>,
     palette: &Palette,
 ) {
-    let msg = f.message();
+    let (msg, bytes) = f.message_and_bytes();
     let cell = |row: &mut TableRow<'_, '_>, add: &mut dyn FnMut(&mut Ui)| {
         row.col(|ui| {
             if let Some(bg) = bg {
@@ -225,7 +225,7 @@ fn frame_row(
     });
     cell(row, &mut |ui| diag_cell(ui, f, palette));
     cell(row, &mut |ui| {
-        ui.add(egui::Label::new(summary(&msg, &f.bytes())).truncate());
+        ui.add(egui::Label::new(summary(&msg, &bytes)).truncate());
     });
 }
 

@@ -135,11 +135,8 @@ impl Arena {
 
     /// Moves the bytes of `other` to the end of this arena; returns where they start.
     pub fn append(&mut self, other: Arena) -> u64 {
-        let at = if other.spilled == 0 {
-            self.push(&other.mem)
-        } else {
-            self.push(&other.get(0, other.len()))
-        };
+        let at = self.push(&other.get(0, other.spilled));
+        self.push(&other.mem);
         self.settle();
         at
     }
@@ -154,10 +151,13 @@ impl Arena {
         let Some(spill) = &self.file else { return };
         let written = {
             let mut inner = spill.inner.lock().unwrap_or_else(|e| e.into_inner());
-            inner
+            let w = inner
                 .file
                 .seek(SeekFrom::Start(self.spilled))
-                .and_then(|_| inner.file.write_all(&self.mem))
+                .and_then(|_| inner.file.write_all(&self.mem));
+            // A block read while it was the file's short last one now has more bytes.
+            inner.blocks.retain(|b| b.1.len() as u64 == BLOCK);
+            w
         };
         match written {
             Ok(()) => {
@@ -210,20 +210,17 @@ impl Spill {
         let mut block = first;
         while block < end {
             let Some(bytes) = inner.block(block) else {
-                if !inner.read_failed {
-                    inner.read_failed = true;
-                    eprintln!(
-                        "bn407: cannot read frame bytes back from {}",
-                        self.path.display()
-                    );
-                }
+                inner.failed_once(&self.path);
                 return Vec::new();
             };
             let from = usize::try_from(start.max(block) - block).unwrap_or(usize::MAX);
             let to = usize::try_from(end.min(block + BLOCK) - block).unwrap_or(usize::MAX);
             match bytes.get(from..to) {
                 Some(b) => out.extend_from_slice(b),
-                None => return Vec::new(),
+                None => {
+                    inner.failed_once(&self.path);
+                    return Vec::new();
+                }
             }
             block += BLOCK;
         }
@@ -232,6 +229,17 @@ impl Spill {
 }
 
 impl SpillInner {
+    /// Says once on standard error that bytes could not be read back.
+    fn failed_once(&mut self, path: &std::path::Path) {
+        if !self.read_failed {
+            self.read_failed = true;
+            eprintln!(
+                "bn407: cannot read frame bytes back from {}",
+                path.display()
+            );
+        }
+    }
+
     /// The cached block starting at `at`, read if it is not cached (the least recently used
     /// one is replaced).
     fn block(&mut self, at: u64) -> Option<&[u8]> {
@@ -336,6 +344,25 @@ mod tests {
             assert_eq!(&*copy.get(at[5], end(5)), &frames[5][..]);
             assert!(a.get(0, a.len() + 1).is_empty());
         }
+    }
+
+    /// A block read while it was the file's last, short one is read again once more bytes are
+    /// written into it (the window reads the newest frames while a capture still loads).
+    #[test]
+    fn bytes_spilled_after_a_read_of_their_block_read_back() {
+        let mut a = Arena::spilling(0);
+        let first = a.push(b"first frame");
+        a.settle();
+        assert_eq!(&*a.get(first, 11), b"first frame");
+        let second = a.push(b"second frame");
+        a.settle();
+        assert_eq!(a.spilled(), 23);
+        assert_eq!(&*a.get(second, 23), b"second frame");
+        // A spilled arena appended to another gives both its parts.
+        let mut b = Arena::new();
+        b.push(b"before ");
+        let at = b.append(a);
+        assert_eq!(&*b.get(at, b.len()), b"first framesecond frame");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::arena::Arena;
 use crate::pipeline::{Decoded, FlowMeta};
@@ -86,8 +87,9 @@ pub struct FrameStore {
     devices: Vec<Imei>,
     device_index: HashMap<Imei, u32>,
     protocols: Vec<&'static Protocol>,
-    keywords: Vec<Box<str>>,
-    keyword_index: HashMap<Box<str>, u32>,
+    /// Shared with the index, so that each distinct keyword is held once.
+    keywords: Vec<Arc<str>>,
+    keyword_index: HashMap<Arc<str>, u32>,
     /// What each flow is, for the flow list and the conversation view.
     flows: Vec<FlowMeta>,
     flow_index: HashMap<u32, usize>,
@@ -242,8 +244,9 @@ impl FrameStore {
         if i == NO_KEYWORD {
             return NO_KEYWORD;
         }
-        self.keywords.push(k.into());
-        self.keyword_index.insert(k.into(), i);
+        let k: Arc<str> = k.into();
+        self.keywords.push(k.clone());
+        self.keyword_index.insert(k, i);
         i
     }
 
@@ -422,6 +425,15 @@ impl<'s> FrameRef<'s> {
             .get(self.pos.saturating_add(1))
             .map_or(arena.len(), |r| r.start);
         arena.get(self.rec.start, end)
+    }
+    /// Number of bytes (without reading them back).
+    pub fn byte_len(&self) -> usize {
+        let end = self
+            .store
+            .records
+            .get(self.pos.saturating_add(1))
+            .map_or(self.store.arena.len(), |r| r.start);
+        usize::try_from(end.saturating_sub(self.rec.start)).unwrap_or(usize::MAX)
     }
     /// Flow id.
     pub fn flow(&self) -> u32 {

@@ -183,7 +183,7 @@ fn cmp(field: Field, op: Op, lit: &Lit, f: &Frame<'_, '_>, tree: &Tree) -> bool 
         Field::Speed => cmp_lit(op, f.speed_kmh(), lit),
         Field::Flow => cmp_lit(op, Some(f64::from(f.flow())), lit),
         Field::Frame => cmp_lit(op, Some((f.index() + 1) as f64), lit),
-        Field::Len => cmp_lit(op, Some(f.bytes().len() as f64), lit),
+        Field::Len => cmp_lit(op, Some(f.byte_len() as f64), lit),
         Field::Tree(name) => tree.nodes.iter().filter(|n| n.def.name == name).any(|n| {
             let raw = std::str::from_utf8(n.span.slice(f.bytes())).unwrap_or("");
             match lit {

@@ -66,7 +66,7 @@ const NO_TIME: i64 = i64::MIN;
 /// 56 bytes, read through its methods: times and speed are kept without `Option`'s tag (a
 /// sentinel and NaN), and an alarm's keyword is the track's ([`Track::alarm_at`]), since a
 /// capture of a fleet holds millions of points.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TrackPoint {
     frame: u64,
     /// Capture time, ns since the Unix epoch, [`NO_TIME`] when none.
@@ -82,6 +82,22 @@ pub struct TrackPoint {
     alarm_class: Option<AlarmClass>,
     alarm: bool,
     valid: bool,
+}
+
+/// Equal when every field is: a missing speed or course (NaN inside) equals a missing one.
+impl PartialEq for TrackPoint {
+    fn eq(&self, o: &Self) -> bool {
+        self.frame == o.frame
+            && self.t_ns == o.t_ns
+            && self.fix_time_ms == o.fix_time_ms
+            && self.lat == o.lat
+            && self.lon == o.lon
+            && self.speed_kmh.to_bits() == o.speed_kmh.to_bits()
+            && self.course.to_bits() == o.course.to_bits()
+            && self.alarm_class == o.alarm_class
+            && self.alarm == o.alarm
+            && self.valid == o.valid
+    }
 }
 
 impl TrackPoint {

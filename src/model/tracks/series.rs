@@ -86,7 +86,7 @@ impl SeriesKind {
 ///
 /// Eight bytes: the time and frame number are the timeline's (every sample belongs to a frame
 /// already on it), and values arrive as `f32` (speed, vitals) or are small (0/1 flags, intervals
-/// in seconds, where `f32` keeps a microsecond over a day).
+/// in seconds, where `f32` keeps a millisecond up to about two hours and 8 ms at a day).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Sample {
     /// Index into [`TimeSeries::timeline`].
