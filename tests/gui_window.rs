@@ -504,8 +504,8 @@ fn the_theme_command_switches_light_and_dark() {
 }
 
 /// A large capture's frame bytes go to a temporary file (here from the first byte): the list,
-/// the selected frame's tree and bytes, a text filter and the map's tracks are the same as with
-/// every byte in memory.
+/// the selected frame's tree and bytes, a text and a field filter and the map's tracks are the
+/// same as with every byte in memory.
 #[test]
 fn frame_bytes_read_back_from_the_temporary_file_show_the_same() {
     let run = |spill: bool| {
@@ -538,10 +538,19 @@ fn frame_bytes_read_back_from_the_temporary_file_show_the_same() {
             .collect();
         let points: usize = h.state().shown_tracks().tracks().map(|t| t.len()).sum();
         type_filter(&mut h, "tracker");
-        (rows, bytes, tree, points, h.state().row_count())
+        let words = h.state().row_count();
+        // A decoded field's text, read from the bytes the tree was decoded from.
+        type_filter(&mut h, "report.latitude > 52.37");
+        (rows, bytes, tree, points, words, h.state().row_count())
     };
     let memory = run(false);
     let spilled = run(true);
     assert!(memory.0 > 100 && memory.3 > 100 && memory.4 > 0 && !memory.2.is_empty());
+    assert!(
+        memory.5 > 0 && memory.5 < memory.4,
+        "{} {}",
+        memory.5,
+        memory.4
+    );
     assert_eq!(memory, spilled);
 }

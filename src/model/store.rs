@@ -4,8 +4,8 @@
 //! bytes of every frame back to back (a frame ends where the next begins, so no length is
 //! kept), the rare diagnostics in a side table found by frame, and keywords interned (a fleet
 //! sends a few dozen distinct ones). Ten million frames of a typical capture fit in about a
-//! gigabyte. The store is built from [`Decoded`]
-//! frames by a [`StoreBuilder`] in the loader thread and handed over in batches
+//! gigabyte. The store is built from [`Decoded`] frames by a [`StoreBuilder`] in the loader
+//! thread and handed over in batches
 //! ([`FrameStore::append`]); the field tree is not kept: a view re-decodes the one frame it
 //! shows from its bytes, which takes about a microsecond.
 
@@ -418,22 +418,18 @@ impl<'s> FrameRef<'s> {
     ///
     /// Borrowed from memory, or read back from the store's temporary file (see [`Arena`]).
     pub fn bytes(&self) -> Cow<'s, [u8]> {
-        let arena = &self.store.arena;
-        let end = self
-            .store
-            .records
-            .get(self.pos.saturating_add(1))
-            .map_or(arena.len(), |r| r.start);
-        arena.get(self.rec.start, end)
+        self.store.arena.get(self.rec.start, self.end())
     }
     /// Number of bytes (without reading them back).
     pub fn byte_len(&self) -> usize {
-        let end = self
-            .store
+        usize::try_from(self.end().saturating_sub(self.rec.start)).unwrap_or(usize::MAX)
+    }
+    /// Where the frame's bytes end in the arena: where the next frame's begin.
+    fn end(&self) -> u64 {
+        self.store
             .records
             .get(self.pos.saturating_add(1))
-            .map_or(self.store.arena.len(), |r| r.start);
-        usize::try_from(end.saturating_sub(self.rec.start)).unwrap_or(usize::MAX)
+            .map_or(self.store.arena.len(), |r| r.start)
     }
     /// Flow id.
     pub fn flow(&self) -> u32 {
@@ -549,6 +545,11 @@ impl<'s> FrameRef<'s> {
     ///
     /// The frame's diagnostics are the stored ones (they include what lower layers noted).
     pub fn decode(&self, tree: &mut Tree) -> Message {
+        self.decode_and_bytes(tree).0
+    }
+
+    /// [`FrameRef::decode`] and the frame's bytes, read once.
+    pub fn decode_and_bytes(&self, tree: &mut Tree) -> (Message, Cow<'s, [u8]>) {
         let bytes = self.bytes();
         let raw = RawFrame {
             bytes: &bytes,
@@ -566,7 +567,7 @@ impl<'s> FrameRef<'s> {
             m = protocol::decode_frame(self.protocol(), &raw, Direction::Unknown, Some(tree));
         }
         m.diagnostics = self.diagnostics().to_vec();
-        m
+        (m, bytes)
     }
 }
 

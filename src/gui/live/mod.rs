@@ -6,7 +6,7 @@
 //! builds the same batches the loader does), so the list, tree, map, plots and findings show
 //! them. The panel only asks for things through commands; the window owns the running session.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -329,15 +329,15 @@ impl LivePanel {
             .collect();
         let shown = matching.get(..SHOWN_DEVICES).unwrap_or(&matching);
         // Each shown device's latest link, in one pass over the links (thousands on a fleet).
-        let wanted: HashSet<&str> = shown.iter().map(|cl| cl.imei.as_str()).collect();
-        let mut links: HashMap<&str, &DeviceLink> = HashMap::new();
+        let mut links: HashMap<&str, Option<&DeviceLink>> =
+            shown.iter().map(|cl| (cl.imei.as_str(), None)).collect();
         for l in &s.links {
-            if let Some(imei) = wanted.get(l.imei.as_str()) {
-                links.insert(imei, l);
+            if let Some(slot) = links.get_mut(l.imei.as_str()) {
+                *slot = Some(l);
             }
         }
         for cl in shown {
-            let link = links.get(cl.imei.as_str()).copied();
+            let link = links.get(cl.imei.as_str()).copied().flatten();
             ui.separator();
             self.device(ui, p, cl, link, now, s.running, commands);
         }

@@ -34,14 +34,16 @@ impl Matcher {
             tree,
             decoded_for,
         } = self;
-        if filter.needs_tree && *decoded_for != Some(f.index()) {
-            f.decode(tree);
-            *decoded_for = Some(f.index());
-        }
         let frame = Frame {
             f,
             bytes: OnceCell::new(),
         };
+        if filter.needs_tree && *decoded_for != Some(f.index()) {
+            // The bytes the tree was decoded from serve its fields' text too.
+            let (_, bytes) = f.decode_and_bytes(tree);
+            let _ = frame.bytes.set(bytes);
+            *decoded_for = Some(f.index());
+        }
         eval(&filter.expr, &frame, tree)
     }
 }

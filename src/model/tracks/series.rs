@@ -147,11 +147,11 @@ impl<'a> Series<'a> {
 
     /// Every sample as `[t, value]`, in arrival order.
     pub fn points(&self) -> impl ExactSizeIterator<Item = [f64; 2]> + 'a {
-        let timeline = self.timeline;
-        self.samples.samples.iter().map(move |s| {
-            let t = timeline.get(s.at as usize).map_or(f64::NAN, |e| e.0);
-            [t, f64::from(s.value)]
-        })
+        let me = *self;
+        me.samples
+            .samples
+            .iter()
+            .map(move |s| [me.entry(s).0, f64::from(s.value)])
     }
 
     /// Frame index of sample `i`.
@@ -162,15 +162,13 @@ impl<'a> Series<'a> {
 
     /// Frame index of every sample, parallel to [`Series::points`].
     pub fn frames(&self) -> impl ExactSizeIterator<Item = u64> + 'a {
-        let timeline = self.timeline;
-        self.samples
-            .samples
-            .iter()
-            .map(move |s| timeline.get(s.at as usize).map_or(u64::MAX, |e| e.1))
+        let me = *self;
+        me.samples.samples.iter().map(move |s| me.entry(s).1)
     }
 
     /// Index of the sample nearest in time to `t` (the earlier one on a tie, the first of
-    /// several at the same time), `None` when empty or `t` is NaN. Binary search while samples are in time order.
+    /// several at the same time), `None` when empty or `t` is NaN. Binary search while samples
+    /// are in time order.
     pub fn nearest(&self, t: f64) -> Option<usize> {
         nearest_index(
             &self.samples.samples,
