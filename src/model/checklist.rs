@@ -74,7 +74,7 @@ impl Checklist {
 
     /// What is missing at `now` (ns), with its usual cause; `None` when nothing is.
     pub fn missing(&self, now: i64) -> Option<String> {
-        let since = |t: Option<i64>| t.map(|t| (now - t) / 1_000_000_000);
+        let since = |t: Option<i64>| t.map(|t| now.saturating_sub(t) / 1_000_000_000);
         let advice = |a: Advice| {
             self.protocol
                 .and_then(|p| p.hooks.advice)

@@ -327,7 +327,7 @@ impl Flows {
         self.now = Some(now);
         if self
             .last_sweep
-            .is_some_and(|last| now - last < SWEEP_EVERY_NS)
+            .is_some_and(|last| now.saturating_sub(last) < SWEEP_EVERY_NS)
         {
             return;
         }
@@ -502,5 +502,39 @@ impl Flows {
                 close(&mut flow, None, EndReason::EndOfInput, &mut self.stats, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Times more than `i64::MAX` ns apart (a server log dated 1626 beside one dated 2326, as a
+    /// fuzzer found) still sweep: the idle packet flow times out instead of the sweep being
+    /// skipped by a wrapped difference (or panicking where overflow is checked).
+    #[test]
+    fn sweeps_across_times_further_apart_than_i64() {
+        let mut flows = Flows::new(NetConfig::default());
+        let (a, b) = pair(
+            SocketAddr::from(([10, 0, 0, 1], 40000)),
+            SocketAddr::from(([10, 0, 0, 2], 8888)),
+        );
+        let early = Some(Timestamp(-6_000_000_000_000_000_000));
+        let late = Some(Timestamp(6_000_000_000_000_000_000));
+        let mut out = |_: FlowEvent<'_>| {};
+        flows.open(
+            Key::Udp(a, b),
+            Transport::Udp,
+            None,
+            SideBy::Port,
+            early,
+            0,
+            &mut out,
+        );
+        flows.tick(early, &mut out);
+        assert_eq!(flows.table.len(), 1, "a flow was swept at its own time");
+        flows.tick(late, &mut out);
+        assert!(flows.table.is_empty(), "the idle flow was not swept");
+        assert_eq!(flows.stats.flows_timed_out, 1);
     }
 }
