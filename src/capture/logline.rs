@@ -372,10 +372,7 @@ fn parse_timestamp(text: &str) -> Option<Timestamp> {
         nanos = frac.parse::<i64>().unwrap_or(0) * scale;
     }
     let days = days_from_civil(year, month, day);
-    Some(Timestamp::from_parts(
-        days * 86_400 + hour * 3600 + min * 60 + sec,
-        nanos,
-    ))
+    Timestamp::from_parts(days * 86_400 + hour * 3600 + min * 60 + sec, nanos)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -413,5 +410,25 @@ mod tests {
         let mut out = Vec::new();
         decode_text("imei:1,tracker;\\r\\n", &mut out);
         assert_eq!(out, b"imei:1,tracker;\r\n");
+    }
+
+    #[test]
+    fn a_time_past_what_nanoseconds_hold_is_no_time() {
+        let ts = |t: &str| parse_timestamp(t).map(|t| t.0);
+        assert_eq!(
+            ts("2024-05-01 10:00:00.25"),
+            Some(1_714_557_600_250_000_000)
+        );
+        assert_eq!(ts("1970-01-01T00:00:00"), Some(0));
+        // The last second nanoseconds in an i64 hold, and the first past it either way.
+        assert_eq!(ts("2262-04-11 23:47:16"), Some(9_223_372_036_000_000_000));
+        assert_eq!(ts("2262-04-11 23:47:17"), None);
+        assert_eq!(ts("1677-09-21 00:12:44"), Some(-9_223_372_036_000_000_000));
+        assert_eq!(ts("1677-09-21 00:12:43"), None);
+        assert_eq!(ts("2326-01-01 00:00:00"), None);
+        assert_eq!(ts("1626-01-01 00:00:00"), None);
+        // The line is still read, without a time.
+        let l = parse_line("2326-05-01 10:00:00  INFO: [T1a2b3c4d] disconnected").unwrap();
+        assert_eq!((l.ts, l.body), (None, Body::Disconnected));
     }
 }

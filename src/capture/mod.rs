@@ -40,9 +40,13 @@ pub const MAX_RECORD: u32 = 256 * 1024;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// A timestamp from whole seconds and nanoseconds (saturating on overflow).
-    pub fn from_parts(secs: i64, nanos: i64) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos))
+    /// A timestamp from whole seconds and nanoseconds; `None` for a time nanoseconds in an
+    /// `i64` cannot hold (before 1677-09-21 or after 2262-04-11). A capture that says such a
+    /// time gets no time rather than a clamped one, which would show a date it never said.
+    pub fn from_parts(secs: i64, nanos: i64) -> Option<Self> {
+        secs.checked_mul(1_000_000_000)?
+            .checked_add(nanos)
+            .map(Timestamp)
     }
 
     /// Whole seconds since the epoch (rounded towards minus infinity).

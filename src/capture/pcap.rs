@@ -146,7 +146,7 @@ impl Source for PcapSource {
         } else {
             frac.saturating_mul(1000)
         };
-        item.ts = Some(Timestamp::from_parts(i64::from(raw.ts_sec), nanos));
+        item.ts = Timestamp::from_parts(i64::from(raw.ts_sec), nanos);
         item.kind = ItemKind::Packet { link: self.link };
         item.data.clear();
         item.data.extend_from_slice(&raw.data);

@@ -210,7 +210,7 @@ impl PcapNgSource {
                 self.ifaces.len()
             ));
         };
-        item.ts = raw_ts.map(|raw| to_nanos(raw, iface.tsresol, iface.tsoffset));
+        item.ts = raw_ts.and_then(|raw| to_nanos(raw, iface.tsresol, iface.tsoffset));
         item.kind = ItemKind::Packet { link: iface.link };
         item.data.clear();
         item.data.extend_from_slice(&data);
@@ -408,8 +408,9 @@ fn read_frame(input: &mut Input, section: Endianness) -> Result<Option<Frame>, S
     }))
 }
 
-/// Converts a raw pcapng timestamp in the interface's units to nanoseconds.
-fn to_nanos(raw: u64, tsresol: u8, tsoffset: i64) -> Timestamp {
+/// Converts a raw pcapng timestamp in the interface's units to nanoseconds; `None` past what
+/// [`Timestamp`] holds (the packet gets no time rather than a clamped one).
+fn to_nanos(raw: u64, tsresol: u8, tsoffset: i64) -> Option<Timestamp> {
     let raw = u128::from(raw);
     let exp = u32::from(tsresol & 0x7f);
     let ns: u128 = if tsresol & 0x80 == 0 {
@@ -421,6 +422,29 @@ fn to_nanos(raw: u64, tsresol: u8, tsoffset: i64) -> Timestamp {
     } else {
         (raw * 1_000_000_000) >> exp
     };
-    let ns = i64::try_from(ns).unwrap_or(i64::MAX);
-    Timestamp(ns.saturating_add(tsoffset.saturating_mul(1_000_000_000)))
+    let offset = tsoffset.checked_mul(1_000_000_000)?;
+    i64::try_from(ns).ok()?.checked_add(offset).map(Timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_convert_in_any_resolution_or_not_at_all() {
+        let ns = |raw, res, off| to_nanos(raw, res, off).map(|t| t.0);
+        assert_eq!(
+            ns(1_714_557_600_250_000, 6, 0),
+            Some(1_714_557_600_250_000_000)
+        );
+        assert_eq!(ns(1_714_557_600_250, 3, 0), Some(1_714_557_600_250_000_000));
+        assert_eq!(ns(3 << 20, 0x94, 10), Some(13_000_000_000)); // 2^-20 s units, offset 10 s
+        assert_eq!(ns(5, 0, -5), Some(0));
+        // Past what a Timestamp holds: no time, never a clamped one.
+        assert_eq!(ns(u64::MAX, 9, 0), None);
+        assert_eq!(ns(u64::MAX / 1_000_000, 3, 0), None);
+        assert_eq!(ns(0, 6, i64::MAX / 2), None);
+        assert_eq!(ns(9_223_372_036, 0, 1), None);
+        assert_eq!(ns(9_223_372_036, 0, 0), Some(9_223_372_036_000_000_000));
+    }
 }
