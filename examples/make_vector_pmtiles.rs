@@ -336,35 +336,28 @@ fn world() -> Vec<Feature> {
     // the other lines residential streets.
     let grid_lons: Vec<f64> = (0..=90).map(|i| w + 0.002 * f64::from(i)).collect();
     let grid_lats: Vec<f64> = (0..=88).map(|i| s + 0.0016 * f64::from(i)).collect();
+    // Road classes: layer kind, detail, first zoom.
+    let primary = ("major_road", "primary", 10);
+    let secondary = ("medium_road", "secondary", 11);
+    let tertiary = ("medium_road", "tertiary", 12);
+    let residential = ("minor_road", "residential", 13);
     for (i, &lon) in grid_lons.iter().enumerate() {
-        let (kind, detail, min_zoom, name) = match i % 10 {
+        let ((kind, detail, min_zoom), name) = match i % 10 {
             0 => (
-                "major_road",
-                "primary",
-                10,
+                primary,
                 leak(format!("Avenida {}", char::from(b'A' + (i / 10) as u8))),
             ),
-            5 => (
-                "medium_road",
-                "tertiary",
-                12,
-                leak(format!("Travessa {}", i / 10 + 1)),
-            ),
-            _ => ("minor_road", "residential", 13, ""),
+            5 => (tertiary, leak(format!("Travessa {}", i / 10 + 1))),
+            _ => (residential, ""),
         };
         street(&mut out, kind, detail, name, min_zoom, true, 400, |t| {
             (lon, s + (n - s) * t)
         });
     }
     for (j, &lat) in grid_lats.iter().enumerate() {
-        let (kind, detail, min_zoom, name) = match j % 6 {
-            3 => (
-                "medium_road",
-                "secondary",
-                11,
-                leak(format!("Rua {}", j / 6 + 1)),
-            ),
-            _ => ("minor_road", "residential", 13, ""),
+        let ((kind, detail, min_zoom), name) = match j % 6 {
+            3 => (secondary, leak(format!("Rua {}", j / 6 + 1))),
+            _ => (residential, ""),
         };
         street(&mut out, kind, detail, name, min_zoom, true, 400, |t| {
             (w + (e - w) * t, lat)
