@@ -22,6 +22,40 @@ pub struct FrameFlags {
     pub unit_end: bool,
 }
 
+impl FrameFlags {
+    /// A frame the end of its stream cut short.
+    pub const TRUNCATED: FrameFlags = FrameFlags {
+        truncated: true,
+        ..FrameFlags::NONE
+    };
+    /// A frame cut at the size bound.
+    pub const TOO_LONG: FrameFlags = FrameFlags {
+        too_long: true,
+        ..FrameFlags::NONE
+    };
+    /// A frame ended by its datagram or log message.
+    pub const UNIT_END: FrameFlags = FrameFlags {
+        unit_end: true,
+        ..FrameFlags::NONE
+    };
+    /// Nothing noticed.
+    pub const NONE: FrameFlags = FrameFlags {
+        truncated: false,
+        too_long: false,
+        continuation: false,
+        gap_before: 0,
+        gap_after: 0,
+        unit_end: false,
+    };
+    /// A frame followed by `missing` lost bytes.
+    pub const fn gap_after(missing: u64) -> FrameFlags {
+        FrameFlags {
+            gap_after: missing,
+            ..FrameFlags::NONE
+        }
+    }
+}
+
 /// One frame cut from a stream.
 #[derive(Debug, Clone, Copy)]
 pub struct RawFrame<'a> {

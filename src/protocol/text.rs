@@ -237,36 +237,18 @@ impl Framer for TextFramer {
     }
 
     fn end_unit(&mut self, out: &mut FrameSink<'_>) {
-        self.flush(
-            FrameFlags {
-                unit_end: true,
-                ..Default::default()
-            },
-            out,
-        );
+        self.flush(FrameFlags::UNIT_END, out);
     }
 
     fn gap(&mut self, missing: u64, out: &mut FrameSink<'_>) {
-        self.flush(
-            FrameFlags {
-                gap_after: missing,
-                ..Default::default()
-            },
-            out,
-        );
+        self.flush(FrameFlags::gap_after(missing), out);
         self.offset += missing;
         self.gap_before = self.gap_before.saturating_add(missing);
         // Resume at the next terminator: whatever follows is flagged by `gap_before`.
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
-        self.flush(
-            FrameFlags {
-                truncated: true,
-                ..Default::default()
-            },
-            out,
-        );
+        self.flush(FrameFlags::TRUNCATED, out);
     }
 
     fn skipped(&self) -> u64 {

@@ -154,13 +154,7 @@ impl Gt06Framer {
             let c = cut(&self.buf, last.is_some());
             let (n, flags) = match c {
                 Cut::Frame(n) => (n, FrameFlags::default()),
-                Cut::TooLong(n) => (
-                    n,
-                    FrameFlags {
-                        too_long: true,
-                        ..Default::default()
-                    },
-                ),
+                Cut::TooLong(n) => (n, FrameFlags::TOO_LONG),
                 Cut::Forced(n) => (n, last.unwrap_or_default()),
                 Cut::Pending => return,
             };
@@ -208,13 +202,7 @@ impl Framer for Gt06Framer {
             }
             let (n, flags) = match cut(data, false) {
                 Cut::Frame(n) | Cut::Forced(n) => (n, FrameFlags::default()),
-                Cut::TooLong(n) => (
-                    n,
-                    FrameFlags {
-                        too_long: true,
-                        ..Default::default()
-                    },
-                ),
+                Cut::TooLong(n) => (n, FrameFlags::TOO_LONG),
                 Cut::Pending => {
                     self.buf.extend_from_slice(data);
                     return;
@@ -227,28 +215,16 @@ impl Framer for Gt06Framer {
     }
 
     fn end_unit(&mut self, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            unit_end: true,
-            ..Default::default()
-        };
-        self.drain(Some(flags), out);
+        self.drain(Some(FrameFlags::UNIT_END), out);
     }
 
     fn gap(&mut self, missing: u64, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            gap_after: missing,
-            ..Default::default()
-        };
-        self.drain(Some(flags), out);
+        self.drain(Some(FrameFlags::gap_after(missing)), out);
         self.pos.gap(missing);
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            truncated: true,
-            ..Default::default()
-        };
-        self.drain(Some(flags), out);
+        self.drain(Some(FrameFlags::TRUNCATED), out);
     }
 
     fn skipped(&self) -> u64 {

@@ -102,11 +102,7 @@ impl SizedFramer {
                 Cut::Frame(n) | Cut::Junk(n) => self.emit_held(n, FrameFlags::default(), out),
                 Cut::Skip(n) => self.skip_held(n),
                 Cut::Need(_) if self.buf.len() >= MAX_HELD => {
-                    let flags = FrameFlags {
-                        too_long: true,
-                        ..Default::default()
-                    };
-                    self.emit_held(MAX_HELD, flags, out);
+                    self.emit_held(MAX_HELD, FrameFlags::TOO_LONG, out);
                 }
                 Cut::Need(k) => {
                     if data.is_empty() {
@@ -173,28 +169,16 @@ impl Framer for SizedFramer {
     }
 
     fn end_unit(&mut self, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            unit_end: true,
-            ..Default::default()
-        };
-        self.flush(flags, out);
+        self.flush(FrameFlags::UNIT_END, out);
     }
 
     fn gap(&mut self, missing: u64, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            gap_after: missing,
-            ..Default::default()
-        };
-        self.flush(flags, out);
+        self.flush(FrameFlags::gap_after(missing), out);
         self.pos.gap(missing);
     }
 
     fn finish(&mut self, out: &mut FrameSink<'_>) {
-        let flags = FrameFlags {
-            truncated: true,
-            ..Default::default()
-        };
-        self.flush(flags, out);
+        self.flush(FrameFlags::TRUNCATED, out);
     }
 
     fn skipped(&self) -> u64 {
