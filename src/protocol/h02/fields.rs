@@ -7,9 +7,9 @@ fields! {
     IMEI = "imei", "Device ID", None, "Device identifier: 10 digits, or the 15-digit IMEI";
     COMMAND = "h02.command", "Command", None, "V1 position, HTBT/V0 heartbeat, NBR/V3 cell towers, LINK status, V4 answer; S.., D1, R.. from the server";
     TIME = "h02.time", "Time", None, "UTC time of the fix, hhmmss";
-    VALIDITY = "h02.validity", "Validity", None, "A: valid fix, V: last known position";
-    LATITUDE = "h02.latitude", "Latitude", Degrees, "Latitude, ddmm.mmmm and N/S, signed decimal degrees as value";
-    LONGITUDE = "h02.longitude", "Longitude", Degrees, "Longitude, dddmm.mmmm and E/W, signed decimal degrees as value";
+    VALIDITY = "h02.validity", "Validity", None, "A: valid fix, V: last known position (some units send 0 or nothing: not valid)";
+    LATITUDE = "h02.latitude", "Latitude", Degrees, "Latitude, ddmm.mmmm (or -dd-mm.mmmm, or ddmmmmmm with four implied decimals) and N/S, signed decimal degrees as value";
+    LONGITUDE = "h02.longitude", "Longitude", Degrees, "Longitude, dddmm.mmmm (or -ddd-mm.mmmm, or dddmmmmmm) and E/W, signed decimal degrees as value";
     SPEED = "h02.speed", "Speed", Knots, "Speed in knots";
     COURSE = "h02.course", "Course", Degrees, "Course over ground";
     DATE = "h02.date", "Date", None, "UTC date of the fix, ddmmyy";

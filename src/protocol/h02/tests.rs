@@ -95,3 +95,61 @@ fn any_cutting_gives_the_same_frames() {
         Some(4),
     );
 }
+
+/// Forms some units send: signed degrees and minutes, no decimal point, a validity of `0` or
+/// none, and `VP1` with no time field.
+#[test]
+fn other_coordinate_and_validity_forms() {
+    let fix = |f: &[u8]| {
+        let (m, _) = decode(&PROTOCOL, f, Direction::ToServer);
+        (m.fix.unwrap(), m.diagnostics)
+    };
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    // -dd-mm.mmmm: 12 07.5 S, 45 30.25 W.
+    let (f, diags) =
+        fix(b"*HQ,4106012736,V1,101500,A,-12-7.5000,S,-45-30.2500,W,1.0,10,020324,FFFFFBFF#");
+    assert!(
+        near(f.lat, -(12.0 + 7.5 / 60.0)) && near(f.lon, -(45.0 + 30.25 / 60.0)),
+        "{f:?}"
+    );
+    assert!(diags.is_empty() && f.valid, "{diags:?}");
+    // Four implied decimals: 50 35.3129 N, 4 31.8211 E.
+    let (f, diags) =
+        fix(b"*HQ,4106012736,V1,101500,A,50353129,N,004318211,E,1.0,10,020324,FFFFFBFF#");
+    assert!(
+        near(f.lat, 50.0 + 35.3129 / 60.0) && near(f.lon, 4.0 + 31.8211 / 60.0),
+        "{f:?}"
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    // A validity of 0, or none: a fix that is not valid, and a warning that says why.
+    for v in ["0", ""] {
+        let s = format!(
+            "*HQ,4106012736,V1,101500,{v},5035.3129,N,00431.8211,E,1.0,10,020324,FFFFFBFF#"
+        );
+        let (f, diags) = fix(s.as_bytes());
+        assert!(!f.valid && near(f.lat, 50.0 + 35.3129 / 60.0), "{f:?}");
+        assert_eq!(f.time, Some(1_709_374_500_000)); // 2024-03-02T10:15:00Z
+        assert_eq!(
+            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["h02.validity"]
+        );
+    }
+    // VP1: the validity straight after the command, a date but no time.
+    let (f, diags) = fix(b"*hq,356327080425330,VP1,A,2702.7245,S,15251.9311,E,0.48,0.0000,080917#");
+    assert!(f.valid && near(f.lat, -(27.0 + 2.7245 / 60.0)), "{f:?}");
+    assert_eq!(f.time, None);
+    assert!(diags.is_empty(), "{diags:?}");
+    // Still refused: a dash with no minutes, a degree field with letters.
+    for bad in [
+        &b"*HQ,4106012736,V1,101500,A,-12-,S,-45-30.25,W,1,1,020324,F#"[..],
+        b"*HQ,4106012736,V1,101500,A,12x7.5,S,4530.25,W,1,1,020324,F#",
+    ] {
+        let (m, _) = decode(&PROTOCOL, bad, Direction::ToServer);
+        assert!(m.fix.is_none(), "{:?}", String::from_utf8_lossy(bad));
+        assert!(
+            m.diagnostics.iter().any(|d| d.code == "h02.coordinate"),
+            "{:?}",
+            m.diagnostics
+        );
+    }
+}

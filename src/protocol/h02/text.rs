@@ -2,7 +2,7 @@
 
 use super::fields::*;
 use crate::protocol::kit::{self, Dec};
-use crate::protocol::{Builder, Direction, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, FieldDef, Kind, Message, Span, Value};
 
 /// What a command is, and the kind of message it makes in each direction.
 fn meaning(cmd: &[u8], dir: Direction) -> (Kind, Option<&'static str>) {
@@ -40,7 +40,7 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     d.command(&COMMAND, cmd, what);
     d.msg.kind = kind;
     match position_at(&d, &f) {
-        Some(i) => position(&mut d, &f, i),
+        Some((i, timed)) => position(&mut d, &f, i, timed),
         None if f.len() > 3 => d.raw(&DATA, g(3).join(g(f.len() - 1))),
         None => {}
     }
@@ -52,30 +52,79 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     d.msg
 }
 
-/// The field index of the fix time: `hhmmss,A|V,lat,N|S,lon,E|W`.
-fn position_at(d: &Dec<'_, '_, '_>, f: &[Span]) -> Option<usize> {
+/// Where the fix starts: the field index of its time (`hhmmss,A|V,lat,N|S,lon,E|W`), and
+/// whether the time is there (`VP1` sentences go straight from the command to the validity).
+/// The validity may be any one character or none (some units send `0`, or nothing).
+fn position_at(d: &Dec<'_, '_, '_>, f: &[Span]) -> Option<(usize, bool)> {
     let t = |i: usize| f.get(i).map_or(&[][..], |s| d.text(*s));
-    (3..f.len().min(12)).find(|&i| {
-        matches!(t(i + 1), b"A" | b"V")
-            && matches!(t(i + 3), b"N" | b"S")
-            && matches!(t(i + 5), b"E" | b"W")
-    })
+    let fix_at = |v: usize| {
+        t(v).len() <= 1 && matches!(t(v + 2), b"N" | b"S") && matches!(t(v + 4), b"E" | b"W")
+    };
+    if fix_at(3) && matches!(t(3), b"A" | b"V") {
+        return Some((3, false));
+    }
+    (3..f.len().min(12))
+        .find(|&i| fix_at(i + 1))
+        .map(|i| (i, true))
 }
 
-fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
-    let g = |k: usize| f.get(i + k).copied().unwrap_or_default();
+/// A coordinate as H02 units write it: `ddmm.mmmm` (`dddmm.mmmm`), or `-dd-mm.mmmm` (some
+/// units write degrees and minutes with a sign each), or the digits with no decimal point and
+/// four implied decimals of minutes (`37573392` for 37 57.3392). The hemisphere letter gives the
+/// sign in every form.
+fn coord(text: &[u8], hemisphere: u8) -> Option<f64> {
+    if let Some(c) = kit::ddmm(text, hemisphere) {
+        return Some(c);
+    }
+    let digits = match text.strip_prefix(b"-") {
+        Some(rest) => {
+            // -dd-mm.mmmm: degrees, then minutes with their own sign, as ddmm.mmmm.
+            let dash = rest.iter().position(|&c| c == b'-')?;
+            let (deg, min) = (rest.get(..dash)?, rest.get(dash + 1..)?);
+            let whole = min.iter().position(|&c| c == b'.')?;
+            if deg.is_empty() || !(1..=2).contains(&whole) {
+                return None;
+            }
+            [deg, b"0".get(..2 - whole)?, min].concat()
+        }
+        None if text.len() >= 7 && text.iter().all(u8::is_ascii_digit) => {
+            let (int, frac) = text.split_at(text.len() - 4);
+            [int, b".", frac].concat()
+        }
+        None => return None,
+    };
+    kit::ddmm(&digits, hemisphere)
+}
+
+/// The fix from field `i`: its time there when `timed`, else (`VP1`) the validity there.
+fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, timed: bool) {
+    // Field k of a V1 layout (k = 0 the time); a VP1 has no time, so its fields sit one lower.
+    let g = |k: usize| match (timed, k) {
+        (false, 0) => Span::default(),
+        (false, _) => f.get(i + k - 1).copied().unwrap_or_default(),
+        (true, _) => f.get(i + k).copied().unwrap_or_default(),
+    };
     if i > 3 {
         d.raw(&DATA, f.get(3).copied().unwrap_or_default().join(g(0)));
     }
-    d.raw(&TIME, g(0));
+    if timed {
+        d.raw(&TIME, g(0));
+    }
     let valid = d.validity(&VALIDITY, g(1));
+    if !matches!(d.text(g(1)), b"A" | b"V") {
+        let m = format!(
+            "validity '{}' is neither A nor V: the fix is taken as not valid",
+            d.str(g(1))
+        );
+        d.warn("h02.validity", m, g(1), &VALIDITY);
+    }
     let empty = d.text(g(2)).is_empty() && d.text(g(4)).is_empty();
     let (lat, lon) = if empty {
         (None, None)
     } else {
         (
-            d.ddmm(&LATITUDE, g(2), g(3), "h02.coordinate"),
-            d.ddmm(&LONGITUDE, g(4), g(5), "h02.coordinate"),
+            coordinate(d, &LATITUDE, g(2), g(3)),
+            coordinate(d, &LONGITUDE, g(4), g(5)),
         )
     };
     let speed = d.num(&SPEED, g(6));
@@ -98,4 +147,20 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize) {
         speed.map(kit::knots_to_kmh),
         course.map(|c| c as f32),
     );
+}
+
+/// A coordinate field and its hemisphere as a node of `def` ([`coord`]), or an error.
+fn coordinate(d: &mut Dec<'_, '_, '_>, def: &'static FieldDef, v: Span, h: Span) -> Option<f64> {
+    let s = v.join(h);
+    let hemi = d.text(h).first().copied().unwrap_or(0);
+    let c = coord(d.text(v), hemi);
+    match c {
+        Some(c) => d.add(def, s, Value::Coord(c)),
+        None => {
+            d.raw(def, s);
+            let m = format!("'{}' is not a coordinate", d.str(s));
+            d.error("h02.coordinate", m, s, def);
+        }
+    }
+    c
 }
