@@ -113,15 +113,24 @@ fn fix(d: &mut Dec<'_, '_, '_>, f: &[Span]) {
         None => d.raw(&TIME, g(1).join(g(2))),
     }
     let valid = d.validity(&VALIDITY, g(3));
-    let coord = |d: &mut Dec<'_, '_, '_>, v: Span, h: Span, def, limit: f64| {
+    let coord = |d: &mut Dec<'_, '_, '_>,
+                 v: Span,
+                 h: Span,
+                 def,
+                 (limit, plus, minus): (f64, &str, &str)| {
         let x = kit::decimal(d.text(v)).filter(|x| x.abs() <= limit)?;
         let neg = matches!(d.text(h), b"S" | b"W") && x > 0.0;
         let x = if neg { -x } else { x };
         d.add(def, v.join(h), Value::Coord(x));
+        if !matches!(d.text(h), b"N" | b"S" | b"E" | b"W") {
+            let side = if x < 0.0 { minus } else { plus };
+            let m = format!("no hemisphere letter after {}: taken as {side}", d.str(v));
+            d.warn("watch.hemisphere", m, v.join(h), def);
+        }
         Some(x)
     };
-    let lat = coord(d, g(4), g(5), &LATITUDE, 90.0);
-    let lon = coord(d, g(6), g(7), &LONGITUDE, 180.0);
+    let lat = coord(d, g(4), g(5), &LATITUDE, (90.0, "north", "south"));
+    let lon = coord(d, g(6), g(7), &LONGITUDE, (180.0, "east", "west"));
     let speed = d.num(&SPEED, g(8));
     let course = d.num(&COURSE, g(9));
     d.altitude(&ALTITUDE, g(10));

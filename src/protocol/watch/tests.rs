@@ -84,3 +84,29 @@ fn any_cutting_gives_the_same_frames() {
         Some(3),
     );
 }
+
+#[test]
+fn a_missing_hemisphere_is_said_not_silently_assumed() {
+    let f = frame("UD,150324,101241,A,22.567162,,-114.098502,,12.5,90.0,110.0,9,80,67");
+    let (m, _) = decode(&PROTOCOL, &f, Direction::ToServer);
+    let fix = m.fix.unwrap();
+    assert_eq!((fix.lat, fix.lon), (22.567162, -114.098502));
+    let words: Vec<_> = m
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_ref()))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            (
+                "watch.hemisphere",
+                "no hemisphere letter after 22.567162: taken as north"
+            ),
+            (
+                "watch.hemisphere",
+                "no hemisphere letter after -114.098502: taken as west"
+            ),
+        ]
+    );
+}
