@@ -125,6 +125,9 @@ fn command(d: &mut Dec<'_, '_, '_>, codec: u8, body: Span) {
     let at = body.start as usize;
     let ty = d.frame.get(at).copied().unwrap_or(0);
     let (kind, what) = match ty {
+        // Codec 13 goes one way, device to server: its type 5 is the device's text (an answer,
+        // or what a serial device sent), not a command.
+        5 if codec == 0x0D => (Kind::CommandReply, "message from the device (codec 13)"),
         5 => (Kind::Command, "command"),
         6 => (Kind::CommandReply, "response"),
         0x11 => (Kind::CommandReply, "not executed (IMEI mismatch)"),

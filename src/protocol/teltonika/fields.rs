@@ -26,7 +26,7 @@ fields! {
     GENERATION = "teltonika.generation", "Generation type", None, "Codec 16: on exit, on entrance, on both, reserved, hysteresis, on change, eventual, periodical";
     IO_COUNT = "teltonika.io_count", "I/O elements", None, "Number of I/O elements in the record";
     IO = "teltonika.io", "I/O element", None, "One I/O element: its id and value";
-    COMMAND_TYPE = "teltonika.command_type", "Type", None, "05 command (to the device), 06 response, 11 not executed";
+    COMMAND_TYPE = "teltonika.command_type", "Type", None, "05 command (to the device; in codec 13 the device's text), 06 response, 11 not executed";
     COMMAND = "teltonika.command", "Text", None, "The command or response text";
     PACKET_ID = "teltonika.packet_id", "Packet ID", None, "UDP: the packet's id, echoed in the acknowledgement";
     PACKET_TYPE = "teltonika.packet_type", "Packet type", None, "UDP: 01 (data without acknowledgement request is not used)";

@@ -151,3 +151,19 @@ fn any_cutting_gives_the_same_frames() {
         Some(4),
     );
 }
+
+/// Codec 13 goes one way, device to server: its type 5 is the device's text with a time, not a
+/// command to the device.
+#[test]
+fn codec_13_is_the_device_speaking() {
+    let c13 = hex("00000000 00000011 0d 01 05 00000009 5f3a1b20 68656c6c6f 01 0000acb3");
+    assert_eq!(probed_direction(&PROTOCOL, &c13), Direction::ToServer);
+    let (m, t) = decode_clean(&PROTOCOL, &c13, Direction::ToServer);
+    assert_eq!(m.kind, Kind::CommandReply);
+    assert_eq!(
+        t.find("teltonika.command").map(|n| n.span.pair()),
+        Some([19, 24])
+    );
+    let (m, _) = decode_clean(&PROTOCOL, &getinfo(), Direction::ToDevice);
+    assert_eq!(m.kind, Kind::Command);
+}
