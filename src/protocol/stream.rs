@@ -24,8 +24,12 @@ const PROBE_WINDOW: usize = 64;
 /// How far into a misfit frame a new protocol's start is searched for.
 const RESYNC_SCAN: usize = 1024;
 
-/// Confidence a probe needs to switch a side that already has a protocol.
-const SWITCH_CONFIDENCE: u8 = 80;
+/// Confidence a probe needs to switch a side that already has a protocol. Above the 80 of
+/// short answers such as Teltonika's `01 00 00 00 NN`: binary junk after a length that overran
+/// holds such bytes by chance, and switching there handed a Meitrack flow to Teltonika for the
+/// rest of the stream (seen on real Meitrack messages: a photo packet that declared 1,093 bytes
+/// and held 1,024).
+const SWITCH_CONFIDENCE: u8 = 85;
 
 /// A frame cut from one side, with the protocol that cut it.
 pub struct Framed<'a> {

@@ -94,3 +94,46 @@ fn length_frames_binary_data() {
 fn any_cutting_gives_the_same_frames() {
     assert_any_cutting(&PROTOCOL, &[&aaa("35"), &ccc(), &aaa("1")], 500, Some(3));
 }
+
+/// A frame whose length overran into the next message leaves the rest of that message as a
+/// misfit, here with bytes that look like a Teltonika server's short answer (`01 00 00 00 01`):
+/// the side stays Meitrack and the messages after it decode, and every byte is in a frame.
+#[test]
+fn an_overrun_length_does_not_hand_the_flow_to_another_protocol() {
+    use crate::protocol::stream::Conversation;
+    let a = aaa("35");
+    let comma = a.iter().position(|&c| c == b',').unwrap();
+    let len: usize = std::str::from_utf8(&a[3..comma]).unwrap().parse().unwrap();
+    let mut long = format!("$$A{}", len + 20).into_bytes();
+    long.extend_from_slice(&a[comma..]);
+    let mut junk = aaa("35");
+    junk.splice(40..40, [0xff, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x0c]);
+    let stream = stream(&[&long, &junk, &aaa("35"), &aaa("1")]);
+    let mut c = Conversation::new(true, true);
+    let mut got: Vec<(&str, Vec<u8>)> = Vec::new();
+    let mut out = |f: crate::protocol::stream::Framed<'_>| {
+        got.push((f.protocol.name, f.raw.bytes.to_vec()));
+    };
+    c.data(0, &stream, &mut out);
+    c.finish(&mut out);
+    assert!(got.iter().all(|(p, _)| *p == "meitrack"), "{got:?}");
+    assert_eq!(
+        got.iter().flat_map(|(_, b)| b.clone()).collect::<Vec<u8>>(),
+        stream
+    );
+    let tail: Vec<&[u8]> = got.iter().rev().take(2).map(|(_, b)| &b[..]).collect();
+    assert_eq!(tail, [&aaa("1")[..], &aaa("35")[..]]);
+    assert_eq!(c.switches(0), 0);
+
+    // The misfit holds the next whole message: framing starts over at it.
+    let mut junk = aaa("35");
+    junk.splice(40..40, [&[0xff][..], &aaa("7")].concat());
+    let bytes = [long, junk, aaa("1")].concat();
+    let mut c = Conversation::new(true, true);
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    c.data(0, &bytes, &mut |f| got.push(f.raw.bytes.to_vec()));
+    c.finish(&mut |f| got.push(f.raw.bytes.to_vec()));
+    assert!(got.contains(&aaa("7")), "{got:?}");
+    assert_eq!(got.last(), Some(&aaa("1")));
+    assert_eq!(got.concat(), bytes);
+}
