@@ -59,7 +59,9 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     }
     let id = if st910 { g(2) } else { g(1) };
     d.imei(&IMEI, id);
-    let date = (2..f.len().min(16)).find(|&i| {
+    // The date may come late: ST410/ST419 reports list cells (up to seven, six fields each)
+    // before the GPS part.
+    let date = (2..f.len()).find(|&i| {
         d.text(g(i)).len() == 8
             && kit::all_digits(d.text(g(i)))
             && d.text(g(i + 1)).len() == 8
@@ -103,14 +105,16 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
     }
     let speed = d.num(&SPEED, g(k + 2));
     let course = d.num(&COURSE, g(k + 3));
-    d.num(&SATELLITES, g(k + 4));
-    let valid = d.text(g(k + 5)) == b"1";
+    // The ST910 has no satellite count: its fix flag follows the course.
+    let fix_at = if st910 { k + 4 } else { k + 5 };
     if !st910 {
-        d.raw(&FIX, g(k + 5));
+        d.num(&SATELLITES, g(k + 4));
     }
-    if f.len() > k + 6 {
-        d.raw(&DATA, g(k + 6).join(g(f.len() - 1)));
+    let valid = d.text(g(fix_at)) == b"1";
+    d.raw(&FIX, g(fix_at));
+    if f.len() > fix_at + 1 {
+        d.raw(&DATA, g(fix_at + 1).join(g(f.len() - 1)));
     }
-    d.fix_kmh(lat.zip(lon), time, valid || st910, speed, course);
+    d.fix_kmh(lat.zip(lon), time, valid, speed, course);
     d.msg
 }

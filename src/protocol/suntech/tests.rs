@@ -54,3 +54,28 @@ fn frames_end_at_carriage_return() {
 fn any_cutting_gives_the_same_frames() {
     assert_any_cutting(&PROTOCOL, &[STT, UNIVERSAL, EMG], 400, Some(3));
 }
+
+/// Layouts with the GPS part late or with other fields: an ST410 report lists cells (here
+/// seven) before its date, and an ST910 has its fix flag straight after the course.
+#[test]
+fn positions_after_cell_lists_and_the_st910_fix_flag() {
+    let cells = "10217;732;103;-87;51511;1;".repeat(7);
+    let st410 = format!(
+        "ST410STT;007272376;408;01;{cells}3.8;1;2503;6;20240315;10:12:41;+04.741277;-074.048238;052.375;189.87;20;1\r"
+    );
+    let (m, _) = decode_clean(&PROTOCOL, st410.as_bytes(), Direction::ToServer);
+    let f = assert_report_fix(&m, "007272376", (4.741277, -74.048238), 1_710_497_561_000);
+    assert!(f.valid);
+    assert_eq!(f.course, Some(189.87));
+    let st910 = |fix: &str| {
+        format!(
+            "ST910;Alert;123456;410;20240315;10:12:41;+37.478774;+126.889690;012.000;090.00;{fix};4.0;1;6002\r"
+        )
+    };
+    let (m, t) = decode_clean(&PROTOCOL, st910("0").as_bytes(), Direction::ToServer);
+    assert!(!m.fix.unwrap().valid);
+    assert_eq!(t.find("suntech.fix").map(|n| n.span.pair()), Some([79, 80]));
+    assert!(t.find("suntech.satellites").is_none());
+    let (m, _) = decode_clean(&PROTOCOL, st910("1").as_bytes(), Direction::ToServer);
+    assert!(m.fix.unwrap().valid);
+}
