@@ -301,6 +301,29 @@ fn wifi_and_multi_cell_reports() {
 }
 
 #[test]
+fn a_4g_position_sent_as_0xa2_is_read_with_the_0xa0_layout() {
+    // LW4G units: 0xA2 holding GPS | MCC MNC | LAC (4) | cell id (8) | ACC | mode | re-upload,
+    // which does not fit GK310's cells-and-Wi-Fi layout of 0xA2.
+    let f = frame(
+        0xa2,
+        &format!("{GPS_NE} 01CC 00 00002866 000000000000EEEE 01 03 00"),
+        4,
+    );
+    let (m, t) = decode(&f);
+    assert_eq!(m.kind, Kind::Report);
+    let fix = m.fix.unwrap();
+    assert!((fix.lat - 22.5).abs() < 1e-9 && (fix.lon - 113.9).abs() < 1e-9);
+    assert_eq!(num(node(&t, "gt06.lbs.cell_id").value), 0xeeee as f64);
+    assert_eq!(codes(&m), ["gt06.variant"]);
+    assert_eq!(m.diagnostics[0].severity, Severity::Info);
+    assert_covered(&f, &t);
+    // Content that fits neither stays raw, as before.
+    let (m, _) = decode(&frame(0xa2, &format!("{GPS_NE} 01CC"), 5));
+    assert!(m.fix.is_none());
+    assert_eq!(codes(&m), ["gt06.layout"]);
+}
+
+#[test]
 fn server_side() {
     // The login's acknowledgement from the notes: 78 78 05 01 00 09 55 94 0D 0A
     let f = unhex("78 78 05 01 00 09 55 94 0D 0A");

@@ -154,10 +154,29 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     } else {
         ctx.msg.kind = device::kind_of(ty);
         let n = lay.content_len();
+        let variant = variant(ty).filter(|&(v, _)| !fits(frame, &lay, ty) && fits(frame, &lay, v));
         match info {
-            Some(t) if t.decoded && fits(frame, &lay) => {
+            Some(t) if t.decoded && fits(frame, &lay, ty) => {
                 ctx.group(&F::CONTENT, content);
-                content_of(&mut ctx, &lay);
+                content_of(&mut ctx, &lay, ty);
+                ctx.rest();
+                ctx.close();
+            }
+            Some(t) if t.decoded && variant.is_some() => {
+                let (v, how) = variant.unwrap_or((ty, ""));
+                ctx.group(&F::CONTENT, content);
+                let m = format!(
+                    "the content ({n} bytes) does not fit the {} (0x{ty:02x}) layout; read as {how}",
+                    t.name
+                );
+                ctx.diag(
+                    crate::protocol::Severity::Info,
+                    "gt06.variant",
+                    m,
+                    content,
+                    &F::CONTENT,
+                );
+                content_of(&mut ctx, &lay, v);
                 ctx.rest();
                 ctx.close();
             }
@@ -204,20 +223,35 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     ctx.msg
 }
 
-/// True when the content holds every field the type's layout defines (a trial decode without
-/// a tree); model-specific variants that do not fit are kept raw instead of misread.
-fn fits(frame: &[u8], lay: &Layout) -> bool {
+/// True when the content holds every field the layout of protocol number `ty` defines (a trial
+/// decode without a tree); model-specific variants that do not fit are kept raw instead of
+/// misread.
+fn fits(frame: &[u8], lay: &Layout, ty: u8) -> bool {
     let mut none = Builder::new(None);
     let mut trial = Ctx::new(frame, &mut none, lay.content_start(), lay.content_end);
-    content_of(&mut trial, lay);
+    content_of(&mut trial, lay, ty);
     let has = |code: &str| trial.msg.diagnostics.iter().any(|d| d.code == code);
     // A position out of range in content longer than the layout: another model's layout.
     !(has("gt06.short") || (has("gt06.gps_range") && trial.left() > 0))
 }
 
-fn content_of(ctx: &mut Ctx<'_, '_, '_>, lay: &Layout) {
+/// Another models' layout of a protocol number, read when the documented one does not fit and
+/// it does: the protocol number whose layout it is, and words for it. LW4G units send 0xA2 as a
+/// GPS position with a 4G cell (the 0xA0 layout), not GK310's cells and Wi-Fi.
+fn variant(ty: u8) -> Option<(u8, &'static str)> {
+    match ty {
+        0xa2 => Some((
+            0xa0,
+            "GPS + 4G cell (the 0xa0 layout, as LW4G units send it)",
+        )),
+        _ => None,
+    }
+}
+
+/// Decodes the content with the layout of protocol number `ty`.
+fn content_of(ctx: &mut Ctx<'_, '_, '_>, lay: &Layout, ty: u8) {
     use device::After;
-    match lay.ty {
+    match ty {
         0x01 => device::login(ctx),
         0x10 => device::position(ctx, After::Nothing),
         0x11 => device::position(ctx, After::Lbs(CellForm::Wide)),
