@@ -121,15 +121,26 @@ pub(super) fn time_of_day(t: &[u8]) -> Option<u32> {
 
 /// Latitude at `f[i]`, `f[i+1]` and longitude at `f[i+2]`, `f[i+3]`.
 fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, defs: &Rmc) -> Option<(f64, f64)> {
-    let coord = |d: &mut Dec<'_, '_, '_>, at: usize, def| {
+    // A coordinate with no hemisphere letter is read as north or east, and said (as units of
+    // other families send it; the BN-407 decoder does the same).
+    let coord = |d: &mut Dec<'_, '_, '_>, at: usize, def, (plus, side): (u8, &str)| {
         let (v, h) = (*f.get(at)?, *f.get(at + 1)?);
         if d.text(v).is_empty() {
             return None;
         }
-        d.ddmm(def, v, h, defs.coordinate)
+        if !d.text(h).is_empty() {
+            return d.ddmm(def, v, h, defs.coordinate);
+        }
+        let Some(c) = kit::ddmm(d.text(v), plus) else {
+            return d.ddmm(def, v, h, defs.coordinate);
+        };
+        d.add(def, v.join(h), Value::Coord(c));
+        let m = format!("no hemisphere letter after {}: assumed {side}", d.str(v));
+        d.warn(defs.hemisphere, m, v.join(h), def);
+        Some(c)
     };
-    let lat = coord(d, i, defs.latitude);
-    let lon = coord(d, i + 2, defs.longitude);
+    let lat = coord(d, i, defs.latitude, (b'N', "north"));
+    let lon = coord(d, i + 2, defs.longitude, (b'E', "east"));
     Some((lat?, lon?))
 }
 
@@ -154,13 +165,16 @@ pub struct Rmc {
     pub fix_time: &'static FieldDef,
     /// Diagnostic code of a malformed coordinate.
     pub coordinate: &'static str,
+    /// Diagnostic code of a coordinate with no hemisphere letter.
+    pub hemisphere: &'static str,
 }
 
 /// An [`Rmc`] of the field statics named `TIME`, `STATUS`, `LATITUDE`, `LONGITUDE`, `SPEED`,
 /// `COURSE`, `DATE` and `FIX_TIME` where it is written (each protocol's `fields!` declares its
-/// own), with `$coordinate` as the code of a malformed coordinate.
+/// own), with `$coordinate` as the code of a malformed coordinate and `$hemisphere` of a missing
+/// hemisphere letter.
 macro_rules! rmc_fields {
-    ($coordinate:literal) => {
+    ($coordinate:literal, $hemisphere:literal) => {
         $crate::protocol::nmea::Rmc {
             time: &TIME,
             status: &STATUS,
@@ -171,13 +185,14 @@ macro_rules! rmc_fields {
             date: &DATE,
             fix_time: &FIX_TIME,
             coordinate: $coordinate,
+            hemisphere: $hemisphere,
         }
     };
 }
 pub(crate) use rmc_fields;
 
 /// Raw NMEA's own RMC fields.
-static NMEA_RMC: Rmc = rmc_fields!("nmea.coordinate");
+static NMEA_RMC: Rmc = rmc_fields!("nmea.coordinate", "nmea.hemisphere_missing");
 
 /// Reads an RMC sentence whose fields are `f` (`f[0]` the sentence name) into nodes of
 /// `defs` and the message's fix; the kind becomes `Report`.

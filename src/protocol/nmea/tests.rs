@@ -87,3 +87,25 @@ fn a_time_of_day_takes_only_a_fraction_of_a_second_after_the_seconds() {
     assert_eq!(time_of_day(b"12345699999999999"), None);
     assert_eq!(time_of_day(b"123456-.5"), None);
 }
+
+#[test]
+fn a_missing_hemisphere_is_assumed_and_said() {
+    let s = with_checksum("GPRMC,081234.00,A,4807.038,N,01131.000,,022.4,084.4,230324,,");
+    let (m, t) = decode(&PROTOCOL, &s, Direction::ToServer);
+    let fix = m.fix.unwrap();
+    assert!((fix.lon - 11.516_666_6).abs() < 1e-6);
+    let d = diagnostic_words(&m);
+    assert_eq!(
+        d,
+        [(
+            "nmea.hemisphere_missing",
+            "no hemisphere letter after 01131.000: assumed east"
+        )]
+    );
+    assert!(t.find("nmea.longitude").is_some());
+    // A letter that is not a hemisphere is still an error.
+    let s = with_checksum("GPRMC,081234.00,A,4807.038,N,01131.000,X,022.4,084.4,230324,,");
+    let (m, _) = decode(&PROTOCOL, &s, Direction::ToServer);
+    assert!(m.fix.is_none());
+    assert!(m.diagnostics.iter().any(|d| d.code == "nmea.coordinate"));
+}

@@ -91,11 +91,7 @@ fn a_missing_hemisphere_is_said_not_silently_assumed() {
     let (m, _) = decode(&PROTOCOL, &f, Direction::ToServer);
     let fix = m.fix.unwrap();
     assert_eq!((fix.lat, fix.lon), (22.567162, -114.098502));
-    let words: Vec<_> = m
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.message.as_ref()))
-        .collect();
+    let words = diagnostic_words(&m);
     assert_eq!(
         words,
         [

@@ -26,7 +26,7 @@ fields! {
     JUNK = "xexun.junk", "Not Xexun", Bytes, "Bytes that are not a Xexun report";
 }
 
-static XEXUN_RMC: Rmc = rmc_fields!("xexun.coordinate");
+static XEXUN_RMC: Rmc = rmc_fields!("xexun.coordinate", "xexun.hemisphere_missing");
 
 /// Decodes one report.
 pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {

@@ -136,6 +136,14 @@ pub fn assert_report_fix(m: &Message, imei: &str, (lat, lon): (f64, f64), time: 
     f
 }
 
+/// Each diagnostic of `m` as (code, message).
+pub fn diagnostic_words(m: &Message) -> Vec<(&'static str, &str)> {
+    m.diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_ref()))
+        .collect()
+}
+
 /// The direction the probe gives `b`, which it must match.
 pub fn probed_direction(p: &Protocol, b: &[u8]) -> Direction {
     match (p.probe)(b) {
