@@ -102,6 +102,12 @@ pub fn decode(frame: &[u8], _dir: Direction, b: &mut Builder<'_>) -> Message {
             packed(&mut d, a.end as usize, end);
         }
         b"BR00" | b"BR01" | b"BR02" | b"BP04" => packed(&mut d, at, end),
+        _ if d.frame.get(at) == Some(&b',') => {
+            let f = kit::split(d.frame, at + 1, end, b',');
+            if !packed_field(&mut d, &f) {
+                d.raw(&DATA, Span::new(at, end));
+            }
+        }
         _ if at < end => d.raw(&DATA, Span::new(at, end)),
         _ => {}
     }
@@ -169,6 +175,27 @@ fn packed(d: &mut Dec<'_, '_, '_>, at: usize, end: usize) {
     }
 }
 
+/// A packed position as one of comma-separated fields `f` (`BQ81,ALARM,1,164,<packed>,...`,
+/// `BP02,G,2,<packed>,7`): the fields around it kept raw, and the message a report when the
+/// position reads. False when no field looks packed.
+fn packed_field(d: &mut Dec<'_, '_, '_>, f: &[Span]) -> bool {
+    let g = |i: usize| f.get(i).copied().unwrap_or_default();
+    let Some(k) = f.iter().position(|s| looks_packed(d.text(*s))) else {
+        return false;
+    };
+    if k > 0 {
+        d.raw(&DATA, g(0).join(g(k - 1)));
+    }
+    packed(d, g(k).start as usize, g(k).end as usize);
+    if f.len() > k + 1 {
+        d.raw(&DATA, g(k + 1).join(g(f.len() - 1)));
+    }
+    if d.msg.fix.is_some() {
+        d.msg.kind = Kind::Report;
+    }
+    true
+}
+
 /// The comma form's fields after the command.
 fn comma(d: &mut Dec<'_, '_, '_>, at: usize, end: usize) {
     let f = kit::split(d.frame, at + 1, end, b',');
@@ -178,6 +205,9 @@ fn comma(d: &mut Dec<'_, '_, '_>, at: usize, end: usize) {
             .last()
             .is_some_and(|c| matches!(c, b'N' | b'S'));
     if !is_pos {
+        if packed_field(d, &f) {
+            return;
+        }
         if at < end {
             d.raw(&DATA, Span::new(at + 1, end));
         }

@@ -104,3 +104,25 @@ fn any_cutting_gives_the_same_frames() {
         Some(4),
     );
 }
+
+/// A packed position as one field among commas (`BQ81` alarms, `BP02`), in either id form.
+#[test]
+fn a_packed_position_among_comma_fields() {
+    let at = (22.0 + 38.5237 / 60.0, 113.0 + 49.4571 / 60.0);
+    for f in [
+        &b"(012345678901BQ81,ALARM,1,164,240315A2238.5237N11349.4571E012.5101241090.00,00000000)"[..],
+        b"(359586015829802BP02,G,2,240315A2238.5237N11349.4571E012.5101241090.00,7)",
+    ] {
+        let (m, _) = decode_clean(&PROTOCOL, f, Direction::ToServer);
+        let imei = m.imei.unwrap();
+        let fix = assert_report_fix(&m, imei.as_str(), at, 1_710_497_561_000);
+        assert_eq!((fix.speed_kmh, fix.course), (Some(12.5), Some(90.0)));
+    }
+    // Fields with nothing packed stay as they were.
+    let (m, _) = decode_clean(
+        &PROTOCOL,
+        b"(012345678901BQ81,ALARM,1,164)",
+        Direction::ToServer,
+    );
+    assert!(m.fix.is_none());
+}
