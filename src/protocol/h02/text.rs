@@ -2,7 +2,7 @@
 
 use super::fields::*;
 use crate::protocol::kit::{self, Dec};
-use crate::protocol::{Builder, Direction, FieldDef, Kind, Message, Span, Value};
+use crate::protocol::{Builder, Direction, Kind, Message, Span, Value};
 
 /// What a command is, and the kind of message it makes in each direction.
 fn meaning(cmd: &[u8], dir: Direction) -> (Kind, Option<&'static str>) {
@@ -123,8 +123,8 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, timed: bool) {
         (None, None)
     } else {
         (
-            coordinate(d, &LATITUDE, g(2), g(3)),
-            coordinate(d, &LONGITUDE, g(4), g(5)),
+            d.coordinate(&LATITUDE, g(2), g(3), "h02.coordinate", coord),
+            d.coordinate(&LONGITUDE, g(4), g(5), "h02.coordinate", coord),
         )
     };
     let speed = d.num(&SPEED, g(6));
@@ -147,20 +147,4 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, timed: bool) {
         speed.map(kit::knots_to_kmh),
         course.map(|c| c as f32),
     );
-}
-
-/// A coordinate field and its hemisphere as a node of `def` ([`coord`]), or an error.
-fn coordinate(d: &mut Dec<'_, '_, '_>, def: &'static FieldDef, v: Span, h: Span) -> Option<f64> {
-    let s = v.join(h);
-    let hemi = d.text(h).first().copied().unwrap_or(0);
-    let c = coord(d.text(v), hemi);
-    match c {
-        Some(c) => d.add(def, s, Value::Coord(c)),
-        None => {
-            d.raw(def, s);
-            let m = format!("'{}' is not a coordinate", d.str(s));
-            d.error("h02.coordinate", m, s, def);
-        }
-    }
-    c
 }

@@ -188,9 +188,22 @@ impl<'f, 'b, 't> Dec<'f, 'b, 't> {
         h: Span,
         code: &'static str,
     ) -> Option<f64> {
+        self.coordinate(def, v, h, code, ddmm)
+    }
+    /// A coordinate at `v` and its hemisphere letter at `h` (0 when there is none) read by
+    /// `parse` (a family's own forms beside [`ddmm`]), as a node of `def`; when `parse` gives
+    /// nothing, the text as sent with an error `code`.
+    pub fn coordinate(
+        &mut self,
+        def: &'static FieldDef,
+        v: Span,
+        h: Span,
+        code: &'static str,
+        parse: impl Fn(&[u8], u8) -> Option<f64>,
+    ) -> Option<f64> {
         let s = v.join(h);
         let hemi = self.text(h).first().copied().unwrap_or(0);
-        match ddmm(self.text(v), hemi) {
+        match parse(self.text(v), hemi) {
             Some(c) => {
                 self.add(def, s, Value::Coord(c));
                 Some(c)

@@ -128,15 +128,14 @@ fn position(d: &mut Dec<'_, '_, '_>, f: &[Span], i: usize, defs: &Rmc) -> Option
         if d.text(v).is_empty() {
             return None;
         }
-        if !d.text(h).is_empty() {
-            return d.ddmm(def, v, h, defs.coordinate);
+        let missing = d.text(h).is_empty();
+        let c = d.coordinate(def, v, h, defs.coordinate, |t, hemi| {
+            kit::ddmm(t, if missing { plus } else { hemi })
+        })?;
+        if missing {
+            let m = format!("no hemisphere letter after {}: assumed {side}", d.str(v));
+            d.warn(defs.hemisphere, m, v.join(h), def);
         }
-        let Some(c) = kit::ddmm(d.text(v), plus) else {
-            return d.ddmm(def, v, h, defs.coordinate);
-        };
-        d.add(def, v.join(h), Value::Coord(c));
-        let m = format!("no hemisphere letter after {}: assumed {side}", d.str(v));
-        d.warn(defs.hemisphere, m, v.join(h), def);
         Some(c)
     };
     let lat = coord(d, i, defs.latitude, (b'N', "north"));
