@@ -154,29 +154,37 @@ pub fn decode(frame: &[u8], dir: Direction, b: &mut Builder<'_>) -> Message {
     } else {
         ctx.msg.kind = device::kind_of(ty);
         let n = lay.content_len();
-        let variant = variant(ty).filter(|&(v, _)| !fits(frame, &lay, ty) && fits(frame, &lay, v));
-        match info {
-            Some(t) if t.decoded && fits(frame, &lay, ty) => {
-                ctx.group(&F::CONTENT, content);
-                content_of(&mut ctx, &lay, ty);
-                ctx.rest();
-                ctx.close();
+        // The layout to read the content with: the type's own when it fits, else another
+        // model's that does (with words for it); none when neither fits.
+        let read_as = match info {
+            Some(t) if t.decoded => {
+                if fits(frame, &lay, ty) {
+                    Some((ty, None))
+                } else {
+                    variant(ty)
+                        .filter(|&(v, _)| fits(frame, &lay, v))
+                        .map(|(v, how)| (v, Some(how)))
+                }
             }
-            Some(t) if t.decoded && variant.is_some() => {
-                let (v, how) = variant.unwrap_or((ty, ""));
+            _ => None,
+        };
+        match info {
+            Some(t) if let Some((as_ty, how)) = read_as => {
                 ctx.group(&F::CONTENT, content);
-                let m = format!(
-                    "the content ({n} bytes) does not fit the {} (0x{ty:02x}) layout; read as {how}",
-                    t.name
-                );
-                ctx.diag(
-                    crate::protocol::Severity::Info,
-                    "gt06.variant",
-                    m,
-                    content,
-                    &F::CONTENT,
-                );
-                content_of(&mut ctx, &lay, v);
+                if let Some(how) = how {
+                    let m = format!(
+                        "the content ({n} bytes) does not fit the {} (0x{ty:02x}) layout; read as {how}",
+                        t.name
+                    );
+                    ctx.diag(
+                        crate::protocol::Severity::Info,
+                        "gt06.variant",
+                        m,
+                        content,
+                        &F::CONTENT,
+                    );
+                }
+                content_of(&mut ctx, &lay, as_ty);
                 ctx.rest();
                 ctx.close();
             }
